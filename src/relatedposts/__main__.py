@@ -1,0 +1,3 @@
+from relatedposts.cli import main
+
+main()

@@ -1,0 +1,107 @@
+"""The JSON API blueprint: search, related posts, health and the manifest."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from relatedposts.errors import BadRequest
+from relatedposts.search import Filters
+
+bp = Blueprint("api", __name__)
+
+
+def _service():
+    from relatedposts.app import get_service
+
+    return get_service(current_app)
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """Read an integer query parameter within [low, high], or raise BadRequest."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise BadRequest(f"'{name}' must be an integer from {low} to {high}") from None
+    if not low <= value <= high:
+        raise BadRequest(f"'{name}' must be an integer from {low} to {high}")
+    return value
+
+
+def query_arg() -> str:
+    """Read the q parameter: present, not blank, at most max_query_chars characters."""
+    settings = _service().settings
+    q = request.args.get("q")
+    if q is None or not q.strip():
+        raise BadRequest("'q' is required: give the text to search for")
+    if len(q) > settings.max_query_chars:
+        raise BadRequest(f"'q' is too long: at most {settings.max_query_chars} characters")
+    return q.strip()
+
+
+def date_arg(name: str) -> str | None:
+    """Read an optional YYYY-MM-DD parameter."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(raw.strip()).isoformat()
+    except ValueError:
+        raise BadRequest(f"'{name}' must be a date as YYYY-MM-DD") from None
+
+
+@bp.get("/api/search")
+def search() -> ResponseReturnValue:
+    """Search articles: ?q=TEXT&limit=N&offset=M&tag=T&from=DATE&to=DATE."""
+    service = _service()
+    q = query_arg()
+    limit = int_arg("limit", 10, 1, service.settings.max_limit)
+    offset = int_arg("offset", 0, 0, 10_000)
+    filters = Filters(tag=request.args.get("tag") or None, date_from=date_arg("from"),
+                      date_to=date_arg("to"))
+    page = service.search(q, limit, offset, filters)
+    results = [{"url": h.url, "title": h.title, "summary": h.summary, "snippet": h.snippet,
+                "score": h.score, "date": h.date, "image": h.image, "tags": list(h.tags)}
+               for h in page.results]
+    body = {"query": q, "total": page.total, "offset": offset, "limit": limit,
+            "results": results}
+    if page.corrected_query:
+        body["corrected_query"] = page.corrected_query
+    return jsonify(body)
+
+
+@bp.get("/api/related")
+def related() -> ResponseReturnValue:
+    """Return the 'You Might Also Enjoy' list for ?url=ARTICLE_URL&limit=N."""
+    service = _service()
+    url = request.args.get("url")
+    if url is None or not url.strip():
+        raise BadRequest("'url' is required: give the article's URL")
+    if len(url) > 2048:
+        raise BadRequest("'url' is too long")
+    limit = int_arg("limit", service.settings.related_limit, 1, service.settings.max_limit)
+    article, posts = service.related(url.strip(), limit)
+    return jsonify({"article": {"url": article.url, "title": article.title},
+                    "results": [asdict(p) for p in posts]})
+
+
+@bp.get("/api/index")
+def index_info() -> ResponseReturnValue:
+    """Return the live index's manifest."""
+    live = _service().live
+    return jsonify(live.data.manifest.to_dict())
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """Return 200 once an index is loaded, else 503 with the reason."""
+    live = _service().live
+    return jsonify({"status": "ok", "version": live.data.manifest.version,
+                    "articles": live.data.manifest.articles})

@@ -1,0 +1,65 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from relatedposts.config import Settings
+from relatedposts.embed import Embedder
+from relatedposts.errors import RelatedPostsError
+from relatedposts.service import Service
+
+EXTENSION = "relatedposts"
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, embedder: Embedder | None = None,
+               load: bool = True) -> Flask:
+    """Create the app; the Service (holding the live index) sits on app.extensions."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    app.json.sort_keys = False
+    service = Service(settings, embedder)
+    app.extensions[EXTENSION] = service
+    if load and not service.try_reload():
+        log.warning("serving without an index: %s", service.load_error)
+    from relatedposts.api import bp
+
+    app.register_blueprint(bp)
+    _register_errors(app)
+    return app
+
+
+def get_service(app: Flask) -> Service:
+    """Return the Service of an app made by create_app."""
+    return app.extensions[EXTENSION]
+
+
+def error_response(status: int, message: str) -> Response:
+    """Return the one JSON error shape."""
+    resp = jsonify({"error": {"status": status, "message": message}})
+    resp.status_code = status
+    return resp
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(RelatedPostsError)
+    def _ours(exc: RelatedPostsError) -> Response:
+        return error_response(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        resp = error_response(exc.code or 500, exc.description or exc.name)
+        if exc.code == 405 and exc.valid_methods:
+            resp.headers["Allow"] = ", ".join(exc.valid_methods)
+        return resp
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        # Log the details for the operator; never send a trace or a path to the client.
+        log.exception("unhandled error")
+        return error_response(500, "internal error")

@@ -1,0 +1,112 @@
+"""Build a new index version from a corpus: chunk, embed, index, precompute related lists."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from relatedposts import index as idx
+from relatedposts.chunk import chunk_article
+from relatedposts.config import Settings
+from relatedposts.embed import Embedder
+from relatedposts.errors import RelatedPostsError
+from relatedposts.keyword import KeywordIndex, article_document
+from relatedposts.models import Article, Chunk
+from relatedposts.related import article_vectors, compute_related
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """The outcome of a build: where it went and what it took."""
+
+    version_dir: Path
+    manifest: idx.Manifest
+    seconds: dict[str, float]
+
+
+def build_index(articles: list[Article], embedder: Embedder, settings: Settings,
+                index_dir: Path | None = None, activate: bool = True) -> BuildResult:
+    """Build a version directory from articles and (when activate) make it the live one."""
+    if not articles:
+        raise RelatedPostsError("the corpus is empty: scrape some pages first", status=400)
+    root = Path(index_dir or settings.index_dir)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    articles = sorted(articles, key=lambda a: a.url)
+    chunks = [c for i, a in enumerate(articles) for c in chunk_article(
+        a, i, settings.chunk_words, settings.chunk_overlap_sentences)]
+    timings["chunk"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    vectors = embedder.encode([c.embed_text(articles[c.article].title) for c in chunks])
+    timings["embed"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    data = assemble(articles, chunks, vectors, embedder, settings)
+    timings["index"] = time.perf_counter() - t0
+    version_dir = write_version(root, data)
+    if activate:
+        idx.set_current(root, version_dir)
+        idx.prune_versions(root, settings.keep_versions)
+    return BuildResult(version_dir, data.manifest, timings)
+
+
+def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
+             embedder: Embedder, settings: Settings) -> idx.IndexData:
+    """Put chunk vectors, keyword index and related lists together with a manifest."""
+    faiss_index = faiss.IndexFlatIP(embedder.dim)
+    faiss_index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    art_vecs = article_vectors(vectors, chunks, len(articles))
+    rel_ids, rel_scores = compute_related(art_vecs, settings)
+    keyword = KeywordIndex.build([article_document(a, settings.title_weight) for a in articles])
+    manifest = idx.Manifest(
+        format_version=idx.FORMAT_VERSION,
+        version=datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3),
+        model=embedder.name, dim=embedder.dim, articles=len(articles), chunks=len(chunks),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        corpus_hash=corpus_hash(articles), package_version=_version("relatedposts"),
+        index_type="IndexFlatIP", libraries=_libraries(),
+        settings={"chunk_words": settings.chunk_words,
+                  "chunk_overlap_sentences": settings.chunk_overlap_sentences,
+                  "title_weight": settings.title_weight,
+                  "related_mmr_lambda": settings.related_mmr_lambda},
+    )
+    return idx.IndexData(manifest, articles, chunks, faiss_index, art_vecs, rel_ids,
+                         rel_scores, keyword)
+
+
+def write_version(root: Path, data: idx.IndexData) -> Path:
+    """Write into a temp directory, then rename it into place: no half-written version."""
+    versions = root / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    tmp = versions / f".tmp-{data.manifest.version}"
+    idx.save(data, tmp)
+    final = versions / data.manifest.version
+    tmp.rename(final)
+    return final
+
+
+def corpus_hash(articles: list[Article]) -> str:
+    """Return a hash identifying the corpus content."""
+    h = hashlib.sha256()
+    for a in sorted(articles, key=lambda a: a.url):
+        h.update(a.content_hash().encode())
+    return h.hexdigest()[:16]
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _libraries() -> dict[str, str]:
+    names = ["faiss-cpu", "numpy", "bm25s", "sentence-transformers", "torch"]
+    return {n: _version(n) for n in names}

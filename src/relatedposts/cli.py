@@ -1,0 +1,159 @@
+"""The relatedposts command line: scrape, build, serve, search, related."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from relatedposts.config import Settings
+from relatedposts.errors import RelatedPostsError
+
+
+class _Group(click.Group):
+    """A click group that turns our errors into a one-line message and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except RelatedPostsError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(1)
+
+
+def _settings(ctx: click.Context, **overrides) -> Settings:
+    base: Settings = ctx.obj
+    return base.replace(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@click.group(cls=_Group)
+@click.option("--fake-embedder", is_flag=True, hidden=True,
+              help="Use the deterministic fake embedder (tests only).")
+@click.pass_context
+def main(ctx: click.Context, fake_embedder: bool) -> None:
+    """Semantic search and 'You Might Also Enjoy' lists for a clinic blog."""
+    settings = Settings.from_env()
+    ctx.obj = settings.replace(embedder="fake") if fake_embedder else settings
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
+              help="Where to write article records (default corpus/articles).")
+@click.option("--prune", is_flag=True, help="Delete records of pages no longer listed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None, prune: bool,
+           as_json: bool) -> None:
+    """Scrape SOURCES (sitemap URL, page URL, HTML directory or URL list) into article records."""
+    from relatedposts.scrape import scrape as run_scrape
+
+    settings = _settings(ctx, corpus_dir=corpus_dir)
+    t0 = time.perf_counter()
+    report = run_scrape(sources, settings, prune=prune)
+    seconds = time.perf_counter() - t0
+    if as_json:
+        click.echo(json.dumps({"articles": len(report.articles), "unchanged": report.unchanged,
+                               "removed": report.removed, "seconds": round(seconds, 2),
+                               "skipped": [asdict(f) for f in report.failures]}, indent=2))
+    else:
+        for f in report.failures:
+            click.echo(f"skipped {f.url}: {f.reason}")
+        click.echo(f"wrote {len(report.articles)} articles to {settings.corpus_dir} "
+                   f"({report.unchanged} unchanged, {len(report.failures)} skipped, "
+                   f"{report.removed} removed) in {seconds:.1f}s")
+    if not report.articles and not report.unchanged:
+        sys.exit(2)
+
+
+@main.command()
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.pass_context
+def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -> None:
+    """Build a new index version from the corpus and make it live."""
+    from relatedposts.build import build_index
+    from relatedposts.embed import make_embedder
+    from relatedposts.scrape import read_corpus
+
+    settings = _settings(ctx, corpus_dir=corpus_dir, index_dir=index_dir)
+    t0 = time.perf_counter()
+    articles = read_corpus(settings.corpus_dir)
+    result = build_index(articles, make_embedder(settings), settings)
+    m = result.manifest
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
+    click.echo(f"built {m.version}: {m.articles} articles, {m.chunks} chunks, model {m.model} "
+               f"(dim {m.dim}) in {time.perf_counter() - t0:.1f}s ({stages})")
+    click.echo(f"live index: {result.version_dir}")
+
+
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Flask's development server with reloading.")
+@click.pass_context
+def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, debug: bool) -> None:
+    """Serve the JSON API, widget and search page."""
+    from relatedposts.app import create_app
+
+    settings = _settings(ctx, index_dir=index_dir)
+    app = create_app(settings)
+    click.echo(f"serving on http://{host}:{port}/  (index: {settings.index_dir})")
+    app.run(host=host, port=port, debug=debug, use_reloader=debug, threaded=True)
+
+
+@main.command()
+@click.argument("text")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def search(ctx: click.Context, text: str, limit: int, index_dir: Path | None,
+           as_json: bool) -> None:
+    """Search the index as a patient would."""
+    service = _service(_settings(ctx, index_dir=index_dir))
+    page = service.search(text, limit)
+    if as_json:
+        click.echo(json.dumps({"query": page.query, "total": page.total,
+                               "results": [asdict(h) for h in page.results]}, indent=2))
+        return
+    if page.corrected_query:
+        click.echo(f"(searching for: {page.corrected_query})")
+    for rank, hit in enumerate(page.results, 1):
+        click.echo(f"{rank}. {hit.title}  [{hit.score:.3f}]\n   {hit.url}")
+    if not page.results:
+        click.echo("no results")
+
+
+@main.command()
+@click.argument("url")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def related(ctx: click.Context, url: str, limit: int, index_dir: Path | None,
+            as_json: bool) -> None:
+    """Show the 'You Might Also Enjoy' list for an article URL."""
+    service = _service(_settings(ctx, index_dir=index_dir))
+    article, posts = service.related(url, limit)
+    if as_json:
+        click.echo(json.dumps({"article": {"url": article.url, "title": article.title},
+                               "results": [asdict(p) for p in posts]}, indent=2))
+        return
+    click.echo(f"You Might Also Enjoy... (for: {article.title})")
+    for rank, p in enumerate(posts, 1):
+        mark = " (fallback)" if p.fallback else ""
+        click.echo(f"{rank}. {p.title}  [{p.score:.3f}]{mark}\n   {p.url}")
+
+
+def _service(settings: Settings):
+    from relatedposts.service import Service
+
+    service = Service(settings)
+    service.reload()
+    return service

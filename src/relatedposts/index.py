@@ -1,0 +1,198 @@
+"""The index on disk: versioned directories of FAISS + JSON + NumPy files and a manifest.
+
+Layout:  INDEX_DIR/versions/<version>/{manifest.json, articles.jsonl, chunks.jsonl,
+chunks.faiss, article_vectors.npy, related_ids.npy, related_scores.npy, bm25/, vocab.json}
+and INDEX_DIR/CURRENT naming the live version. No pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from relatedposts.errors import IndexFormatError, IndexNotReady
+from relatedposts.keyword import KeywordIndex
+from relatedposts.models import Article, Chunk
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+BUILD_HINT = "run 'relatedposts build' (or scripts/rebuild-index) to build one"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index holds and how it was made; checked on every load."""
+
+    format_version: int
+    version: str
+    model: str
+    dim: int
+    articles: int
+    chunks: int
+    built_at: str
+    corpus_hash: str
+    package_version: str
+    index_type: str
+    libraries: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, object] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        """Return a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass
+class IndexData:
+    """Everything a loaded index holds, ready to serve."""
+
+    manifest: Manifest
+    articles: list[Article]
+    chunks: list[Chunk]
+    faiss_index: faiss.Index
+    article_vectors: np.ndarray
+    related_ids: np.ndarray  # (articles, depth) int32, -1 padded
+    related_scores: np.ndarray  # (articles, depth) float32
+    keyword: KeywordIndex
+    path: Path | None = None
+
+
+def save(data: IndexData, version_dir: Path) -> None:
+    """Write an index into a new directory (which must not exist yet)."""
+    version_dir.mkdir(parents=True)
+    with open(version_dir / "articles.jsonl", "w", encoding="utf-8") as f:
+        for a in data.articles:
+            f.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
+    with open(version_dir / "chunks.jsonl", "w", encoding="utf-8") as f:
+        for c in data.chunks:
+            f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+    faiss.write_index(data.faiss_index, str(version_dir / "chunks.faiss"))
+    np.save(version_dir / "article_vectors.npy", data.article_vectors, allow_pickle=False)
+    np.save(version_dir / "related_ids.npy", data.related_ids, allow_pickle=False)
+    np.save(version_dir / "related_scores.npy", data.related_scores, allow_pickle=False)
+    data.keyword.save(version_dir)
+    # The manifest goes last: a directory without one is an unfinished build.
+    _write_json(version_dir / "manifest.json", data.manifest.to_dict())
+
+
+def load(version_dir: Path, expect_model: str | None = None,
+         expect_dim: int | None = None) -> IndexData:
+    """Load one version directory, checking the manifest against the files and the model."""
+    manifest = read_manifest(version_dir)
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexFormatError(f"index {version_dir} has format {manifest.format_version}, "
+                               f"this service reads format {FORMAT_VERSION}: {BUILD_HINT}")
+    if expect_model is not None and manifest.model != expect_model:
+        raise IndexFormatError(f"index {version_dir} was built with model {manifest.model!r} "
+                               f"but the service uses {expect_model!r}: rebuild the index")
+    if expect_dim is not None and manifest.dim != expect_dim:
+        raise IndexFormatError(f"index dimension {manifest.dim} does not match the model's "
+                               f"{expect_dim}: rebuild the index")
+    try:
+        articles = [Article.from_dict(json.loads(line)) for line in
+                    (version_dir / "articles.jsonl").read_text("utf-8").splitlines()]
+        chunks = [Chunk(**json.loads(line)) for line in
+                  (version_dir / "chunks.jsonl").read_text("utf-8").splitlines()]
+        index = faiss.read_index(str(version_dir / "chunks.faiss"))
+        vectors = np.load(version_dir / "article_vectors.npy", allow_pickle=False)
+        rel_ids = np.load(version_dir / "related_ids.npy", allow_pickle=False)
+        rel_scores = np.load(version_dir / "related_scores.npy", allow_pickle=False)
+        keyword = KeywordIndex.load(version_dir)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexFormatError(f"index {version_dir} is corrupt or truncated "
+                               f"({type(exc).__name__}: {str(exc)[:200]}): {BUILD_HINT}") from exc
+    data = IndexData(manifest, articles, chunks, index, vectors, rel_ids, rel_scores, keyword,
+                     version_dir)
+    check_consistent(data)
+    return data
+
+
+def check_consistent(data: IndexData) -> None:
+    """Raise IndexFormatError unless every file agrees with the manifest."""
+    m = data.manifest
+    problems = []
+    if len(data.articles) != m.articles:
+        problems.append(f"{len(data.articles)} articles, manifest says {m.articles}")
+    if len(data.chunks) != m.chunks or data.faiss_index.ntotal != m.chunks:
+        problems.append(f"{len(data.chunks)} chunks and {data.faiss_index.ntotal} vectors, "
+                        f"manifest says {m.chunks}")
+    if data.faiss_index.d != m.dim or data.article_vectors.shape != (m.articles, m.dim):
+        problems.append(f"vector dimension {data.faiss_index.d}, manifest says {m.dim}")
+    if data.related_ids.shape[0] != m.articles or data.related_ids.shape != \
+            data.related_scores.shape:
+        problems.append("related lists do not match the article count")
+    if data.keyword.bm25.scores.get("num_docs") != m.articles:
+        problems.append("keyword index does not match the article count")
+    if any(not 0 <= c.article < m.articles for c in data.chunks):
+        problems.append("a chunk points outside the article list")
+    if problems:
+        raise IndexFormatError("index is inconsistent: " + "; ".join(problems))
+
+
+def read_manifest(version_dir: Path) -> Manifest:
+    """Read and validate manifest.json of a version directory."""
+    path = version_dir / "manifest.json"
+    try:
+        return Manifest(**json.loads(path.read_text("utf-8")))
+    except FileNotFoundError as exc:
+        raise IndexFormatError(f"{path} is missing: the build did not finish") from exc
+    except (ValueError, TypeError) as exc:
+        raise IndexFormatError(f"{path} is malformed: {exc}") from exc
+
+
+def current_version(index_dir: Path) -> Path:
+    """Return the live version directory, or raise IndexNotReady naming the build command."""
+    pointer = Path(index_dir) / CURRENT
+    try:
+        name = pointer.read_text("utf-8").strip()
+    except FileNotFoundError as exc:
+        raise IndexNotReady(f"no index built yet in {index_dir}: {BUILD_HINT}") from exc
+    path = Path(index_dir) / "versions" / name
+    if not name or not path.is_dir():
+        raise IndexNotReady(f"{pointer} names missing version {name!r}: {BUILD_HINT}")
+    return path
+
+
+def list_versions(index_dir: Path) -> list[Path]:
+    """Return finished version directories, oldest first."""
+    root = Path(index_dir) / "versions"
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
+                  and (p / "manifest.json").is_file())
+
+
+def set_current(index_dir: Path, version_dir: Path) -> None:
+    """Atomically point CURRENT at a version (write a temp file, fsync, rename)."""
+    pointer = Path(index_dir) / CURRENT
+    tmp = pointer.with_name(f".{CURRENT}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(version_dir.name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, pointer)
+
+
+def prune_versions(index_dir: Path, keep: int) -> list[str]:
+    """Delete all but the newest `keep` versions (never the live one) and stale temp dirs."""
+    live = current_version(index_dir).name
+    removed = []
+    versions = list_versions(index_dir)
+    for old in versions[: max(0, len(versions) - keep)]:
+        if old.name != live:
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old.name)
+    for tmp in (Path(index_dir) / "versions").glob(".tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+    return removed
+
+
+def _write_json(path: Path, payload: object) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False), "utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,134 @@
+"""Keyword side of search: analysis, BM25 (bm25s), lay/clinical vocabulary and typo fixing."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from rapidfuzz import fuzz, process
+
+from relatedposts.models import Article
+
+WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# bm25s's own English list (33 words) misses pronouns and question words, which patients'
+# questions are full of ("what can I do for my ...").
+STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset("""
+about above after again all am any because been before being below between both can could
+did do does doing done down during each few from further had has have having he her here
+hers herself him himself his how i im ive id dont cant doesnt didnt isnt wont me more most
+my myself nor now once only other our ours ourselves out over own same she should so some
+than thats theirs them themselves those through too under until up very we were what when
+where which while who whom why would you your yours yourself yourselves get got gets getting
+really also just like know want need please thank thanks hi hello dear anyone anything
+something someone things thing lot lots much many may might must shall us its it's one
+""".split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Return the lowercase words of text, stopwords removed, unstemmed."""
+    raw = WORD_RE.findall(text.lower().replace("’", "'"))
+    return [w.split("'")[0] for w in raw if w.split("'")[0] not in STOPWORDS]
+
+
+def stems(tokens: list[str]) -> list[str]:
+    """Stem a list of words (Snowball English)."""
+    return _stemmer().stemWords(tokens)
+
+
+def article_document(article: Article, title_weight: int) -> str:
+    """Return the text BM25 indexes for an article: title and headings weighted up."""
+    headings = " ".join(s.heading for s in article.sections if s.heading)
+    tags = " ".join(article.tags)
+    return " ".join([article.title] * title_weight + [headings] * 2 + [tags, article.body])
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Groups of interchangeable phrases (clinical term first, then lay terms)."""
+
+    groups: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def load(cls, extra: Path | None = None) -> Vocabulary:
+        """Load the packaged vocabulary, plus an editor's file when given."""
+        text = resources.files("relatedposts").joinpath("data/vocabulary.tsv").read_text("utf-8")
+        if extra is not None and Path(extra).is_file():
+            text += "\n" + Path(extra).read_text("utf-8")
+        groups = []
+        for line in text.splitlines():
+            line = line.split("#", 1)[0].strip()
+            phrases = tuple(p.strip().lower() for p in line.split("|") if p.strip())
+            if len(phrases) >= 2:
+                groups.append(phrases)
+        return cls(tuple(groups))
+
+    def expansions(self, query: str) -> list[str]:
+        """Return the phrases that mean the same as a phrase found in the query."""
+        qstems = " " + " ".join(stems(words(query))) + " "
+        out: list[str] = []
+        for group in self.groups:
+            keys = [" " + " ".join(stems(words(p))) + " " for p in group]
+            if any(k.strip() and k in qstems for k in keys):
+                out.extend(p for p, k in zip(group, keys, strict=True) if k not in qstems)
+        return out
+
+
+class KeywordIndex:
+    """BM25 over whole articles, plus the corpus vocabulary used to correct typos."""
+
+    def __init__(self, bm25: bm25s.BM25, vocab: dict[str, int]) -> None:
+        self.bm25 = bm25
+        self.vocab = vocab
+        self._choices = sorted(vocab, key=lambda w: -vocab[w])
+
+    @classmethod
+    def build(cls, documents: list[str]) -> KeywordIndex:
+        """Index documents (one per article) with stemming and stopwords."""
+        tokenized = [stems(words(d)) or ["<empty>"] for d in documents]
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25.index(tokenized, show_progress=False)
+        vocab = Counter(w for d in documents for w in words(d) if not w.isdigit())
+        return cls(bm25, dict(vocab))
+
+    def save(self, directory: Path) -> None:
+        """Write the BM25 matrices (bm25s format, no pickle) and the vocabulary."""
+        self.bm25.save(str(directory / "bm25"), show_progress=False)
+        (directory / "vocab.json").write_text(json.dumps(self.vocab), "utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> KeywordIndex:
+        """Read what save() wrote."""
+        bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False)
+        vocab = json.loads((directory / "vocab.json").read_text("utf-8"))
+        return cls(bm25, vocab)
+
+    def scores(self, query_words: list[str]) -> np.ndarray:
+        """Return the BM25 score of every article for these (unstemmed) words."""
+        terms = [t for t in stems(query_words) if t in self.bm25.vocab_dict]
+        if not terms:
+            return np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(terms), dtype=np.float32)
+
+    def correct(self, query_words: list[str]) -> list[str]:
+        """Replace words unknown to the corpus by the closest frequent corpus word."""
+        fixed = []
+        for w in query_words:
+            if w in self.vocab or len(w) < 4 or w.isdigit():
+                fixed.append(w)
+                continue
+            match = process.extractOne(w, self._choices, scorer=fuzz.ratio, score_cutoff=80)
+            fixed.append(match[0] if match else w)
+        return fixed

@@ -1,0 +1,139 @@
+"""Typed value objects passed between modules."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Section:
+    """A headed part of an article body; heading is '' for the introduction."""
+
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """One normalized article, as the scraper writes it and the index reads it."""
+
+    url: str
+    title: str
+    sections: tuple[Section, ...]
+    date: str | None = None
+    summary: str = ""
+    image: str | None = None
+    tags: tuple[str, ...] = ()
+    category: str | None = None
+
+    @property
+    def body(self) -> str:
+        """Return the whole body text, sections joined."""
+        return "\n\n".join(s.text for s in self.sections)
+
+    @property
+    def word_count(self) -> int:
+        """Return how many words the body has."""
+        return len(self.body.split())
+
+    def content_hash(self) -> str:
+        """Return a hash of everything that affects indexing."""
+        payload = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        d = asdict(self)
+        d["sections"] = [asdict(s) for s in self.sections]
+        d["tags"] = list(self.tags)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Article:
+        """Build an Article from its JSON dict."""
+        return cls(
+            url=d["url"],
+            title=d["title"],
+            sections=tuple(Section(s["heading"], s["text"]) for s in d["sections"]),
+            date=d.get("date"),
+            summary=d.get("summary") or "",
+            image=d.get("image"),
+            tags=tuple(d.get("tags") or ()),
+            category=d.get("category"),
+        )
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of one article: the unit that is embedded and searched."""
+
+    article: int  # position of the article in the index
+    heading: str
+    text: str
+    position: int  # order of the chunk within its article
+
+    def embed_text(self, title: str) -> str:
+        """Return the text given to the model: title and heading give the passage context."""
+        parts = [title, self.heading, self.text] if self.heading else [title, self.text]
+        return ". ".join(p.strip().rstrip(".") for p in parts if p.strip()) + "."
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A page that was skipped, and why."""
+
+    url: str
+    reason: str
+
+
+@dataclass
+class ScrapeReport:
+    """What a scrape produced: articles written, pages skipped, and counts."""
+
+    articles: list[Article] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    unchanged: int = 0
+    removed: int = 0
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One article in a search result."""
+
+    url: str
+    title: str
+    summary: str
+    snippet: str
+    score: float
+    date: str | None = None
+    image: str | None = None
+    tags: tuple[str, ...] = ()
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """A page of search results with the total number of matching articles."""
+
+    query: str
+    total: int
+    offset: int
+    results: tuple[SearchHit, ...]
+    corrected_query: str | None = None
+
+
+@dataclass(frozen=True)
+class RelatedPost:
+    """One entry of a 'You Might Also Enjoy' list."""
+
+    url: str
+    title: str
+    summary: str
+    image: str | None
+    date: str | None
+    score: float
+    reason: str = ""
+    fallback: bool = False

@@ -1,0 +1,209 @@
+"""Hybrid article search: dense chunk retrieval (FAISS) fused with BM25 over articles."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from relatedposts.config import Settings
+from relatedposts.embed import Embedder
+from relatedposts.index import IndexData
+from relatedposts.keyword import Vocabulary, stems, words
+from relatedposts.models import SearchHit, SearchPage
+from relatedposts.snippet import make_snippet
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional restrictions on which articles a search may return."""
+
+    tag: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def allows(self, tags: tuple[str, ...], category: str | None, date: str | None) -> bool:
+        """Return True when an article with these fields passes every filter."""
+        if self.tag:
+            wanted = self.tag.lower()
+            if wanted not in {t.lower() for t in tags} and wanted != (category or "").lower():
+                return False
+        if self.date_from and (not date or date < self.date_from):
+            return False
+        return not (self.date_to and (not date or date > self.date_to))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Per-article scores of one query, before paging."""
+
+    fused: np.ndarray
+    dense: np.ndarray
+    best_chunk: dict[int, int]
+    candidates: np.ndarray
+    keyword_words: list[str]
+    corrected: str | None
+
+
+class QueryCache:
+    """A thread-safe LRU of query vectors: repeated searches skip the model."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: str, compute) -> np.ndarray:
+        """Return the cached vector for key, computing and storing it when missing."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = compute()
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+        return value
+
+
+class Searcher:
+    """Answer queries against one loaded index."""
+
+    def __init__(self, data: IndexData, embedder: Embedder, settings: Settings,
+                 vocabulary: Vocabulary | None = None) -> None:
+        self.data = data
+        self.embedder = embedder
+        self.settings = settings
+        self.vocabulary = vocabulary or Vocabulary(())
+        self.cache = QueryCache(settings.query_cache_size)
+        n = len(data.articles)
+        self._chunk_owner = np.fromiter((c.article for c in data.chunks), dtype=np.int64)
+        self._article_chunks: list[list[int]] = [[] for _ in range(n)]
+        for i, c in enumerate(data.chunks):
+            self._article_chunks[c.article].append(i)
+
+    def search(self, query: str, limit: int = 10, offset: int = 0,
+               filters: Filters | None = None) -> SearchPage:
+        """Return one page of articles for query, best first, each article once."""
+        query = " ".join(query.split())
+        scored = self.score(query)
+        allowed = self._filter_mask(filters) if filters else None
+        order = scored.candidates[np.argsort(-scored.fused[scored.candidates], kind="stable")]
+        if allowed is not None:
+            order = order[allowed[order]]
+        qstems = set(stems(scored.keyword_words))
+        hits = tuple(self._hit(int(a), scored, qstems) for a in order[offset:offset + limit])
+        return SearchPage(query, int(len(order)), offset, hits, scored.corrected)
+
+    def score(self, query: str) -> Scored:
+        """Score every article for the query: dense, keyword and fused."""
+        n = len(self.data.articles)
+        dense, best_chunk = self._dense(query)
+        kw_words, corrected = self._keyword_words(query)
+        kw = self._keyword_scores(kw_words)
+        fused = self._fuse(dense, kw)
+        candidates = np.flatnonzero((dense > 0) | (kw > 0)) if n else np.zeros(0, np.int64)
+        return Scored(fused, dense, best_chunk, candidates, kw_words, corrected)
+
+    def embed_query(self, query: str) -> np.ndarray:
+        """Return the query's vector, from the cache when it was asked before."""
+        return self.cache.get_or_compute(query, lambda: self.embedder.encode([query])[0])
+
+    def _dense(self, query: str) -> tuple[np.ndarray, dict[int, int]]:
+        """Aggregate the top chunk similarities into one dense score per article."""
+        n = len(self.data.articles)
+        k = min(self.settings.dense_candidates, self.data.faiss_index.ntotal)
+        qv = self.embed_query(query).reshape(1, -1)
+        sims, ids = self.data.faiss_index.search(qv, k)
+        per_article: dict[int, list[float]] = {}
+        best_chunk: dict[int, int] = {}
+        for s, cid in zip(sims[0], ids[0], strict=True):
+            if cid < 0:
+                continue
+            a = int(self._chunk_owner[cid])
+            per_article.setdefault(a, []).append(float(s))
+            best_chunk.setdefault(a, int(cid))
+        dense = np.zeros(n, dtype=np.float32)
+        for a, s in per_article.items():
+            dense[a] = max(1e-6, self._aggregate(s))
+        return dense, best_chunk
+
+    def _aggregate(self, sims: list[float]) -> float:
+        """Combine an article's chunk similarities (sorted best first) into one score."""
+        how = self.settings.aggregation
+        if how == "max" or len(sims) == 1:
+            return sims[0]
+        if how == "topk_mean":
+            return float(np.mean(sims[:3]))
+        # max_bonus: the best passage, plus a little for a second supporting passage.
+        return sims[0] + self.settings.aggregation_bonus * sims[1]
+
+    def _keyword_words(self, query: str) -> tuple[list[str], str | None]:
+        """Return the query words for BM25 after typo correction, and the corrected query."""
+        raw = words(query)
+        if not self.settings.typo_correction:
+            return raw, None
+        fixed = self.data.keyword.correct(raw)
+        corrected = None
+        if fixed != raw:
+            mapping = dict(zip(raw, fixed, strict=True))
+            corrected = " ".join(mapping.get(w.lower(), w) for w in query.split())
+        return fixed, corrected
+
+    def _keyword_scores(self, kw_words: list[str]) -> np.ndarray:
+        """BM25 of the query words plus, at half weight, their lay/clinical equivalents."""
+        scores = self.data.keyword.scores(kw_words)
+        if self.settings.query_expansion:
+            extra = [w for p in self.vocabulary.expansions(" ".join(kw_words)) for w in words(p)]
+            if extra:
+                scores = scores + 0.5 * self.data.keyword.scores(extra)
+        return scores
+
+    def _fuse(self, dense: np.ndarray, kw: np.ndarray) -> np.ndarray:
+        """Fuse dense and keyword scores as the settings say (weighted sum or RRF)."""
+        how = self.settings.fusion
+        if how == "dense":
+            return dense
+        if how == "bm25":
+            return kw
+        if how == "rrf":
+            return _rrf(dense, self.settings.rrf_k) + _rrf(kw, self.settings.rrf_k)
+        w = self.settings.dense_weight
+        top = kw.max() if kw.size and kw.max() > 0 else 1.0
+        return w * dense + (1 - w) * kw / top
+
+    def _filter_mask(self, filters: Filters) -> np.ndarray:
+        return np.array([filters.allows(a.tags, a.category, a.date)
+                         for a in self.data.articles], dtype=bool)
+
+    def _hit(self, a: int, scored: Scored, qstems: set[str]) -> SearchHit:
+        article = self.data.articles[a]
+        chunk = self.data.chunks[self._snippet_chunk(a, scored, qstems)]
+        return SearchHit(
+            url=article.url, title=article.title, summary=article.summary,
+            snippet=make_snippet(chunk.text, qstems), score=round(float(scored.fused[a]), 4),
+            date=article.date, image=article.image, tags=article.tags, heading=chunk.heading,
+        )
+
+    def _snippet_chunk(self, a: int, scored: Scored, qstems: set[str]) -> int:
+        """Pick the passage to show: the best dense chunk, or the one with most query words."""
+        if a in scored.best_chunk and not qstems:
+            return scored.best_chunk[a]
+        chunk_ids = self._article_chunks[a]
+
+        def overlap(cid: int) -> float:
+            chunk_stems = set(stems(words(self.data.chunks[cid].text)))
+            bonus = 0.5 if cid == scored.best_chunk.get(a) else 0.0
+            return len(qstems & chunk_stems) + bonus
+
+        return max(chunk_ids, key=overlap)
+
+
+def _rrf(scores: np.ndarray, k: int) -> np.ndarray:
+    """Reciprocal-rank fusion term for each article (0 where the score is 0)."""
+    ranks = np.empty(len(scores), dtype=np.float32)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return np.where(scores > 0, 1.0 / (k + ranks), 0.0).astype(np.float32)

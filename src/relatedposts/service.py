@@ -1,0 +1,122 @@
+"""The serving core shared by the HTTP API and the CLI: a live index that can be swapped."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from relatedposts import index as idx
+from relatedposts.config import Settings
+from relatedposts.embed import Embedder, make_embedder, model_name
+from relatedposts.errors import IndexNotReady, NotFound
+from relatedposts.keyword import Vocabulary
+from relatedposts.models import Article, RelatedPost, SearchPage
+from relatedposts.search import Filters, Searcher
+from relatedposts.urls import url_key
+
+
+@dataclass(frozen=True)
+class Live:
+    """One loaded, read-only index version and what serves it."""
+
+    data: idx.IndexData
+    searcher: Searcher
+    by_key: dict[str, int]
+
+
+class Service:
+    """Hold the live index; search and related lookups read it, reload swaps it atomically."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._live: Live | None = None
+        self._lock = threading.Lock()
+        self.vocabulary = Vocabulary.load(settings.vocabulary_file)
+        self.load_error: str | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        """Return the embedder, loading the model on first use."""
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def live(self) -> Live:
+        """Return the live index or raise IndexNotReady naming the build command."""
+        live = self._live
+        if live is None:
+            raise IndexNotReady(self.load_error or f"no index loaded: {idx.BUILD_HINT}")
+        return live
+
+    def reload(self, version_dir: Path | None = None) -> idx.Manifest:
+        """Load the CURRENT (or given) version and swap it in; on failure keep serving the old."""
+        with self._lock:
+            path = version_dir or idx.current_version(self.settings.index_dir)
+            if self._live is not None and self._live.data.path == path:
+                return self._live.data.manifest
+            expected = self._embedder.name if self._embedder else model_name(self.settings)
+            data = idx.load(path, expect_model=expected)
+            if self.embedder.dim != data.manifest.dim:
+                raise idx.IndexFormatError(f"index dimension {data.manifest.dim} does not match "
+                                           f"the model's {self.embedder.dim}: rebuild the index")
+            searcher = Searcher(data, self.embedder, self.settings, self.vocabulary)
+            by_key = {url_key(a.url): i for i, a in enumerate(data.articles)}
+            self._live = Live(data, searcher, by_key)
+            self.load_error = None
+            return data.manifest
+
+    def try_reload(self) -> bool:
+        """Reload, recording (not raising) why it failed; return whether an index is live."""
+        try:
+            self.reload()
+        except (IndexNotReady, idx.IndexFormatError) as exc:
+            self.load_error = exc.message
+        return self._live is not None
+
+    def search(self, query: str, limit: int = 10, offset: int = 0,
+               filters: Filters | None = None) -> SearchPage:
+        """Search the live index."""
+        return self.live.searcher.search(query, limit, offset, filters)
+
+    def find_article(self, url: str) -> tuple[int, Article]:
+        """Return the position and article for a URL (tolerant of www, slash, scheme, query)."""
+        live = self.live
+        pos = live.by_key.get(url_key(url))
+        if pos is None:
+            raise NotFound(f"no article with url {url!r} in the index")
+        return pos, live.data.articles[pos]
+
+    def related(self, url: str, limit: int | None = None) -> tuple[Article, list[RelatedPost]]:
+        """Return the article and its 'You Might Also Enjoy' list, filled up when short."""
+        limit = limit or self.settings.related_limit
+        pos, article = self.find_article(url)
+        data = self.live.data
+        posts: list[RelatedPost] = []
+        for j, score in zip(data.related_ids[pos], data.related_scores[pos], strict=True):
+            if j < 0 or len(posts) >= limit or score < self.settings.related_min_score:
+                break
+            posts.append(_post(data.articles[j], float(score)))
+        if len(posts) < limit:
+            posts.extend(self._fallback(pos, {p.url for p in posts}, limit - len(posts)))
+        return article, posts
+
+    def _fallback(self, pos: int, taken: set[str], n: int) -> list[RelatedPost]:
+        """Fill a short list with the most recent other posts, marked as fallback."""
+        articles = self.live.data.articles
+        recent = sorted(range(len(articles)), key=lambda i: articles[i].date or "", reverse=True)
+        out = []
+        for i in recent:
+            if len(out) >= n:
+                break
+            if i != pos and articles[i].url not in taken:
+                out.append(_post(articles[i], 0.0, fallback=True))
+        return out
+
+
+def _post(article: Article, score: float, fallback: bool = False) -> RelatedPost:
+    return RelatedPost(url=article.url, title=article.title, summary=article.summary,
+                       image=article.image, date=article.date, score=round(score, 4),
+                       fallback=fallback)
