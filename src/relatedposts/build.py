@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -67,7 +66,8 @@ def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
     keyword = KeywordIndex.build([article_document(a, settings.title_weight) for a in articles])
     manifest = idx.Manifest(
         format_version=idx.FORMAT_VERSION,
-        version=datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3),
+        # Microseconds keep names unique and sortable: list_versions() orders by name.
+        version=datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ"),
         model=embedder.name, dim=embedder.dim, articles=len(articles), chunks=len(chunks),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         corpus_hash=corpus_hash(articles), package_version=_version("relatedposts"),

@@ -157,3 +157,31 @@ def _service(settings: Settings):
     service = Service(settings)
     service.reload()
     return service
+
+
+@main.command()
+@click.option("--site", "sites", multiple=True,
+              help="Source to scrape (repeatable); default: the RELATEDPOSTS_SITE setting.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
+@click.pass_context
+def rebuild(ctx: click.Context, sites: tuple[str, ...], index_dir: Path | None,
+            corpus_dir: Path | None) -> None:
+    """Scrape the site and build a new live index in one step (what the editor runs)."""
+    from relatedposts.build import build_index
+    from relatedposts.embed import make_embedder
+    from relatedposts.scrape import read_corpus
+    from relatedposts.scrape import scrape as run_scrape
+
+    settings = _settings(ctx, index_dir=index_dir, corpus_dir=corpus_dir,
+                         site=sites or None)
+    report = run_scrape(settings.site, settings, prune=True)
+    for f in report.failures:
+        click.echo(f"skipped {f.url}: {f.reason}")
+    click.echo(f"scraped {len(report.articles)} articles ({len(report.failures)} skipped)")
+    if not report.articles and not report.unchanged:
+        click.echo("error: nothing scraped; the live index is unchanged", err=True)
+        sys.exit(2)
+    result = build_index(read_corpus(settings.corpus_dir), make_embedder(settings), settings)
+    click.echo(f"built {result.manifest.version}: {result.manifest.articles} articles, "
+               f"{result.manifest.chunks} chunks; now live")

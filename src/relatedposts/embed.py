@@ -88,6 +88,8 @@ class FakeEmbedder:
 
 def model_name(settings: Settings) -> str:
     """Return the name recorded in manifests for the configured model."""
+    if settings.embedder == "fake":
+        return FakeEmbedder().name
     if not settings.model:
         return PACKAGED_MODEL_NAME
     return Path(settings.model).resolve().name

@@ -18,18 +18,9 @@ from rapidfuzz import fuzz, process
 from relatedposts.models import Article
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-# bm25s's own English list (33 words) misses pronouns and question words, which patients'
-# questions are full of ("what can I do for my ...").
-STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset("""
-about above after again all am any because been before being below between both can could
-did do does doing done down during each few from further had has have having he her here
-hers herself him himself his how i im ive id dont cant doesnt didnt isnt wont me more most
-my myself nor now once only other our ours ourselves out over own same she should so some
-than thats theirs them themselves those through too under until up very we were what when
-where which while who whom why would you your yours yourself yourselves get got gets getting
-really also just like know want need please thank thanks hi hello dear anyone anything
-something someone things thing lot lots much many may might must shall us its it's one
-""".split())
+STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(
+    w for line in resources.files("relatedposts").joinpath("data/stopwords.txt")
+    .read_text("utf-8").splitlines() if not line.startswith("#") for w in line.split())
 
 
 @lru_cache(maxsize=1)

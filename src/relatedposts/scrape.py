@@ -36,7 +36,7 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
     """Scrape every source into corpus_dir; bad pages are reported and skipped, never fatal."""
     corpus = Path(corpus_dir or settings.corpus_dir)
     corpus.mkdir(parents=True, exist_ok=True)
-    sources = list(sources)
+    sources = _read_url_lists(sources)
     hosts = {host_of(s) for s in sources if s.startswith(("http://", "https://"))}
     fetcher = Fetcher(settings, hosts)
     report = ScrapeReport()
@@ -98,14 +98,23 @@ def _expand(source: str, fetcher: Fetcher, report: ScrapeReport) -> Iterator[Tar
             yield Target(html.resolve().as_uri(), html)
     elif path.is_file() and path.suffix in (".html", ".htm"):
         yield Target(path.resolve().as_uri(), path)
-    elif path.is_file():
-        for line in path.read_text("utf-8").splitlines():
-            line = line.strip()
-            if line and not line.startswith("#"):
-                yield from _expand(line, fetcher, report)
     else:
         raise ValueError(f"source not found: {source} (give a URL, a sitemap URL, a "
                          "directory of HTML files or a text file of URLs)")
+
+
+def _read_url_lists(sources: Iterable[str]) -> list[str]:
+    """Replace each text file of URLs by the URLs it lists (one a line, # comments)."""
+    out: list[str] = []
+    for source in sources:
+        path = Path(source)
+        if (not source.startswith(("http://", "https://")) and path.is_file()
+                and path.suffix not in (".html", ".htm")):
+            out.extend(line.strip() for line in path.read_text("utf-8").splitlines()
+                       if line.strip() and not line.strip().startswith("#"))
+        else:
+            out.append(source)
+    return out
 
 
 def _sitemap(url: str, fetcher: Fetcher, report: ScrapeReport, depth: int) -> Iterator[Target]:

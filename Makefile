@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both build their own venv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+INDEX ?= indexes
+export HF_HUB_OFFLINE := 1
+
+.PHONY: install install-test run index test lint bench clean
+
+# torch goes in first, pinned: its CPU build lies on this machine's disk, while a bare
+# requirement (or one pulled in by sentence-transformers) would fetch a multi-GB CUDA build.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,browser]'
+	touch $@
+
+install: $(BIN)/.installed
+install-test: $(BIN)/.installed-test
+
+# Scrape the bundled sample blog and build the index once; `scripts/rebuild-index` redoes it.
+$(INDEX)/CURRENT: | $(BIN)/.installed
+	$(BIN)/relatedposts scrape corpus/site --prune
+	$(BIN)/relatedposts build --index $(INDEX)
+
+index: $(INDEX)/CURRENT
+
+run: $(BIN)/.installed $(INDEX)/CURRENT
+	$(BIN)/relatedposts serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+test: $(BIN)/.installed-test
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/pytest -q
+
+lint: $(BIN)/.installed-test
+	$(BIN)/ruff check src tests scripts
+
+bench: $(BIN)/.installed-test
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) $(INDEX)/versions $(INDEX)/CURRENT corpus/articles

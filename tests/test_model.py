@@ -1,0 +1,39 @@
+"""End to end with the real all-MiniLM-L6-v2 model on the bundled sample blog."""
+
+from __future__ import annotations
+
+import pytest
+
+from relatedposts.app import create_app
+from relatedposts.build import build_index
+from relatedposts.config import Settings
+from relatedposts.embed import make_embedder
+from relatedposts.scrape import scrape
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.model
+BASE = "https://www.summitspinecare.example/blog/"
+
+
+@pytest.fixture(scope="module")
+def real_client(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("real")
+    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "indexes")
+    report = scrape([str(ROOT / "corpus/site")], settings)
+    assert len(report.articles) >= 40
+    embedder = make_embedder(settings)
+    build_index(report.articles, embedder, settings)
+    return create_app(settings, embedder=embedder).test_client()
+
+
+def test_lay_query_finds_the_sciatica_article_first(real_client) -> None:
+    body = real_client.get("/api/search?q=pinched nerve shooting pain down my leg").get_json()
+    assert body["results"][0]["url"] == BASE + "conditions-that-can-cause-sciatica/"
+
+
+def test_back_spasms_related_posts_are_five_others(real_client) -> None:
+    url = BASE + "what-your-back-spasms-are-trying-to-tell-you/"
+    body = real_client.get(f"/api/related?url={url}").get_json()
+    urls = [r["url"] for r in body["results"]]
+    assert len(urls) == 5 and url not in urls and len(set(urls)) == 5
+    assert all(r["score"] > 0.3 for r in body["results"])
