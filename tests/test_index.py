@@ -80,7 +80,7 @@ def test_each_build_is_a_new_version_and_old_ones_are_pruned(settings) -> None:
 
 def test_related_lists_never_hold_self_or_duplicates(built) -> None:
     data = idx.load(idx.current_version(built.index_dir))
-    for i, row in enumerate(data.related_ids):
+    for i, row in enumerate(data.related.ids):
         ids = [int(j) for j in row if j >= 0]
         assert i not in ids
         assert len(ids) == len(set(ids))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
@@ -11,6 +12,7 @@ from relatedposts.errors import BadRequest
 from relatedposts.search import Filters
 
 bp = Blueprint("api", __name__)
+RELATED_MAX_AGE = 300  # seconds; a rebuild changes the ETag anyway
 
 
 def _service():
@@ -87,9 +89,16 @@ def related() -> ResponseReturnValue:
     if len(url) > 2048:
         raise BadRequest("'url' is too long")
     limit = int_arg("limit", service.settings.related_limit, 1, service.settings.max_limit)
+    version = service.live.data.manifest.version
     article, posts = service.related(url.strip(), limit)
-    return jsonify({"article": {"url": article.url, "title": article.title},
+    resp = jsonify({"article": {"url": article.url, "title": article.title},
                     "results": [asdict(p) for p in posts]})
+    # The list only changes with a new index version: let browsers and CDNs cache it.
+    tag = hashlib.sha1(f"{version}|{article.url}|{limit}".encode()).hexdigest()[:20]
+    resp.set_etag(tag)
+    resp.cache_control.public = True
+    resp.cache_control.max_age = RELATED_MAX_AGE
+    return resp.make_conditional(request)
 
 
 @bp.get("/api/index")

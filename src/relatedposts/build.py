@@ -9,16 +9,17 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from relatedposts import index as idx
+from relatedposts.ann import index_type, make_chunk_index
 from relatedposts.chunk import chunk_article
 from relatedposts.config import Settings
 from relatedposts.embed import Embedder
 from relatedposts.errors import RelatedPostsError
 from relatedposts.keyword import KeywordIndex, article_document
 from relatedposts.models import Article, Chunk
+from relatedposts.overrides import load_overrides
 from relatedposts.related import article_vectors, compute_related
 
 
@@ -59,10 +60,10 @@ def build_index(articles: list[Article], embedder: Embedder, settings: Settings,
 def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
              embedder: Embedder, settings: Settings) -> idx.IndexData:
     """Put chunk vectors, keyword index and related lists together with a manifest."""
-    faiss_index = faiss.IndexFlatIP(embedder.dim)
-    faiss_index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss_index = make_chunk_index(vectors, settings)
     art_vecs = article_vectors(vectors, chunks, len(articles))
-    rel_ids, rel_scores = compute_related(art_vecs, settings)
+    overrides = load_overrides(settings.overrides_file, [a.url for a in articles])
+    related = compute_related(articles, art_vecs, settings, overrides)
     keyword = KeywordIndex.build([article_document(a, settings.title_weight) for a in articles])
     manifest = idx.Manifest(
         format_version=idx.FORMAT_VERSION,
@@ -71,14 +72,16 @@ def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
         model=embedder.name, dim=embedder.dim, articles=len(articles), chunks=len(chunks),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         corpus_hash=corpus_hash(articles), package_version=_version("relatedposts"),
-        index_type="IndexFlatIP", libraries=_libraries(),
+        index_type=index_type(faiss_index), libraries=_libraries(),
         settings={"chunk_words": settings.chunk_words,
                   "chunk_overlap_sentences": settings.chunk_overlap_sentences,
                   "title_weight": settings.title_weight,
-                  "related_mmr_lambda": settings.related_mmr_lambda},
+                  "related_mmr_lambda": settings.related_mmr_lambda,
+                  "related_min_score": settings.related_min_score,
+                  "related_half_life_days": settings.related_half_life_days,
+                  "overrides": overrides.summary(), "override_warnings": overrides.warnings},
     )
-    return idx.IndexData(manifest, articles, chunks, faiss_index, art_vecs, rel_ids,
-                         rel_scores, keyword)
+    return idx.IndexData(manifest, articles, chunks, faiss_index, art_vecs, related, keyword)
 
 
 def write_version(root: Path, data: idx.IndexData) -> Path:

@@ -47,8 +47,12 @@ class Settings:
     # Related posts.
     related_limit: int = 5
     related_depth: int = 20
-    related_min_score: float = 0.35
+    related_min_score: float = 0.05
     related_mmr_lambda: float = 0.8
+    # How related-post similarity mixes meaning, shared distinctive words and shared tags.
+    related_dense_weight: float = 0.25
+    related_lexical_weight: float = 0.5
+    related_tag_weight: float = 0.25
     related_half_life_days: float = 0.0  # 0 disables recency decay
     duplicate_threshold: float = 0.97
     # Crawling.
@@ -64,6 +68,15 @@ class Settings:
     query_cache_size: int = 1024
     keep_versions: int = 5
     max_article_drop: float = 0.2
+    # Inference backend (ONNX): used when embedder == "onnx".
+    onnx_dir: Path = Path("indexes/onnx")  # where the exported model is cached
+    onnx_quantize: bool = False  # int8 dynamic quantization
+    onnx_threads: int = 0  # onnxruntime intra-op threads; 0 = one per core
+    # Approximate search: at ann_threshold chunks or more, HNSW replaces the exact index.
+    ann_threshold: int = 20000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    hnsw_ef_search: int = 128
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None,

@@ -1,7 +1,8 @@
 """The index on disk: versioned directories of FAISS + JSON + NumPy files and a manifest.
 
 Layout:  INDEX_DIR/versions/<version>/{manifest.json, articles.jsonl, chunks.jsonl,
-chunks.faiss, article_vectors.npy, related_ids.npy, related_scores.npy, bm25/, vocab.json}
+chunks.faiss, article_vectors.npy, related_{ids,scores,flags}.npy, related.json, bm25/,
+vocab.json}
 and INDEX_DIR/CURRENT naming the live version. No pickle anywhere.
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 from relatedposts.errors import IndexFormatError, IndexNotReady
 from relatedposts.keyword import KeywordIndex
 from relatedposts.models import Article, Chunk
+from relatedposts.related import RelatedLists
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -56,8 +58,7 @@ class IndexData:
     chunks: list[Chunk]
     faiss_index: faiss.Index
     article_vectors: np.ndarray
-    related_ids: np.ndarray  # (articles, depth) int32, -1 padded
-    related_scores: np.ndarray  # (articles, depth) float32
+    related: RelatedLists
     keyword: KeywordIndex
     path: Path | None = None
 
@@ -73,8 +74,11 @@ def save(data: IndexData, version_dir: Path) -> None:
             f.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
     faiss.write_index(data.faiss_index, str(version_dir / "chunks.faiss"))
     np.save(version_dir / "article_vectors.npy", data.article_vectors, allow_pickle=False)
-    np.save(version_dir / "related_ids.npy", data.related_ids, allow_pickle=False)
-    np.save(version_dir / "related_scores.npy", data.related_scores, allow_pickle=False)
+    rel = data.related
+    for name, array in (("ids", rel.ids), ("scores", rel.scores), ("flags", rel.flags)):
+        np.save(version_dir / f"related_{name}.npy", array, allow_pickle=False)
+    _write_json(version_dir / "related.json", {"duplicates": rel.duplicates,
+                                                "key_terms": rel.key_terms})
     data.keyword.save(version_dir)
     # The manifest goes last: a directory without one is an unfinished build.
     _write_json(version_dir / "manifest.json", data.manifest.to_dict())
@@ -100,14 +104,12 @@ def load(version_dir: Path, expect_model: str | None = None,
                   (version_dir / "chunks.jsonl").read_text("utf-8").splitlines()]
         index = faiss.read_index(str(version_dir / "chunks.faiss"))
         vectors = np.load(version_dir / "article_vectors.npy", allow_pickle=False)
-        rel_ids = np.load(version_dir / "related_ids.npy", allow_pickle=False)
-        rel_scores = np.load(version_dir / "related_scores.npy", allow_pickle=False)
+        related = _load_related(version_dir)
         keyword = KeywordIndex.load(version_dir)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexFormatError(f"index {version_dir} is corrupt or truncated "
                                f"({type(exc).__name__}: {str(exc)[:200]}): {BUILD_HINT}") from exc
-    data = IndexData(manifest, articles, chunks, index, vectors, rel_ids, rel_scores, keyword,
-                     version_dir)
+    data = IndexData(manifest, articles, chunks, index, vectors, related, keyword, version_dir)
     check_consistent(data)
     return data
 
@@ -123,8 +125,9 @@ def check_consistent(data: IndexData) -> None:
                         f"manifest says {m.chunks}")
     if data.faiss_index.d != m.dim or data.article_vectors.shape != (m.articles, m.dim):
         problems.append(f"vector dimension {data.faiss_index.d}, manifest says {m.dim}")
-    if data.related_ids.shape[0] != m.articles or data.related_ids.shape != \
-            data.related_scores.shape:
+    rel = data.related
+    if (rel.ids.shape[0] != m.articles or rel.ids.shape != rel.scores.shape
+            or rel.ids.shape != rel.flags.shape or len(rel.key_terms) != m.articles):
         problems.append("related lists do not match the article count")
     if data.keyword.bm25.scores.get("num_docs") != m.articles:
         problems.append("keyword index does not match the article count")
@@ -132,6 +135,14 @@ def check_consistent(data: IndexData) -> None:
         problems.append("a chunk points outside the article list")
     if problems:
         raise IndexFormatError("index is inconsistent: " + "; ".join(problems))
+
+
+def _load_related(version_dir: Path) -> RelatedLists:
+    """Read the related-list arrays and their JSON side data."""
+    meta = json.loads((version_dir / "related.json").read_text("utf-8"))
+    arrays = [np.load(version_dir / f"related_{n}.npy", allow_pickle=False)
+              for n in ("ids", "scores", "flags")]
+    return RelatedLists(*arrays, duplicates=meta["duplicates"], key_terms=meta["key_terms"])
 
 
 def read_manifest(version_dir: Path) -> Manifest:

@@ -1,12 +1,41 @@
-"""'You Might Also Enjoy': article vectors, diverse neighbour lists computed at build time."""
+"""'You Might Also Enjoy': related lists computed at build time, so serving is a lookup.
+
+Each article's list is: the editor's pins, then diverse neighbours by maximal marginal
+relevance over whole-article vectors (never the article itself, its near-duplicates, or two
+near-duplicates of each other), then — when too few pass the minimum relevance — the most
+recent posts, flagged as fallback.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
 import faiss
 import numpy as np
+from scipy import sparse
 
 from relatedposts.config import Settings
-from relatedposts.models import Chunk
+from relatedposts.keyword import words
+from relatedposts.models import Article, Chunk
+from relatedposts.overrides import Overrides
+
+SIMILAR, PINNED, FALLBACK = 0, 1, 2
+
+
+@dataclass
+class RelatedLists:
+    """Every article's related list: ids, scores and flags of shape (n, depth), -1 padded."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+    flags: np.ndarray
+    duplicates: list[list[int]]
+    key_terms: list[list[str]]
 
 
 def article_vectors(chunk_vectors: np.ndarray, chunks: list[Chunk], n_articles: int) -> np.ndarray:
@@ -19,47 +48,211 @@ def article_vectors(chunk_vectors: np.ndarray, chunks: list[Chunk], n_articles: 
     return np.ascontiguousarray(sums / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
-def neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return each article's k nearest other articles by cosine: (ids, sims)."""
-    n = vectors.shape[0]
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(vectors)
-    sims, ids = index.search(vectors, min(n, k + 1))
-    return ids, sims
+def find_duplicates(articles: list[Article], vectors: np.ndarray, sims: np.ndarray,
+                    ids: np.ndarray, threshold: float) -> list[set[int]]:
+    """Group articles that are the same text at two URLs (same body, or vectors ≥ threshold)."""
+    parent = list(range(len(articles)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    by_body: dict[str, int] = {}
+    for i, a in enumerate(articles):
+        digest = hashlib.sha1(" ".join(a.body.lower().split()).encode()).hexdigest()
+        if digest in by_body:
+            parent[root(i)] = root(by_body[digest])
+        by_body.setdefault(digest, i)
+    for i in range(len(articles)):
+        for j, s in zip(ids[i], sims[i], strict=True):
+            if j >= 0 and j != i and s >= threshold:
+                parent[root(int(j))] = root(i)
+    groups: dict[int, set[int]] = {}
+    for i in range(len(articles)):
+        groups.setdefault(root(i), set()).add(i)
+    return [g for g in groups.values() if len(g) > 1]
 
 
-def mmr(candidates: list[int], sims_to_query: dict[int, float], vectors: np.ndarray,
-        depth: int, lam: float, duplicate_threshold: float) -> list[int]:
-    """Pick up to depth candidates by maximal marginal relevance, never two near-duplicates."""
-    chosen: list[int] = []
-    pool = list(candidates)
-    while pool and len(chosen) < depth:
-        if chosen:
-            redundancy = (vectors[pool] @ vectors[chosen].T).max(axis=1)
-        else:
-            redundancy = np.zeros(len(pool), dtype=np.float32)
-        scores = [lam * sims_to_query[c] - (1 - lam) * r for c, r in zip(pool, redundancy,
-                                                                         strict=True)]
-        best = int(np.argmax(scores))
-        pick = pool.pop(best)
-        if redundancy[best] < duplicate_threshold:
-            chosen.append(pick)
-    return chosen
-
-
-def compute_related(vectors: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
-    """Compute every article's related list: (ids, scores) of shape (n, depth), -1 padded."""
-    n, depth = vectors.shape[0], settings.related_depth
-    ids_out = np.full((n, depth), -1, dtype=np.int32)
-    scores_out = np.zeros((n, depth), dtype=np.float32)
-    if n < 2:
-        return ids_out, scores_out
-    ids, sims = neighbours(vectors, depth * 3)
+def compute_related(articles: list[Article], vectors: np.ndarray, settings: Settings,
+                    overrides: Overrides | None = None,
+                    today: date | None = None) -> RelatedLists:
+    """Compute every article's related list (see the module docstring for the order)."""
+    n = len(articles)
+    depth = max(1, min(settings.max_limit, n - 1))
+    overrides = overrides or Overrides()
+    raw_sims, raw_ids = _neighbours(vectors, min(n, 3 * settings.related_depth + 1))
+    groups = find_duplicates(articles, vectors, raw_sims, raw_ids, settings.duplicate_threshold)
+    dup_of = {i: g - {i} for g in groups for i in g}
+    # Centering removes what every post on a spine blog shares, so the neighbours differ by
+    # topic rather than all pointing at the most "average" post (hubness).
+    centered = _unit(vectors - vectors.mean(axis=0, keepdims=True))
+    _, ids = _neighbours(centered, min(n, 3 * settings.related_depth + 1))
+    similarity = _Similarity(articles, centered, settings)
+    decay = _decay(articles, settings.related_half_life_days, today or date.today())
+    recent = sorted(range(n), key=lambda i: articles[i].date or "", reverse=True)
+    out = RelatedLists(np.full((n, depth), -1, np.int32), np.zeros((n, depth), np.float32),
+                       np.zeros((n, depth), np.int8), [sorted(g) for g in groups],
+                       key_terms(articles))
     for i in range(n):
-        cand = {int(j): float(s) for j, s in zip(ids[i], sims[i], strict=True)
-                if j >= 0 and j != i and s < settings.duplicate_threshold}
-        picked = mmr(sorted(cand, key=lambda j: -cand[j]), cand, vectors, depth,
-                     settings.related_mmr_lambda, settings.duplicate_threshold)
-        ids_out[i, : len(picked)] = picked
-        scores_out[i, : len(picked)] = [cand[j] for j in picked]
-    return ids_out, scores_out
+        banned = {i} | dup_of.get(i, set()) | overrides.excluded | overrides.blocks.get(i, set())
+        row = [(j, similarity.score(i, [j])[0], PINNED) for j in overrides.pins.get(i, [])]
+        js = [int(j) for j in ids[i] if j >= 0 and int(j) not in banned]
+        scores = similarity.score(i, js) if js else np.zeros(0)
+        # Decay shrinks positive similarity only; a negative one must not move up.
+        scores = np.where(scores > 0, scores * decay[js], scores) if js else scores
+        cand = {j: float(s) for j, s in zip(js, scores, strict=True)
+                if s >= settings.related_min_score}
+        row += [(j, cand[j], SIMILAR) for j in _mmr(cand, similarity, row, dup_of, settings)]
+        row += _fallback(recent, banned, row, dup_of, depth)
+        for col, (j, score, flag) in enumerate(row[:depth]):
+            out.ids[i, col], out.scores[i, col], out.flags[i, col] = j, score, flag
+    return out
+
+
+class _Similarity:
+    """How related two posts are: meaning (dense), shared distinctive words, shared tags."""
+
+    def __init__(self, articles: list[Article], centered: np.ndarray, settings: Settings) -> None:
+        self.centered = centered
+        self.lexical = tfidf_matrix([f"{a.title} {a.title} {a.body}" for a in articles])
+        self.tags = [{t.lower() for t in a.tags} - {(a.category or "").lower()}
+                     for a in articles]
+        total = settings.related_dense_weight + settings.related_lexical_weight + \
+            settings.related_tag_weight
+        self.weights = (settings.related_dense_weight / total,
+                        settings.related_lexical_weight / total,
+                        settings.related_tag_weight / total)
+
+    def score(self, i: int, js: list[int]) -> np.ndarray:
+        """Return the weighted similarity of post i to each post in js."""
+        dense = self.centered[js] @ self.centered[i]
+        lexical = (self.lexical[js] @ self.lexical[i].T).toarray().ravel()
+        tags = np.array([len(self.tags[i] & self.tags[j]) / max(1, len(self.tags[i] |
+                                                                       self.tags[j]))
+                         for j in js], dtype=np.float32)
+        wd, wl, wt = self.weights
+        return (wd * dense + wl * lexical + wt * tags).astype(np.float32)
+
+
+def tfidf_matrix(texts: list[str]) -> sparse.csr_matrix:
+    """Return L2-normalized TF-IDF rows (sublinear tf, smoothed idf) as a sparse matrix."""
+    docs = [Counter(words(t)) for t in texts]
+    vocab: dict[str, int] = {}
+    for d in docs:
+        for w in d:
+            vocab.setdefault(w, len(vocab))
+    df = Counter(w for d in docs for w in d)
+    n = len(docs)
+    rows, cols, vals = [], [], []
+    for r, d in enumerate(docs):
+        for w, tf in d.items():
+            rows.append(r)
+            cols.append(vocab[w])
+            vals.append((1 + math.log(tf)) * math.log((1 + n) / (1 + df[w])))
+    m = sparse.csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(vocab))), dtype=np.float32)
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1))).ravel()
+    return sparse.diags(1 / np.maximum(norms, 1e-9)) @ m
+
+
+def _neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's k nearest rows by inner product: (sims, ids)."""
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return np.ascontiguousarray(m / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
+def _mmr(cand: dict[int, float], similarity: _Similarity, row: list[tuple[int, float, int]],
+         dup_of: dict[int, set[int]], settings: Settings) -> list[int]:
+    """Pick candidates by maximal marginal relevance; past related_depth, by plain score."""
+    taken = {j for j, _, _ in row}
+    pool = [j for j in sorted(cand, key=lambda j: -cand[j]) if j not in taken]
+    redundancy = np.zeros(len(pool), np.float32)
+    for j in taken:  # pinned posts count as already shown
+        redundancy = np.maximum(redundancy, similarity.score(j, pool)) if pool else redundancy
+    picked: list[int] = []
+    lam = settings.related_mmr_lambda
+    while pool and len(picked) < settings.related_depth:
+        relevance = np.array([cand[c] for c in pool], np.float32)
+        best = int(np.argmax(lam * relevance - (1 - lam) * redundancy))
+        pick = pool.pop(best)
+        redundancy = np.delete(redundancy, best)
+        if dup_of.get(pick, set()) & taken:
+            continue
+        taken.add(pick)
+        picked.append(pick)
+        if pool:
+            redundancy = np.maximum(redundancy, similarity.score(pick, pool))
+    return picked + [j for j in pool if not dup_of.get(j, set()) & taken]
+
+
+def _fallback(recent: list[int], banned: set[int], row: list[tuple[int, float, int]],
+              dup_of: dict[int, set[int]], depth: int) -> list[tuple[int, float, int]]:
+    """Fill the list up to depth with the most recent posts, flagged as fallback."""
+    taken = {j for j, _, _ in row}
+    out = []
+    for j in recent:
+        if len(row) + len(out) >= depth:
+            break
+        if j not in banned and j not in taken and not dup_of.get(j, set()) & taken:
+            out.append((j, 0.0, FALLBACK))
+            taken.add(j)
+    return out
+
+
+def _decay(articles: list[Article], half_life_days: float, today: date) -> np.ndarray:
+    """Return a recency weight per article: 0.5 ** (age / half-life), or 1 when disabled."""
+    weights = np.ones(len(articles), dtype=np.float32)
+    if half_life_days <= 0:
+        return weights
+    for i, a in enumerate(articles):
+        try:
+            age = (today - date.fromisoformat(a.date)).days if a.date else 0
+        except ValueError:
+            age = 0
+        weights[i] = 0.5 ** (max(age, 0) / half_life_days)
+    return weights
+
+
+def key_terms(articles: list[Article], top: int = 12) -> list[list[str]]:
+    """Return each article's most distinctive words by TF-IDF (title and headings count more)."""
+    docs = []
+    for a in articles:
+        heads = " ".join(s.heading for s in a.sections)
+        text = " ".join([a.title] * 3 + [heads] * 2 + [a.body])
+        docs.append(Counter(w for w in words(text) if len(w) > 3 and not w.isdigit()))
+    df = Counter(w for d in docs for w in d)
+    n = len(docs)
+    out = []
+    for d in docs:
+        scored = {w: tf * math.log((1 + n) / (1 + df[w])) for w, tf in d.items()}
+        out.append([w for w in sorted(scored, key=lambda w: -scored[w])[:top]])
+    return out
+
+
+def reason(source: Article, target: Article, source_terms: list[str],
+           target_terms: list[str], flag: int) -> str:
+    """Write a short human line saying why target is related to source."""
+    if flag == PINNED:
+        return "Recommended by our editors"
+    if flag == FALLBACK:
+        return "Recently published"
+    tags = [t for t in target.tags if t.lower() in {s.lower() for s in source.tags}
+            and t.lower() != (target.category or "").lower()]
+    shared = tags or [t for t in source_terms if t in set(target_terms)]
+    if shared:
+        return "Also about " + _join(shared[:2])
+    if source.category and source.category == target.category:
+        return f"More in {source.category}"
+    return "On a similar topic"
+
+
+def _join(items: list[str]) -> str:
+    items = [re.sub(r"\s+", " ", i).strip().lower() for i in items]
+    return items[0] if len(items) == 1 else f"{items[0]} and {items[1]}"

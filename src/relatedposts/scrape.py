@@ -53,7 +53,7 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
                 report.unchanged += 1
             else:
                 article, validators = outcome
-                _write_record(corpus, article, target.url, validators)
+                write_record(corpus, article, target.url, validators)
                 report.articles.append(article)
     if prune:
         report.removed = _prune(corpus, {t.url for t in targets})
@@ -175,10 +175,11 @@ def record_name(url: str) -> str:
     return f"{slug}-{hashlib.sha1(key.encode()).hexdigest()[:8]}.json"
 
 
-def _write_record(corpus: Path, article: Article, source_url: str, validators: dict) -> None:
+def write_record(corpus: Path, article: Article, source_url: str,
+                 validators: dict | None = None) -> None:
     """Write one article record atomically (temp file, then rename)."""
     record = article.to_dict() | {"source_url": source_url, "content_hash":
-                                  article.content_hash()} | validators
+                                  article.content_hash()} | (validators or {})
     path = corpus / record_name(article.url)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), "utf-8")

@@ -81,6 +81,7 @@ class Searcher:
         self.cache = QueryCache(settings.query_cache_size)
         n = len(data.articles)
         self._chunk_owner = np.fromiter((c.article for c in data.chunks), dtype=np.int64)
+        self._stem_cache: dict[int, frozenset[str]] = {}
         self._article_chunks: list[list[int]] = [[] for _ in range(n)]
         for i, c in enumerate(data.chunks):
             self._article_chunks[c.article].append(i)
@@ -188,6 +189,14 @@ class Searcher:
             date=article.date, image=article.image, tags=article.tags, heading=chunk.heading,
         )
 
+    def _chunk_stems(self, cid: int) -> frozenset[str]:
+        """Return a chunk's stemmed words, computed once per chunk (read-only afterwards)."""
+        cached = self._stem_cache.get(cid)
+        if cached is None:
+            cached = frozenset(stems(words(self.data.chunks[cid].text)))
+            self._stem_cache[cid] = cached
+        return cached
+
     def _snippet_chunk(self, a: int, scored: Scored, qstems: set[str]) -> int:
         """Pick the passage to show: the best dense chunk, or the one with most query words."""
         if a in scored.best_chunk and not qstems:
@@ -195,9 +204,8 @@ class Searcher:
         chunk_ids = self._article_chunks[a]
 
         def overlap(cid: int) -> float:
-            chunk_stems = set(stems(words(self.data.chunks[cid].text)))
             bonus = 0.5 if cid == scored.best_chunk.get(a) else 0.0
-            return len(qstems & chunk_stems) + bonus
+            return len(qstems & self._chunk_stems(cid)) + bonus
 
         return max(chunk_ids, key=overlap)
 

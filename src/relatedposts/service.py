@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from relatedposts import index as idx
+from relatedposts.ann import tune_for_search
 from relatedposts.config import Settings
 from relatedposts.embed import Embedder, make_embedder, model_name
 from relatedposts.errors import IndexNotReady, NotFound
 from relatedposts.keyword import Vocabulary
 from relatedposts.models import Article, RelatedPost, SearchPage
+from relatedposts.related import FALLBACK, reason
 from relatedposts.search import Filters, Searcher
 from relatedposts.urls import url_key
 
@@ -59,6 +61,7 @@ class Service:
                 return self._live.data.manifest
             expected = self._embedder.name if self._embedder else model_name(self.settings)
             data = idx.load(path, expect_model=expected)
+            tune_for_search(data.faiss_index, self.settings)
             if self.embedder.dim != data.manifest.dim:
                 raise idx.IndexFormatError(f"index dimension {data.manifest.dim} does not match "
                                            f"the model's {self.embedder.dim}: rebuild the index")
@@ -90,33 +93,22 @@ class Service:
         return pos, live.data.articles[pos]
 
     def related(self, url: str, limit: int | None = None) -> tuple[Article, list[RelatedPost]]:
-        """Return the article and its 'You Might Also Enjoy' list, filled up when short."""
+        """Return the article and its precomputed 'You Might Also Enjoy' list (a lookup)."""
         limit = limit or self.settings.related_limit
         pos, article = self.find_article(url)
         data = self.live.data
-        posts: list[RelatedPost] = []
-        for j, score in zip(data.related_ids[pos], data.related_scores[pos], strict=True):
-            if j < 0 or len(posts) >= limit or score < self.settings.related_min_score:
+        rel = data.related
+        posts = []
+        for j, score, flag in zip(rel.ids[pos][:limit], rel.scores[pos][:limit],
+                                  rel.flags[pos][:limit], strict=True):
+            if j < 0:
                 break
-            posts.append(_post(data.articles[j], float(score)))
-        if len(posts) < limit:
-            posts.extend(self._fallback(pos, {p.url for p in posts}, limit - len(posts)))
+            target = data.articles[j]
+            why = reason(article, target, rel.key_terms[pos], rel.key_terms[j], int(flag))
+            posts.append(RelatedPost(url=target.url, title=target.title,
+                                     summary=target.summary, image=target.image,
+                                     date=target.date, score=round(float(score), 4),
+                                     reason=why, fallback=bool(flag == FALLBACK)))
         return article, posts
 
-    def _fallback(self, pos: int, taken: set[str], n: int) -> list[RelatedPost]:
-        """Fill a short list with the most recent other posts, marked as fallback."""
-        articles = self.live.data.articles
-        recent = sorted(range(len(articles)), key=lambda i: articles[i].date or "", reverse=True)
-        out = []
-        for i in recent:
-            if len(out) >= n:
-                break
-            if i != pos and articles[i].url not in taken:
-                out.append(_post(articles[i], 0.0, fallback=True))
-        return out
 
-
-def _post(article: Article, score: float, fallback: bool = False) -> RelatedPost:
-    return RelatedPost(url=article.url, title=article.title, summary=article.summary,
-                       image=article.image, date=article.date, score=round(score, 4),
-                       fallback=fallback)
