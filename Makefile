@@ -18,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test,browser]'
+	$(BIN)/pip install --quiet -e '.[test,browser,onnx]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -41,8 +41,12 @@ test: $(BIN)/.installed-test
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests scripts
 
-bench: $(BIN)/.installed-test
-	$(BIN)/python scripts/bench.py
+$(BIN)/.installed-bench: $(BIN)/.installed-test pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,browser,onnx,bench]'
+	touch $@
+
+bench: $(BIN)/.installed-bench
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(INDEX)/versions $(INDEX)/CURRENT corpus/articles

@@ -10,6 +10,8 @@ import argparse
 import itertools
 from pathlib import Path
 
+import numpy as np
+
 from relatedposts.config import Settings
 from relatedposts.evaluate import evaluate, load_qrels, load_queries
 from relatedposts.service import Service
@@ -22,6 +24,13 @@ GRID = {
     "query_expansion": [True, False],
     "typo_correction": [True, False],
 }
+
+
+def ranked_urls(searcher, query: str, k: int = 10) -> list[str]:
+    """Rank like Searcher.search but without building snippets (ranking is all we score)."""
+    scored = searcher.score(" ".join(query[:1000].split()))
+    order = scored.candidates[np.argsort(-scored.fused[scored.candidates], kind="stable")]
+    return [searcher.data.articles[int(a)].url for a in order[:k]]
 
 
 def main() -> None:
@@ -43,8 +52,7 @@ def main() -> None:
             continue
         searcher = base.live.searcher
         searcher.settings = base.settings.replace(**combo)
-        m = evaluate(lambda q, s=searcher: [h.url for h in s.search(q[:1000], 10).results],
-                     queries, qrels)
+        m = evaluate(lambda q, s=searcher: ranked_urls(s, q), queries, qrels)
         rows.append((m.ndcg, m.recall, m.mrr, combo))
     for ndcg, recall, mrr, combo in sorted(rows, key=lambda r: -r[0]):
         print(f"{ndcg:.4f} {recall:.4f} {mrr:.4f} {combo}")

@@ -36,4 +36,6 @@ def test_back_spasms_related_posts_are_five_others(real_client) -> None:
     body = real_client.get(f"/api/related?url={url}").get_json()
     urls = [r["url"] for r in body["results"]]
     assert len(urls) == 5 and url not in urls and len(set(urls)) == 5
-    assert all(r["score"] > 0.3 for r in body["results"])
+    # Real neighbours, not the recent-posts fallback, each with a reason.
+    assert not any(r["fallback"] for r in body["results"])
+    assert all(r["score"] > 0 and r["reason"] for r in body["results"])

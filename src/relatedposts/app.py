@@ -30,6 +30,12 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     from relatedposts.api import bp
 
     app.register_blueprint(bp)
+    from relatedposts.web import init_web  # /widget.js, /search, /demo and the API's CORS
+
+    init_web(app)
+    from relatedposts.admin import init_admin  # POST /admin/reload and the CURRENT watcher
+
+    init_admin(app)
     _register_errors(app)
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,48 +14,84 @@ import numpy as np
 
 from relatedposts import index as idx
 from relatedposts.ann import index_type, make_chunk_index
+from relatedposts.buildlock import build_lock
 from relatedposts.chunk import chunk_article
 from relatedposts.config import Settings
+from relatedposts.embcache import cache_dir, embed_cached
 from relatedposts.embed import Embedder
-from relatedposts.errors import RelatedPostsError
+from relatedposts.errors import IndexFormatError, IndexNotReady, RelatedPostsError
 from relatedposts.keyword import KeywordIndex, article_document
 from relatedposts.models import Article, Chunk
 from relatedposts.overrides import load_overrides
 from relatedposts.related import article_vectors, compute_related
+from relatedposts.verify import GateRefused, verify
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """The outcome of a build: where it went and what it took."""
+    """The outcome of a build: where it went, what it took, and what the cache saved."""
 
     version_dir: Path
     manifest: idx.Manifest
     seconds: dict[str, float]
+    embedded: int = 0  # chunk texts the model embedded
+    reused: int = 0  # chunk vectors taken from the embedding cache
 
 
 def build_index(articles: list[Article], embedder: Embedder, settings: Settings,
-                index_dir: Path | None = None, activate: bool = True) -> BuildResult:
-    """Build a version directory from articles and (when activate) make it the live one."""
+                index_dir: Path | None = None, activate: bool = True, force: bool = False,
+                progress: bool = False) -> BuildResult:
+    """Build and verify a new version, then (when activate) make it live; raise GateRefused."""
     if not articles:
         raise RelatedPostsError("the corpus is empty: scrape some pages first", status=400)
     root = Path(index_dir or settings.index_dir)
     timings: dict[str, float] = {}
+    with build_lock(root):
+        _clear_stale(root)
+        t0 = time.perf_counter()
+        articles = sorted(articles, key=lambda a: a.url)
+        chunks = [c for i, a in enumerate(articles) for c in chunk_article(
+            a, i, settings.chunk_words, settings.chunk_overlap_sentences)]
+        timings["chunk"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        vectors, stats = embed_cached([c.embed_text(articles[c.article].title) for c in chunks],
+                                      embedder, cache_dir(root, embedder.name),
+                                      settings.embed_cache_entries, progress)
+        timings["embed"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        data = assemble(articles, chunks, vectors, embedder, settings)
+        timings["index"] = time.perf_counter() - t0
+        version_dir = publish(root, data, embedder, settings, activate, force, timings)
+    return BuildResult(version_dir, data.manifest, timings, stats.embedded, stats.reused)
+
+
+def publish(root: Path, data: idx.IndexData, embedder: Embedder, settings: Settings,
+            activate: bool, force: bool, timings: dict[str, float]) -> Path:
+    """Write a version, verify it, move it into place and (when activate) point CURRENT at it."""
     t0 = time.perf_counter()
-    articles = sorted(articles, key=lambda a: a.url)
-    chunks = [c for i, a in enumerate(articles) for c in chunk_article(
-        a, i, settings.chunk_words, settings.chunk_overlap_sentences)]
-    timings["chunk"] = time.perf_counter() - t0
+    tmp = write_version(root, data)
+    timings["write"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    vectors = embedder.encode([c.embed_text(articles[c.article].title) for c in chunks])
-    timings["embed"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    data = assemble(articles, chunks, vectors, embedder, settings)
-    timings["index"] = time.perf_counter() - t0
-    version_dir = write_version(root, data)
+    problems = verify(tmp, settings, None if force else live_manifest(root), embedder)
+    timings["verify"] = time.perf_counter() - t0
+    if problems:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise GateRefused(problems)
+    final = tmp.with_name(data.manifest.version)
+    tmp.rename(final)
     if activate:
-        idx.set_current(root, version_dir)
+        idx.set_current(root, final)
+        idx.write_history(root, [*idx.read_history(root), final.name])
         idx.prune_versions(root, settings.keep_versions)
-    return BuildResult(version_dir, data.manifest, timings)
+    return final
+
+
+def live_manifest(root: Path) -> idx.Manifest | None:
+    """Return the live version's manifest, or None when there is no readable live version."""
+    try:
+        return idx.read_manifest(idx.current_version(root))
+    except (IndexNotReady, IndexFormatError):
+        return None
 
 
 def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
@@ -85,14 +122,18 @@ def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
 
 
 def write_version(root: Path, data: idx.IndexData) -> Path:
-    """Write into a temp directory, then rename it into place: no half-written version."""
+    """Write into versions/.tmp-<version> (renamed into place only once verified)."""
     versions = root / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     tmp = versions / f".tmp-{data.manifest.version}"
     idx.save(data, tmp)
-    final = versions / data.manifest.version
-    tmp.rename(final)
-    return final
+    return tmp
+
+
+def _clear_stale(root: Path) -> None:
+    """Delete temp directories left by a build that died (we hold the build lock)."""
+    for tmp in (root / "versions").glob(".tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def corpus_hash(articles: list[Article]) -> str:

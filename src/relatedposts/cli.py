@@ -22,7 +22,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except RelatedPostsError as exc:
             click.echo(f"error: {exc.message}", err=True)
-            sys.exit(1)
+            sys.exit(getattr(exc, "exit_code", 1))  # 3: verification gate refused
 
 
 def _settings(ctx: click.Context, **overrides) -> Settings:
@@ -73,9 +73,12 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
 @main.command()
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Go live despite a large drop in articles.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -> None:
-    """Build a new index version from the corpus and make it live."""
+def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, force: bool,
+          quiet: bool) -> None:
+    """Build a new index version from the corpus, verify it and make it live (3: refused)."""
     from relatedposts.build import build_index
     from relatedposts.embed import make_embedder
     from relatedposts.scrape import read_corpus
@@ -83,11 +86,13 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -
     settings = _settings(ctx, corpus_dir=corpus_dir, index_dir=index_dir)
     t0 = time.perf_counter()
     articles = read_corpus(settings.corpus_dir)
-    result = build_index(articles, make_embedder(settings), settings)
+    result = build_index(articles, make_embedder(settings), settings, force=force,
+                         progress=not quiet)
     m = result.manifest
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     click.echo(f"built {m.version}: {m.articles} articles, {m.chunks} chunks, model {m.model} "
                f"(dim {m.dim}) in {time.perf_counter() - t0:.1f}s ({stages})")
+    click.echo(f"{result.embedded} chunks embedded, {result.reused} reused from the cache")
     click.echo(f"live index: {result.version_dir}")
 
 
@@ -95,16 +100,26 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None) -
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--debug", is_flag=True, help="Flask's development server with reloading.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes; each loads the model and the index once.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
+              help="Threads per worker (gthread).")
+@click.option("--debug", is_flag=True,
+              help="Flask's development server with reloading instead of gunicorn.")
 @click.pass_context
-def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, debug: bool) -> None:
-    """Serve the JSON API, widget and search page."""
-    from relatedposts.app import create_app
-
+def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, workers: int,
+          threads: int, debug: bool) -> None:
+    """Serve the JSON API, widget and search page (gunicorn; --debug for Flask's server)."""
     settings = _settings(ctx, index_dir=index_dir)
-    app = create_app(settings)
     click.echo(f"serving on http://{host}:{port}/  (index: {settings.index_dir})")
-    app.run(host=host, port=port, debug=debug, use_reloader=debug, threaded=True)
+    if debug:
+        from relatedposts.app import create_app
+
+        create_app(settings).run(host=host, port=port, debug=True, threaded=True)
+        return
+    from relatedposts.server import run
+
+    run(settings, host, port, workers, threads)
 
 
 @main.command()
@@ -159,32 +174,10 @@ def _service(settings: Settings):
     return service
 
 
-@main.command()
-@click.option("--site", "sites", multiple=True,
-              help="Source to scrape (repeatable); default: the RELATEDPOSTS_SITE setting.")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
-@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
-@click.pass_context
-def rebuild(ctx: click.Context, sites: tuple[str, ...], index_dir: Path | None,
-            corpus_dir: Path | None) -> None:
-    """Scrape the site and build a new live index in one step (what the editor runs)."""
-    from relatedposts.build import build_index
-    from relatedposts.embed import make_embedder
-    from relatedposts.scrape import read_corpus
-    from relatedposts.scrape import scrape as run_scrape
+from relatedposts.rebuild import rebuild_command, rollback_command  # noqa: E402
 
-    settings = _settings(ctx, index_dir=index_dir, corpus_dir=corpus_dir,
-                         site=sites or None)
-    report = run_scrape(settings.site, settings, prune=True)
-    for f in report.failures:
-        click.echo(f"skipped {f.url}: {f.reason}")
-    click.echo(f"scraped {len(report.articles)} articles ({len(report.failures)} skipped)")
-    if not report.articles and not report.unchanged:
-        click.echo("error: nothing scraped; the live index is unchanged", err=True)
-        sys.exit(2)
-    result = build_index(read_corpus(settings.corpus_dir), make_embedder(settings), settings)
-    click.echo(f"built {result.manifest.version}: {result.manifest.articles} articles, "
-               f"{result.manifest.chunks} chunks; now live")
+main.add_command(rebuild_command)  # scrape, build, verify, switch, reload (exit 0-4)
+main.add_command(rollback_command)
 
 
 @main.command("import-dataset")

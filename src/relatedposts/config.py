@@ -37,7 +37,9 @@ class Settings:
     max_limit: int = 50
     dense_candidates: int = 200
     fusion: str = "weighted"  # "weighted" or "rrf" or "dense" or "bm25"
-    dense_weight: float = 0.7
+    dense_weight: float = 0.75
+    # A passage below this cosine only counts as a match if the keywords match too.
+    search_min_similarity: float = 0.25
     rrf_k: int = 60
     aggregation: str = "max_bonus"  # "max", "topk_mean" or "max_bonus"
     aggregation_bonus: float = 0.1
@@ -77,6 +79,11 @@ class Settings:
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
     hnsw_ef_search: int = 128
+    # Rebuild: the embedding cache, the live-pointer watcher, the rebuild log and reload call.
+    embed_cache_entries: int = 50_000  # vectors kept in INDEX_DIR/cache/<model>/
+    reload_check_seconds: float = 2.0  # how often the service looks at CURRENT; < 0 never
+    log_file: Path | None = Path("indexes/rebuild.log")  # rebuild's log (appended); "" none
+    reload_url: str = ""  # e.g. http://127.0.0.1:8000/admin/reload; "" = rely on the watcher
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None,

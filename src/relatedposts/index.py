@@ -22,8 +22,9 @@ from relatedposts.keyword import KeywordIndex
 from relatedposts.models import Article, Chunk
 from relatedposts.related import RelatedLists
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
+HISTORY = "HISTORY"  # versions made live, oldest first: what rollback goes back through
 BUILD_HINT = "run 'relatedposts build' (or scripts/rebuild-index) to build one"
 
 
@@ -189,6 +190,20 @@ def set_current(index_dir: Path, version_dir: Path) -> None:
     os.replace(tmp, pointer)
 
 
+def read_history(index_dir: Path) -> list[str]:
+    """Return the versions made live by builds and rollbacks, oldest first."""
+    try:
+        text = (Path(index_dir) / HISTORY).read_text("utf-8")
+    except OSError:
+        return []
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def write_history(index_dir: Path, names: list[str]) -> None:
+    """Atomically replace the history of live versions (the last 100 are kept)."""
+    _write_text(Path(index_dir) / HISTORY, "".join(f"{n}\n" for n in names[-100:]))
+
+
 def prune_versions(index_dir: Path, keep: int) -> list[str]:
     """Delete all but the newest `keep` versions (never the live one) and stale temp dirs."""
     live = current_version(index_dir).name
@@ -206,4 +221,10 @@ def prune_versions(index_dir: Path, keep: int) -> list[str]:
 def _write_json(path: Path, payload: object) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False), "utf-8")
+    os.replace(tmp, path)
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, "utf-8")
     os.replace(tmp, path)

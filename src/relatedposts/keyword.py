@@ -6,7 +6,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -66,12 +66,17 @@ class Vocabulary:
                 groups.append(phrases)
         return cls(tuple(groups))
 
+    @cached_property
+    def _keys(self) -> tuple[tuple[str, ...], ...]:
+        """Each group's phrases as ' stemmed words ': computed once, not per query."""
+        return tuple(tuple(" " + " ".join(stems(words(p))) + " " for p in group)
+                     for group in self.groups)
+
     def expansions(self, query: str) -> list[str]:
         """Return the phrases that mean the same as a phrase found in the query."""
         qstems = " " + " ".join(stems(words(query))) + " "
         out: list[str] = []
-        for group in self.groups:
-            keys = [" " + " ".join(stems(words(p))) + " " for p in group]
+        for group, keys in zip(self.groups, self._keys, strict=True):
             if any(k.strip() and k in qstems for k in keys):
                 out.extend(p for p, k in zip(group, keys, strict=True) if k not in qstems)
         return out

@@ -97,6 +97,7 @@ class ScrapeReport:
     failures: list[Failure] = field(default_factory=list)
     unchanged: int = 0
     removed: int = 0
+    prune_skipped: str = ""  # why prune deleted nothing this time, if it was skipped
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from bs4 import BeautifulSoup
 
@@ -21,6 +22,7 @@ from relatedposts.models import Article, Failure, ScrapeReport
 from relatedposts.urls import host_of, url_key
 
 MAX_SITEMAP_DEPTH = 3
+GONE = ("HTTP 404", "HTTP 410")  # a listed page answering this was deleted: prune drops it
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,18 @@ class Target:
     path: Path | None = None
 
 
+class Progress(Protocol):
+    """A progress bar (tqdm fits): told the total, then advanced page by page."""
+
+    def reset(self, total: int | None = None) -> None:
+        """Start over with a new total."""
+
+    def update(self, n: float | None = 1) -> bool | None:
+        """Advance by n."""
+
+
 def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None = None,
-           prune: bool = False, progress: Callable[[int], None] | None = None) -> ScrapeReport:
+           prune: bool = False, progress: Progress | None = None) -> ScrapeReport:
     """Scrape every source into corpus_dir; bad pages are reported and skipped, never fatal."""
     corpus = Path(corpus_dir or settings.corpus_dir)
     corpus.mkdir(parents=True, exist_ok=True)
@@ -41,12 +53,15 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
     fetcher = Fetcher(settings, hosts)
     report = ScrapeReport()
     targets = list(_dedupe(_targets(sources, fetcher, report)))
+    listing_failed = [f for f in report.failures if f.url in sources or _is_sitemap(f.url)]
     state = _load_state(corpus)
+    if progress is not None:
+        progress.reset(total=len(targets))
     with ThreadPoolExecutor(max_workers=max(1, settings.crawl_concurrency)) as pool:
         for target, outcome in zip(targets, pool.map(
                 lambda t: _scrape_one(t, fetcher, state.get(t.url)), targets), strict=True):
-            if progress:
-                progress(1)
+            if progress is not None:
+                progress.update(1)
             if isinstance(outcome, Failure):
                 report.failures.append(outcome)
             elif outcome is None:
@@ -55,8 +70,11 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
                 article, validators = outcome
                 write_record(corpus, article, target.url, validators)
                 report.articles.append(article)
-    if prune:
-        report.removed = _prune(corpus, {t.url for t in targets})
+    if prune and listing_failed:
+        report.prune_skipped = f"a source could not be read ({listing_failed[0].url})"
+    elif prune:
+        gone = {f.url for f in report.failures if f.reason in GONE}
+        report.removed = _prune(corpus, {t.url for t in targets} - gone)
     return report
 
 
@@ -150,10 +168,16 @@ def _scrape_one(target: Target, fetcher: Fetcher,
             html = resp.body
             validators = {"etag": resp.etag, "last_modified": resp.last_modified}
         article = extract(html, target.url)
+        if previous and previous.get("content_hash") == article.content_hash():
+            return None  # the same article again: leave its record alone
         validators["page_hash"] = hashlib.sha256(html).hexdigest()[:16]
         return article, validators
     except (FetchError, ExtractError, OSError) as exc:
         return Failure(target.url, _reason(exc))
+
+
+def _is_sitemap(url: str) -> bool:
+    return bool(re.search(r"\.xml(\.gz)?$", url))
 
 
 def _reason(exc: Exception) -> str:

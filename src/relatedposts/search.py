@@ -106,7 +106,8 @@ class Searcher:
         kw_words, corrected = self._keyword_words(query)
         kw = self._keyword_scores(kw_words)
         fused = self._fuse(dense, kw)
-        candidates = np.flatnonzero((dense > 0) | (kw > 0)) if n else np.zeros(0, np.int64)
+        matched = (dense >= self.settings.search_min_similarity) | (kw > 0)
+        candidates = np.flatnonzero(matched) if n else np.zeros(0, np.int64)
         return Scored(fused, dense, best_chunk, candidates, kw_words, corrected)
 
     def embed_query(self, query: str) -> np.ndarray:

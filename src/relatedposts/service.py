@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,8 @@ from relatedposts.models import Article, RelatedPost, SearchPage
 from relatedposts.related import FALLBACK, reason
 from relatedposts.search import Filters, Searcher
 from relatedposts.urls import url_key
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,11 @@ class Service:
         self._lock = threading.Lock()
         self.vocabulary = Vocabulary.load(settings.vocabulary_file)
         self.load_error: str | None = None
+        # The CURRENT watcher: when to look next, what the pointer looked like, busy flag.
+        self._next_check = 0.0
+        self._seen: tuple[int, int] | None = None
+        self._reloading = False
+        self._watch_lock = threading.Lock()
 
     @property
     def embedder(self) -> Embedder:
@@ -53,9 +63,16 @@ class Service:
             raise IndexNotReady(self.load_error or f"no index loaded: {idx.BUILD_HINT}")
         return live
 
+    @property
+    def has_live(self) -> bool:
+        """Return whether an index is loaded."""
+        return self._live is not None
+
     def reload(self, version_dir: Path | None = None) -> idx.Manifest:
         """Load the CURRENT (or given) version and swap it in; on failure keep serving the old."""
         with self._lock:
+            if version_dir is None:
+                self._seen = self._pointer_stamp()
             path = version_dir or idx.current_version(self.settings.index_dir)
             if self._live is not None and self._live.data.path == path:
                 return self._live.data.manifest
@@ -79,14 +96,49 @@ class Service:
             self.load_error = exc.message
         return self._live is not None
 
+    def watch_pointer(self) -> None:
+        """Reload in the background if CURRENT changed; look at most every reload_check_seconds."""
+        interval = self.settings.reload_check_seconds
+        now = time.monotonic()
+        if interval < 0 or now < self._next_check or self._reloading:
+            return
+        self._next_check = now + interval
+        if self._pointer_stamp() == self._seen:
+            return
+        with self._watch_lock:
+            if self._reloading:
+                return
+            self._reloading = True
+        threading.Thread(target=self._background_reload, name="relatedposts-reload",
+                         daemon=True).start()
+
+    def _background_reload(self) -> None:
+        """Reload CURRENT; on any failure keep serving the old version and record why."""
+        try:
+            manifest = self.reload()
+            log.info("now serving index version %s", manifest.version)
+        except Exception as exc:  # noqa: BLE001 - whatever broke, the old index stays live
+            self.load_error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            log.warning("reload failed, still serving the previous index: %s", self.load_error)
+        finally:
+            self._reloading = False
+
+    def _pointer_stamp(self) -> tuple[int, int] | None:
+        """Return CURRENT's (mtime, inode); a rename or a rewrite changes it."""
+        try:
+            st = os.stat(Path(self.settings.index_dir) / idx.CURRENT)
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_ino
+
     def search(self, query: str, limit: int = 10, offset: int = 0,
                filters: Filters | None = None) -> SearchPage:
         """Search the live index."""
         return self.live.searcher.search(query, limit, offset, filters)
 
-    def find_article(self, url: str) -> tuple[int, Article]:
+    def find_article(self, url: str, live: Live | None = None) -> tuple[int, Article]:
         """Return the position and article for a URL (tolerant of www, slash, scheme, query)."""
-        live = self.live
+        live = live or self.live
         pos = live.by_key.get(url_key(url))
         if pos is None:
             raise NotFound(f"no article with url {url!r} in the index")
@@ -95,8 +147,9 @@ class Service:
     def related(self, url: str, limit: int | None = None) -> tuple[Article, list[RelatedPost]]:
         """Return the article and its precomputed 'You Might Also Enjoy' list (a lookup)."""
         limit = limit or self.settings.related_limit
-        pos, article = self.find_article(url)
-        data = self.live.data
+        live = self.live  # one version for the whole lookup, even if a reload swaps it now
+        pos, article = self.find_article(url, live)
+        data = live.data
         rel = data.related
         posts = []
         for j, score, flag in zip(rel.ids[pos][:limit], rel.scores[pos][:limit],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from relatedposts.keyword import STOPWORDS, stems
 
@@ -12,23 +13,38 @@ TOKEN_RE = re.compile(r"\w+(?:'\w+)?|\W+")
 
 def make_snippet(text: str, query_stems: set[str], width: int = 240) -> str:
     """Return an HTML-safe excerpt of about width characters with matches highlighted."""
-    tokens = TOKEN_RE.findall(text)
-    hits = [_is_hit(t, query_stems) for t in tokens]
+    tokens, token_stems = _analysed(text)
+    hits = [stem is not None and stem in query_stems for stem in token_stems]
     start, end = _best_window(tokens, hits, width)
     out = ["…"] if start > 0 else []
+    plain: list[str] = []  # escaped a run at a time: one html.escape call per run, not token
     for tok, hit in zip(tokens[start:end], hits[start:end], strict=True):
-        escaped = html.escape(tok, quote=True)
-        out.append(f"<mark>{escaped}</mark>" if hit else escaped)
+        if hit:
+            out.append(html.escape("".join(plain), quote=True))
+            out.append(f"<mark>{html.escape(tok, quote=True)}</mark>")
+            plain = []
+        else:
+            plain.append(tok)
+    out.append(html.escape("".join(plain), quote=True))
     if end < len(tokens):
         out.append("…")
     return "".join(out).strip()
 
 
-def _is_hit(token: str, query_stems: set[str]) -> bool:
-    word = token.lower()
-    if not word[:1].isalnum() or word in STOPWORDS:
-        return False
-    return stems([word.split("'")[0]])[0] in query_stems
+@lru_cache(maxsize=4096)
+def _analysed(text: str) -> tuple[list[str], list[str | None]]:
+    """Tokenize a passage and stem its words once (None for stopwords and punctuation).
+
+    Passages are fixed for an index's lifetime and the same ones come up again and again,
+    so this is cached: a search then only looks its query stems up. Callers must not mutate.
+    """
+    tokens = TOKEN_RE.findall(text)
+    lowered = [t.lower() for t in tokens]
+    words = [i for i, w in enumerate(lowered) if w[:1].isalnum() and w not in STOPWORDS]
+    token_stems: list[str | None] = [None] * len(tokens)
+    for i, stem in zip(words, stems([lowered[i].split("'")[0] for i in words]), strict=True):
+        token_stems[i] = stem
+    return tokens, token_stems
 
 
 def _best_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, int]:

@@ -1,0 +1,1 @@
+"""Helpers of scripts/bench.py: server control, load generator, corpora, report."""

@@ -1,0 +1,73 @@
+"""Admin routes (POST /admin/reload) and the per-request watch of the CURRENT pointer.
+
+Admin routes are off (404, like any unknown route) unless Settings.admin_token is set; then
+they need `Authorization: Bearer TOKEN` (401 otherwise). Under gunicorn a POST reaches one
+worker: the others pick the new version up from the pointer watcher within
+Settings.reload_check_seconds.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import NotFound
+
+from relatedposts.service import Service
+
+log = logging.getLogger(__name__)
+bp = Blueprint("admin", __name__)
+
+
+def init_admin(app: Flask) -> None:
+    """Register the admin routes and make every request check the CURRENT pointer."""
+    app.register_blueprint(bp)
+    app.before_request(_watch)
+
+
+def _service() -> Service:
+    from relatedposts.app import get_service
+
+    return get_service(current_app)
+
+
+def _watch() -> None:
+    """Let the service notice a new CURRENT (it reloads in the background)."""
+    _service().watch_pointer()
+
+
+def _authorize(token: str) -> None:
+    """Abort with 404 when admin is off, 401 unless the bearer token matches (constant time)."""
+    from relatedposts.app import error_response
+
+    if not token:
+        raise NotFound()
+    given = request.headers.get("Authorization", "")
+    scheme, _, value = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(),
+                                                             token.encode()):
+        resp = error_response(401, "a valid 'Authorization: Bearer TOKEN' header is required")
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="relatedposts-admin"'
+        abort(resp)
+
+
+@bp.post("/admin/reload")
+def reload() -> ResponseReturnValue:
+    """Load the version CURRENT names now; on failure keep serving the old one (503)."""
+    from relatedposts.app import error_response
+
+    service = _service()
+    _authorize(service.settings.admin_token)
+    previous = service.live.data.manifest.version if service.has_live else None
+    try:
+        manifest = service.reload()
+    except Exception as exc:  # noqa: BLE001 - report any failure; the old index stays live
+        reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        service.load_error = reason
+        log.warning("admin reload failed: %s", reason)
+        return error_response(503, f"reload failed, still serving {previous or 'nothing'}: "
+                                   f"{reason}")
+    return jsonify({"status": "ok", "version": manifest.version, "previous": previous,
+                    "articles": manifest.articles, "chunks": manifest.chunks})

@@ -1,0 +1,55 @@
+"""One build at a time per index directory: an flock on INDEX_DIR/.build.lock.
+
+The kernel drops the lock when its holder dies (even by kill -9), so a stale lock file never
+blocks the next build. Within one thread the lock is re-entrant (rebuild holds it across scrape
+and build); another thread or process gets BuildBusy at once instead of waiting.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from relatedposts.errors import RelatedPostsError
+
+LOCK_FILE = ".build.lock"
+_local = threading.local()
+
+
+class BuildBusy(RelatedPostsError):
+    """Another build or rollback holds the index directory's lock."""
+
+    status = 409
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the build lock of index_dir for the block; raise BuildBusy if someone else has it."""
+    root = Path(index_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    key = str(root.resolve())
+    held: set[str] = _local.__dict__.setdefault("held", set())
+    if key in held:
+        yield
+        return
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            owner = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise BuildBusy(f"another build is running on {root} (pid {owner}): wait for it "
+                            "to finish, then try again") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        held.add(key)
+        try:
+            yield
+        finally:
+            held.discard(key)
+    finally:
+        os.close(fd)

@@ -1,0 +1,59 @@
+"""CORS for the JSON API: only the configured blog origins may read /api/* cross-origin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import Flask, Response, request
+from flask.typing import ResponseReturnValue
+
+API_PREFIX = "/api/"
+ALLOW_METHODS = "GET, HEAD, OPTIONS"
+ALLOW_HEADERS = "Content-Type"
+MAX_AGE = "600"
+
+
+def normalize_origin(origin: str) -> str:
+    """Return an origin as browsers send it: no trailing slash, lowercase."""
+    return origin.strip().rstrip("/").lower()
+
+
+def allowed_origins(configured: Iterable[str]) -> frozenset[str]:
+    """Return the set of exact origins allowed from the configured list."""
+    return frozenset(normalize_origin(o) for o in configured if o.strip())
+
+
+def init_cors(app: Flask, configured: Iterable[str]) -> None:
+    """Answer cross-origin API requests (and preflights) from the allowed origins only."""
+    allowed = allowed_origins(configured)
+
+    @app.before_request
+    def _preflight() -> ResponseReturnValue | None:
+        if not _is_preflight():
+            return None
+        if request.headers["Origin"] not in allowed:
+            from relatedposts.app import error_response
+
+            return error_response(403, "this origin may not call the API")
+        return Response(status=204)
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        if not request.path.startswith(API_PREFIX):
+            return resp
+        resp.vary.add("Origin")
+        origin = request.headers.get("Origin")
+        if origin and origin in allowed:
+            resp.headers["Access-Control-Allow-Origin"] = origin
+            if request.method == "OPTIONS":
+                resp.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
+                resp.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
+                resp.headers["Access-Control-Max-Age"] = MAX_AGE
+        return resp
+
+
+def _is_preflight() -> bool:
+    """Return True for a CORS preflight of an API route."""
+    return (request.method == "OPTIONS" and request.path.startswith(API_PREFIX)
+            and "Origin" in request.headers
+            and "Access-Control-Request-Method" in request.headers)

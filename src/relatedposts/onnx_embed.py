@@ -1,0 +1,216 @@
+"""The sentence-transformers model on onnxruntime: exported once to ONNX, optionally int8.
+
+The transformer of a local sentence-transformers directory is exported with torch.onnx
+(dynamic batch and sequence axes) into Settings.onnx_dir, keyed by a fingerprint of the model
+files; later loads reuse the file and need neither torch nor sentence-transformers. Mean
+pooling over the attention mask and L2 normalization happen here in NumPy, so vectors match
+the torch embedder's and an index built with one backend can be served with the other.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from relatedposts.config import Settings
+from relatedposts.embed import model_name
+from relatedposts.errors import ModelError
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+OPSET = 17
+
+
+class OnnxEmbedder:
+    """Tokenize with the model's fast tokenizer, run the ONNX transformer, mean-pool, normalize."""
+
+    def __init__(self, onnx_file: Path, model_dir: Path, name: str, batch_size: int = 32,
+                 threads: int = 0) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(0, threads)
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(onnx_file), options,
+                                            providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_seq_length(model_dir))
+        pad = _pad_token(model_dir)
+        self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id(pad) or 0,
+                                      pad_token=pad)
+        self.name = name
+        self.dim = int(_read_json(model_dir / "config.json")["hidden_size"])
+        self.batch_size = max(1, batch_size)
+        self.onnx_file = Path(onnx_file)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OnnxEmbedder:
+        """Export (once) and load the configured model as the settings ask."""
+        model_dir = transformer_dir(Path(settings.model_path()))
+        onnx_file = ensure_onnx(model_dir, Path(settings.onnx_dir), settings.onnx_quantize)
+        return cls(onnx_file, model_dir, model_name(settings), settings.batch_size,
+                   settings.onnx_threads)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts in length-sorted batches into normalized float32 vectors."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start:start + self.batch_size]
+            out[batch] = self._encode_batch([texts[i] for i in batch])
+        return out
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        """Run one padded batch through the model and pool it."""
+        enc = self.tokenizer.encode_batch(texts)
+        arrays = {"input_ids": [e.ids for e in enc], "attention_mask": [e.attention_mask
+                                                                        for e in enc],
+                  "token_type_ids": [e.type_ids for e in enc]}
+        feed = {k: np.asarray(arrays[k], dtype=np.int64) for k in self.inputs}
+        hidden = self.session.run(None, feed)[0]
+        mask = np.asarray(arrays["attention_mask"], dtype=np.float32)[..., None]
+        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.where(norms > 0, norms, 1.0)
+
+
+def transformer_dir(model_path: Path) -> Path:
+    """Return the directory of the Transformer module of a sentence-transformers model."""
+    if not model_path.is_dir():
+        raise ModelError(f"embedding model directory {model_path} not found: set "
+                         "RELATEDPOSTS_MODEL to a local sentence-transformers directory")
+    modules = model_path / "modules.json"
+    sub = ""
+    if modules.is_file():
+        for module in _read_json(modules):
+            if module.get("type", "").endswith("Pooling"):
+                _check_pooling(model_path / module.get("path", ""))
+            if module.get("type", "").endswith(".Transformer"):
+                sub = module.get("path", "")
+    return model_path / sub
+
+
+def max_seq_length(model_dir: Path) -> int:
+    """Return the model's max sequence length (sentence-transformers config, else 512)."""
+    config = model_dir / "sentence_bert_config.json"
+    if config.is_file():
+        return int(_read_json(config).get("max_seq_length") or 512)
+    return int(_read_json(model_dir / "config.json").get("max_position_embeddings", 512))
+
+
+def ensure_onnx(model_dir: Path, cache_dir: Path, quantize: bool) -> Path:
+    """Return the cached ONNX file for the model, exporting (and quantizing) it first if new."""
+    target_dir = cache_dir / f"{model_dir.resolve().name}-{fingerprint(model_dir)}"
+    fp32 = target_dir / "model.onnx"
+    int8 = target_dir / "model-int8.onnx"
+    wanted = int8 if quantize else fp32
+    if wanted.is_file():
+        return wanted
+    target_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(target_dir / ".lock"):
+        if not fp32.is_file():
+            export_onnx(model_dir, fp32)
+        if quantize and not int8.is_file():
+            quantize_int8(fp32, int8)
+    return wanted
+
+
+def export_onnx(model_dir: Path, target: Path) -> None:
+    """Export the transformer to ONNX with dynamic batch and sequence axes (needs torch)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(model_dir)).eval()
+    names = [n for n in INPUTS if n != "token_type_ids" or model.config.type_vocab_size > 0]
+    wrapper = _keyword_wrapper(model, names)
+    dummy = tuple(torch.ones(2, 8, dtype=torch.long) for _ in names)
+    axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]}
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(wrapper, dummy, str(tmp), input_names=names,
+                          output_names=["last_hidden_state"], dynamic_axes=axes,
+                          opset_version=OPSET, dynamo=False)
+    os.replace(tmp, target)
+
+
+def quantize_int8(source: Path, target: Path) -> None:
+    """Write an int8 dynamically quantized copy of an ONNX model (per-channel weights)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    # Per-tensor int8 drifts badly on some inputs here (cosine 0.68); per-channel keeps > 0.97.
+    quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+    os.replace(tmp, target)
+
+
+def fingerprint(model_dir: Path) -> str:
+    """Return a short hash of the model files' names, sizes and modification times."""
+    h = hashlib.sha256(str(model_dir.resolve()).encode())
+    for f in sorted(p for p in model_dir.iterdir() if p.is_file()):
+        st = f.stat()
+        h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()[:12]
+
+
+def _keyword_wrapper(model, names: list[str]):
+    """Wrap the transformer so positional ONNX inputs reach it as keyword arguments."""
+    import torch
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
+            return self.model(**dict(zip(names, tensors, strict=True))).last_hidden_state
+
+    return LastHiddenState()
+
+
+def _check_pooling(pooling_dir: Path) -> None:
+    """Refuse models whose pooling is not mean-of-tokens: only that is implemented here."""
+    config = pooling_dir / "config.json"
+    if config.is_file():
+        modes = {k for k, v in _read_json(config).items() if k.startswith("pooling_mode") and v}
+        if modes and modes != {"pooling_mode_mean_tokens"}:
+            raise ModelError(f"the onnx embedder does mean pooling only; the model asks for "
+                             f"{sorted(modes)}: use RELATEDPOSTS_EMBEDDER=sentence-transformers")
+
+
+def _pad_token(model_dir: Path) -> str:
+    for name in ("special_tokens_map.json", "tokenizer_config.json"):
+        path = model_dir / name
+        if path.is_file():
+            pad = _read_json(path).get("pad_token")
+            if isinstance(pad, dict):
+                pad = pad.get("content")
+            if pad:
+                return str(pad)
+    return "[PAD]"
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive file lock: two workers starting together export only once."""
+    with open(path, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _read_json(path: Path):
+    return json.loads(path.read_text("utf-8"))

@@ -1,0 +1,230 @@
+"""The editor's one command and its undo: rebuild (scrape, build, verify, switch, reload), rollback.
+
+Exit statuses a cron job can act on: 0 live and reloaded, 1 error, 2 nothing scraped,
+3 the verification gate refused the new version, 4 live on disk but the reload call failed
+(running services still pick it up from the CURRENT watcher).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from relatedposts.buildlock import build_lock
+from relatedposts.config import Settings
+from relatedposts.errors import RelatedPostsError
+from relatedposts.models import ScrapeReport
+
+# Heavy modules (faiss, numpy, requests) are imported where used: every CLI command loads this.
+
+EXIT_OK, EXIT_ERROR, EXIT_NOTHING, EXIT_REFUSED, EXIT_RELOAD = 0, 1, 2, 3, 4
+log = logging.getLogger("relatedposts.rebuild")
+log.addHandler(logging.NullHandler())  # say() already prints: its lines go to the log file only
+log.propagate = False
+
+
+def say(message: str, err: bool = False) -> None:
+    """Print a line for the operator and append it to the rebuild log."""
+    click.echo(message, err=err)
+    log.log(logging.ERROR if err else logging.INFO, message)
+
+
+def run_rebuild(settings: Settings, force: bool = False, quiet: bool = False) -> int:
+    """Scrape, build, verify, switch and reload; return the exit status for cron."""
+    from relatedposts.verify import GateRefused
+
+    stages: dict[str, float] = {}
+    try:
+        with build_lock(settings.index_dir):
+            report = _scrape(settings, quiet, stages)
+            if not report.articles and not report.unchanged:
+                say("error: nothing scraped; the live index is unchanged", err=True)
+                return EXIT_NOTHING
+            _build(settings, force, quiet, stages)
+    except GateRefused as exc:
+        for problem in exc.problems:
+            say(f"refused: {problem}", err=True)
+        say("error: the new version failed verification; the live index is unchanged",
+            err=True)
+        return EXIT_REFUSED
+    except (RelatedPostsError, OSError) as exc:
+        say(f"error: {getattr(exc, 'message', None) or exc}", err=True)
+        return EXIT_ERROR
+    code = reload_services(settings, stages)
+    total = sum(stages.values())
+    say("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items()) +
+        f"; total {total:.1f}s")
+    return code
+
+
+def _scrape(settings: Settings, quiet: bool, stages: dict[str, float]) -> ScrapeReport:
+    """Scrape the configured site (pruning pages gone from it) and report what happened."""
+    from tqdm import tqdm
+
+    from relatedposts.scrape import scrape
+
+    t0 = time.perf_counter()
+    with tqdm(desc="scraping", unit="page", leave=False,
+              disable=True if quiet else None) as bar:
+        report = scrape(settings.site, settings, prune=True, progress=bar)
+    stages["scrape"] = time.perf_counter() - t0
+    say(f"scrape: {len(report.articles)} pages fetched (new or changed), {report.unchanged} "
+        f"unchanged, {len(report.failures)} failed, {report.removed} removed")
+    for f in report.failures:
+        say(f"  failed {f.url}: {f.reason}")
+    if report.prune_skipped:
+        say(f"  kept records of unlisted pages: {report.prune_skipped}")
+    return report
+
+
+def _build(settings: Settings, force: bool, quiet: bool, stages: dict[str, float]) -> None:
+    """Build from the corpus with the embedding cache; verify and switch (may raise)."""
+    from relatedposts.build import build_index
+    from relatedposts.embed import make_embedder
+    from relatedposts.scrape import read_corpus
+
+    articles = read_corpus(settings.corpus_dir)
+    t0 = time.perf_counter()
+    embedder = make_embedder(settings)
+    stages["model"] = time.perf_counter() - t0
+    result = build_index(articles, embedder, settings, force=force, progress=not quiet)
+    stages.update(result.seconds)
+    m = result.manifest
+    say(f"build: {m.articles} articles, {m.chunks} chunks; {result.embedded} chunks embedded, "
+        f"{result.reused} reused from the cache")
+    say(f"live: version {m.version} ({result.version_dir})")
+
+
+def reload_services(settings: Settings, stages: dict[str, float]) -> int:
+    """POST /admin/reload to Settings.reload_url, if set; return the exit status."""
+    if not settings.reload_url:
+        say("reload: no reload_url set; running services switch within "
+            f"{settings.reload_check_seconds:g}s (CURRENT watcher)")
+        return EXIT_OK
+    t0 = time.perf_counter()
+    error = post_reload(settings)
+    stages["reload"] = time.perf_counter() - t0
+    if error:
+        say(f"error: the new version is live on disk but reloading {settings.reload_url} "
+            f"failed: {error}", err=True)
+        return EXIT_RELOAD
+    say(f"reload: {settings.reload_url} now serves the new version")
+    return EXIT_OK
+
+
+def post_reload(settings: Settings) -> str | None:
+    """Ask the service to reload; return what went wrong, or None when it worked."""
+    import requests
+
+    headers = {"Authorization": f"Bearer {settings.admin_token}"} if settings.admin_token else {}
+    try:
+        resp = requests.post(settings.reload_url, headers=headers, timeout=120)
+    except requests.RequestException as exc:
+        return f"{type(exc).__name__}: {str(exc)[:200]}"
+    if resp.status_code != 200:
+        return f"HTTP {resp.status_code} {resp.text[:200].strip()}"
+    return None
+
+
+def rollback(settings: Settings) -> tuple[str, str]:
+    """Point CURRENT back at the version live before this one; return (from, to) names."""
+    from relatedposts import index as idx
+    from relatedposts.verify import verify
+
+    root = Path(settings.index_dir)
+    with build_lock(root):
+        live = idx.current_version(root).name
+        history = idx.read_history(root)
+        while history and history[-1] == live:
+            history.pop()
+        names = [n for n in reversed(history) if n != live] or [
+            v.name for v in reversed(idx.list_versions(root)) if v.name < live]
+        unusable = []
+        for name in names:
+            path = root / "versions" / name
+            problems = verify(path, settings, None) if path.is_dir() else ["deleted"]
+            if not problems:
+                idx.set_current(root, path)
+                idx.write_history(root, history[:history.index(name) + 1] if history else [name])
+                return live, name
+            unusable.append(f"{name}: {problems[0]}")
+    detail = f" (unusable: {'; '.join(unusable)})" if unusable else ""
+    raise RelatedPostsError(f"no previous version to roll back to in {root}{detail}; "
+                            f"{live} stays live")
+
+
+@contextmanager
+def log_to_file(path: Path | None, command: str = "") -> Iterator[None]:
+    """Append this package's log lines, timestamped, to path for the block (None: don't)."""
+    if path is None or not str(path):
+        yield
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, mode="a", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("relatedposts")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    log.addHandler(handler)
+    try:
+        log.info("relatedposts %s", command)
+        yield
+    finally:
+        logger.removeHandler(handler)
+        log.removeHandler(handler)
+        logger.setLevel(level)
+        handler.close()
+
+
+def _describe(ctx: click.Context) -> str:
+    """Return the command and the options it was given, for the log."""
+    given = []
+    for key, value in ctx.params.items():
+        values = value if isinstance(value, tuple) else (value,)
+        given += [key if v is True else f"{key}={v}" for v in values if v]
+    return " ".join([ctx.info_name or "", *given])
+
+
+def _settings(ctx: click.Context, **overrides: object) -> Settings:
+    return ctx.obj.replace(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@click.command("rebuild")
+@click.option("--site", "sites", multiple=True,
+              help="Source to scrape (repeatable); default: the RELATEDPOSTS_SITE setting.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Go live even if more than max_article_drop of the articles disappeared.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def rebuild_command(ctx: click.Context, sites: tuple[str, ...], index_dir: Path | None,
+                    corpus_dir: Path | None, force: bool, quiet: bool) -> None:
+    """Scrape the site, build and verify a new index, make it live, reload the service."""
+    settings = _settings(ctx, index_dir=index_dir, corpus_dir=corpus_dir, site=sites or None)
+    with log_to_file(settings.log_file, _describe(ctx)):
+        code = run_rebuild(settings, force, quiet)
+    ctx.exit(code)
+
+
+@click.command("rollback")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.pass_context
+def rollback_command(ctx: click.Context, index_dir: Path | None) -> None:
+    """Make the previously live index version live again (refuses if there is none)."""
+    settings = _settings(ctx, index_dir=index_dir)
+    with log_to_file(settings.log_file, _describe(ctx)):
+        try:
+            old, new = rollback(settings)
+        except RelatedPostsError as exc:
+            say(f"error: {exc.message}", err=True)
+            ctx.exit(EXIT_ERROR)
+        say(f"rolled back: {new} is live again (was {old})")
+        code = reload_services(settings, {})
+    ctx.exit(code)

@@ -1,0 +1,113 @@
+"""Red-flag symptoms: does a search describe something that needs urgent care?
+
+The phrases live in data/red_flags.txt, grouped under '# --- group ---' comment lines.
+A query matches a phrase when every content word of the phrase appears in the query,
+in any order, each allowing a typo (an edit or two, by word length) or another word form
+(same Snowball stem). Requiring every word keeps plain queries such as "lower back pain
+when sitting" quiet while "bak pain after a bad fall" still raises the notice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from rapidfuzz.distance import OSA, Indel
+
+from relatedposts.keyword import stems
+
+# Words that carry no symptom meaning; "cant", "no" and "without" are kept on purpose.
+STOPWORD_TEXT = """a an and the my i me im ive is am are was it its of or to in on at for
+with from when after before now that this have has had keeps keep been off"""
+STOPWORDS = frozenset(STOPWORD_TEXT.split())
+WORD_RE = re.compile(r"[a-z0-9]+")
+REWRITES = ((r"\bcan ?not\b", "cant"), (r"\bunable to\b", "cant"), (r"\blost\b", "loss"))
+GROUP_RE = re.compile(r"^#\s*-+\s*(.+?)\s*-+\s*$")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One red-flag phrase, its content words and the symptom group it belongs to."""
+
+    text: str
+    words: tuple[str, ...]
+    group: str
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    """A match: the phrase that matched and its symptom group, for the notice."""
+
+    phrase: str
+    group: str
+
+
+def normalize(text: str) -> list[str]:
+    """Return the content words of text: lowercase, apostrophes dropped, stopwords removed."""
+    text = text.lower().replace("’", "'").replace("'", "")
+    for pattern, repl in REWRITES:
+        text = re.sub(pattern, repl, text)
+    return [w for w in WORD_RE.findall(text) if w not in STOPWORDS]
+
+
+@lru_cache(maxsize=1)
+def phrases() -> tuple[Phrase, ...]:
+    """Load the packaged red-flag phrases with their groups."""
+    raw = resources.files("relatedposts").joinpath("data/red_flags.txt").read_text("utf-8")
+    return parse(raw)
+
+
+def parse(text: str) -> tuple[Phrase, ...]:
+    """Parse red_flags.txt: one phrase a line, '# --- group ---' starts a group."""
+    out: list[Phrase] = []
+    group = "red-flag symptoms"
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("#"):
+            m = GROUP_RE.match(line)
+            group = m.group(1) if m else group
+            continue
+        content = normalize(line)
+        if content:
+            out.append(Phrase(line, tuple(content), group))
+    return tuple(out)
+
+
+def word_matches(want: str, got: str) -> bool:
+    """Return True when got is want, another form of it, or a near miss of it (a typo)."""
+    if want == got:
+        return True
+    shorter = min(len(want), len(got))
+    if shorter < 3:
+        return False
+    if shorter <= 4:
+        # Short words: one dropped or added letter ("bak" for "back"), no substitutions.
+        return want[0] == got[0] and Indel.distance(want, got) <= 1
+    if stems([want]) == stems([got]):
+        return True
+    # Longer words: a typo or two, but not in the first letter ("never" is not "fever").
+    return want[0] == got[0] and OSA.distance(want, got) <= (1 if shorter <= 7 else 2)
+
+
+def find(query: str, table: tuple[Phrase, ...] | None = None) -> list[RedFlag]:
+    """Return every red-flag phrase the query describes (empty for a plain query)."""
+    qwords = set(normalize(query))
+    if not qwords:
+        return []
+    found: list[RedFlag] = []
+    for phrase in table if table is not None else phrases():
+        if all(any(word_matches(w, q) for q in qwords) for w in phrase.words):
+            found.append(RedFlag(phrase.text, phrase.group))
+    return found
+
+
+def is_urgent(query: str) -> bool:
+    """Return True when the query describes a red-flag symptom."""
+    return bool(find(query))
+
+
+def groups(flags: list[RedFlag]) -> list[str]:
+    """Return the distinct symptom groups of some matches, in first-seen order."""
+    return list(dict.fromkeys(f.group for f in flags))

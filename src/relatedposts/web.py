@@ -1,0 +1,190 @@
+"""The human-facing routes: the embeddable /widget.js, the /search page and the /demo page."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import secrets
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from relatedposts import redflags
+from relatedposts.cors import init_cors
+from relatedposts.errors import BadRequest, NotFound, RelatedPostsError
+from relatedposts.models import Article
+from relatedposts.searchpage import build_model, popular_topics, recent_articles, safe_snippet
+from relatedposts.service import Service
+
+log = logging.getLogger(__name__)
+bp = Blueprint("web", __name__, template_folder="templates")
+
+MAX_OFFSET = 10_000
+DEFAULT_LIMIT = 10
+WIDGET_MAX_AGE = 3600
+DEMO_SLUG = "back-spasms"
+CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; "
+       "img-src 'self' data: https: http:; style-src 'nonce-{nonce}'; form-action 'self'; "
+       "base-uri 'none'; frame-ancestors 'none'")
+ERROR_TITLES = {400: "That search didn't work", 404: "Page not found",
+                503: "Search is not available yet"}
+
+
+def init_web(app: Flask) -> None:
+    """Register the widget, search and demo routes and the API's CORS rules on app."""
+    from relatedposts.app import get_service
+
+    app.register_blueprint(bp)
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    init_cors(app, get_service(app).settings.cors_origins)
+
+
+def _service() -> Service:
+    from relatedposts.app import get_service
+
+    return get_service(current_app)
+
+
+@lru_cache(maxsize=1)
+def widget_source() -> bytes:
+    """Return the packaged widget.js."""
+    return resources.files("relatedposts").joinpath("static/widget.js").read_bytes()
+
+
+@bp.get("/widget.js")
+def widget() -> Response:
+    """Serve the embeddable widget script, cacheable for an hour."""
+    body = widget_source()
+    resp = Response(body, mimetype="text/javascript")
+    resp.set_etag(hashlib.sha256(body).hexdigest()[:20])
+    resp.cache_control.public = True
+    resp.cache_control.max_age = WIDGET_MAX_AGE
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return resp.make_conditional(request)
+
+
+def page_int(name: str, default: int, low: int, high: int) -> int:
+    """Read an integer query parameter within [low, high], or raise a friendly BadRequest."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise BadRequest(f"The page address has an invalid '{name}' value: it must be a whole "
+                         f"number from {low} to {high}.")
+    return value
+
+
+@bp.get("/search")
+def search_page() -> ResponseReturnValue:
+    """Render the search page: the form, results with snippets, paging or the empty state."""
+    service = _service()
+    raw = request.args.get("q") or ""
+    if len(raw) > service.settings.max_query_chars:
+        raise BadRequest(f"Your search is too long. Please use at most "
+                         f"{service.settings.max_query_chars:,} characters.")
+    limit = page_int("limit", DEFAULT_LIMIT, 1, service.settings.max_limit)
+    offset = page_int("offset", 0, 0, MAX_OFFSET)
+    query = " ".join(raw.split())
+    articles = service.live.data.articles
+    if not query:
+        return render_template("search.html", query="", model=None,
+                               recent=recent_articles(articles), topics=popular_topics(articles))
+    page = service.search(query, limit, offset)
+    model = build_model(query, page, limit, redflags.find(query), articles)
+    return render_template("search.html", query=query, model=model,
+                           topics=popular_topics(articles) if model.weak else (),
+                           limit=limit if limit != DEFAULT_LIMIT else None)
+
+
+@bp.get("/demo")
+def demo() -> ResponseReturnValue:
+    """Render a sample blog article (?url= or the back-spasms one) that embeds the widget."""
+    service = _service()
+    url = (request.args.get("url") or "").strip()
+    articles = service.live.data.articles
+    article = service.find_article(url)[1] if url else demo_article(articles)
+    others = [a for a in recent_articles(articles, 6) if a.url != article.url][:5]
+    return render_template("demo.html", article=article, others=others)
+
+
+def demo_article(articles: list[Article]) -> Article:
+    """Pick the demo's default article: the back-spasms post, else the newest one."""
+    if not articles:
+        raise NotFound("The index has no articles yet.")
+    for article in articles:
+        if DEMO_SLUG in article.url:
+            return article
+    return recent_articles(articles, 1)[0]
+
+
+@bp.app_template_filter("web_href")
+def web_href(url: str | None) -> str:
+    """Return url when it is an http(s) link, else '#' (never a javascript: link)."""
+    if url and urlsplit(url.strip()).scheme.lower() in ("http", "https"):
+        return url.strip()
+    return "#"
+
+
+@bp.app_template_filter("nice_date")
+def nice_date(value: str | None) -> str:
+    """Format a YYYY-MM-DD date as 'October 6, 2025' (anything else is shown as is)."""
+    try:
+        day = datetime.date.fromisoformat((value or "")[:10])
+    except ValueError:
+        return value or ""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+bp.add_app_template_filter(safe_snippet, "safe_snippet")
+
+
+@bp.before_request
+def _make_nonce() -> None:
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+@bp.after_request
+def _security_headers(resp: Response) -> Response:
+    if resp.mimetype == "text/html":
+        resp.headers["Content-Security-Policy"] = CSP.format(nonce=g.get("csp_nonce", ""))
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    return resp
+
+
+def error_page(status: int, message: str) -> ResponseReturnValue:
+    """Render the friendly HTML error page."""
+    if status >= 500:
+        message = "Please try again in a few minutes."
+    title = ERROR_TITLES.get(status, "Something went wrong")
+    if "csp_nonce" not in g:
+        _make_nonce()
+    return render_template("error.html", title=title, message=message), status
+
+
+@bp.errorhandler(RelatedPostsError)
+def _our_error(exc: RelatedPostsError) -> ResponseReturnValue:
+    if exc.status >= 500:
+        log.warning("search page unavailable: %s", exc.message)
+    return error_page(exc.status, exc.message)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
+    return error_page(exc.code or 500, exc.description or exc.name)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> ResponseReturnValue:
+    log.exception("unhandled error in %s", request.path)
+    return error_page(500, "internal error")

@@ -1,0 +1,57 @@
+"""The onnxruntime embedder gives the torch model's vectors and serves the same indexes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from relatedposts.config import Settings
+from relatedposts.embed import make_embedder, model_name
+
+pytest.importorskip("onnxruntime")
+pytestmark = pytest.mark.model
+
+TEXTS = [
+    "pinched nerve shooting pain down my leg",
+    "Sciatica is shooting leg pain from an irritated sciatic nerve root.",
+    "",
+    "neck pain at the desk " * 200,  # longer than the model's 256 word pieces: truncated
+    "What causes Flu?",
+]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> Settings:
+    return Settings(onnx_dir=tmp_path_factory.mktemp("onnx"))
+
+
+@pytest.fixture(scope="module")
+def reference(settings: Settings) -> np.ndarray:
+    return make_embedder(settings).encode(TEXTS)
+
+
+def test_fp32_vectors_match_sentence_transformers(settings, reference) -> None:
+    onnx = make_embedder(settings.replace(embedder="onnx", batch_size=2))
+    assert onnx.name == model_name(settings) and onnx.dim == 384
+    vectors = onnx.encode(TEXTS)
+    assert vectors.shape == (len(TEXTS), 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert (vectors * reference).sum(axis=1).min() > 0.999
+    assert onnx.encode([]).shape == (0, 384)
+
+
+def test_export_is_cached_and_reused(settings) -> None:
+    first = make_embedder(settings.replace(embedder="onnx"))
+    stamp = first.onnx_file.stat().st_mtime_ns
+    again = make_embedder(settings.replace(embedder="onnx"))
+    assert again.onnx_file == first.onnx_file
+    assert again.onnx_file.stat().st_mtime_ns == stamp
+    assert first.onnx_file.is_relative_to(settings.onnx_dir)
+
+
+def test_int8_vectors_stay_close(settings, reference) -> None:
+    int8 = make_embedder(settings.replace(embedder="onnx", onnx_quantize=True))
+    assert int8.onnx_file.name == "model-int8.onnx"
+    fp32_bytes = (int8.onnx_file.parent / "model.onnx").stat().st_size
+    assert int8.onnx_file.stat().st_size < fp32_bytes / 2
+    assert (int8.encode(TEXTS) * reference).sum(axis=1).min() > 0.95
