@@ -7,13 +7,20 @@ cookie banners, footers, forms, scripts and related-post blocks are removed firs
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from relatedposts.errors import ExtractError
+from relatedposts.metadata import (
+    clean,
+    find_canonical,
+    find_category,
+    find_date,
+    find_tags,
+    find_title,
+    page_meta,
+)
 from relatedposts.models import Article, Section
 from relatedposts.urls import absolute
 
@@ -43,25 +50,19 @@ RELATED_RE = re.compile(
     r"popular posts|recent posts)\s*[.:…!]*\s*$",
     re.I,
 )
-MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-TEXT_DATE_RE = re.compile(
-    rf"\b(({MONTHS})\.? \d{{1,2}},? \d{{4}}|\d{{1,2}} ({MONTHS}) \d{{4}}"
-    rf"|\d{{4}}-\d{{2}}-\d{{2}})\b",
-    re.I,
-)
 
 
 def extract(html: str | bytes, url: str) -> Article:
     """Parse a page into an Article, or raise ExtractError with the reason it is not one."""
     soup = BeautifulSoup(html, "lxml")
-    meta = _meta(soup)
+    meta = page_meta(soup)
     if meta.get("og:type", "article").lower() in ("website", "profile", "book"):
         raise ExtractError(f"not an article (og:type={meta['og:type']})")
-    canonical = _canonical(soup, url)
-    title = _title(soup, meta)
-    date = _date(soup, meta)
-    tags = _tags(soup, meta)
-    category = meta.get("article:section") or _category_link(soup)
+    canonical = find_canonical(soup, url)
+    title = find_title(soup, meta)
+    date = find_date(soup, meta)
+    tags = find_tags(soup, meta)
+    category = meta.get("article:section") or find_category(soup)
     _drop_chrome(soup)
     content = _main_content(soup)
     if content is None:
@@ -82,122 +83,9 @@ def extract(html: str | bytes, url: str) -> Article:
         image = absolute(canonical, img["src"]) if img else None
     return Article(
         url=canonical, title=title, sections=tuple(sections), date=date,
-        summary=_clean(summary), image=image, tags=tags,
+        summary=clean(summary), image=image, tags=tags,
         category=category,
     )
-
-
-def _meta(soup: BeautifulSoup) -> dict[str, str]:
-    """Collect <meta> name/property → content (first wins; article:tag gathered apart)."""
-    out: dict[str, str] = {}
-    for m in soup.find_all("meta"):
-        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
-        content = (m.get("content") or "").strip()
-        if key and content and key not in out:
-            out[key] = content
-    return out
-
-
-def _canonical(soup: BeautifulSoup, url: str) -> str:
-    """Return the page's canonical URL, falling back to og:url and then the fetched URL."""
-    link = soup.find("link", rel=lambda r: r and "canonical" in r, href=True)
-    og = soup.find("meta", property="og:url", content=True)
-    for candidate in (link["href"] if link else None, og["content"] if og else None):
-        resolved = absolute(url, candidate)
-        if resolved:
-            return resolved
-    return url
-
-
-def _title(soup: BeautifulSoup, meta: dict[str, str]) -> str:
-    """Return the article title: og:title, then the h1, then <title> without the site name."""
-    h1 = soup.find("h1")
-    for candidate in (meta.get("og:title"), h1.get_text(" ", strip=True) if h1 else None):
-        if candidate:
-            return _clean(candidate)
-    raw = soup.title.get_text(" ", strip=True) if soup.title else ""
-    # "Post title | Clinic name" — keep the longest part, which is the post title.
-    parts = re.split(r"\s+[|\-–—·»]\s+", raw)
-    title = max(parts, key=len) if parts else ""
-    if not title:
-        raise ExtractError("page has no title")
-    return _clean(title)
-
-
-def _date(soup: BeautifulSoup, meta: dict[str, str]) -> str | None:
-    """Return the publish date as YYYY-MM-DD from meta, <time>, JSON-LD or visible text."""
-    candidates = [meta.get(k) for k in ("article:published_time", "datepublished",
-                                        "date", "dc.date", "og:published_time")]
-    for t in soup.find_all("time"):
-        candidates.append(t.get("datetime") or t.get_text(" ", strip=True))
-    for script in soup.find_all("script", type="application/ld+json"):
-        candidates.extend(_jsonld_values(script.string or "", "datePublished"))
-    for c in candidates:
-        parsed = _parse_date(c)
-        if parsed:
-            return parsed
-    body = soup.body.get_text(" ", strip=True) if soup.body else ""
-    m = TEXT_DATE_RE.search(body)
-    return _parse_date(m.group(0)) if m else None
-
-
-def _jsonld_values(raw: str, key: str) -> list[str]:
-    """Return every value of key found anywhere in a JSON-LD block."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return []
-    found: list[str] = []
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if isinstance(item.get(key), str):
-                found.append(item[key])
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
-
-
-def _parse_date(value: str | None) -> str | None:
-    """Parse ISO or 'March 3, 2023' style dates into YYYY-MM-DD."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
-    except ValueError:
-        pass
-    cleaned = re.sub(r"[.,]", "", value)
-    for fmt in ("%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(cleaned, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return None
-
-
-def _tags(soup: BeautifulSoup, meta: dict[str, str]) -> tuple[str, ...]:
-    """Return tags from article:tag metas, rel=tag links and meta keywords, de-duplicated."""
-    tags = [m.get("content", "") for m in soup.find_all("meta", property="article:tag")]
-    # WordPress marks category links rel="category tag": those are the category, not tags.
-    tags += [a.get_text(" ", strip=True) for a in soup.select('a[rel~="tag"]')
-             if "category" not in (a.get("rel") or [])]
-    if not tags and meta.get("keywords"):
-        tags = meta["keywords"].split(",")
-    seen: dict[str, str] = {}
-    for t in tags:
-        t = _clean(t)
-        if t and t.lower() not in seen:
-            seen[t.lower()] = t
-    return tuple(seen.values())
-
-
-def _category_link(soup: BeautifulSoup) -> str | None:
-    """Return the text of a rel="category" link, WordPress's way of naming the category."""
-    link = soup.select_one('a[rel~="category"]')
-    return _clean(link.get_text(" ", strip=True)) if link else None
 
 
 def _drop_chrome(soup: BeautifulSoup) -> None:
@@ -302,7 +190,7 @@ def _sections(content: Tag, title: str) -> list[Section]:
     heading, paras = "", []
     for el in content.find_all(True):
         if el.name in HEADINGS or _pseudo_heading(el):
-            text = _clean(el.get_text(" ", strip=True))
+            text = clean(el.get_text(" ", strip=True))
             if el.name == "h1" or text.lower() == title.lower() or not text:
                 continue
             if paras:
@@ -311,11 +199,11 @@ def _sections(content: Tag, title: str) -> list[Section]:
         elif el.name in BLOCKS and not el.find(list(BLOCKS | HEADINGS)):
             if el.find_parent(HEADINGS):
                 continue
-            text = _clean(el.get_text(" ", strip=True))
+            text = clean(el.get_text(" ", strip=True))
             if text:
                 paras.append(text)
         elif el.name in CONTAINERS and not el.find(list(BLOCKS | HEADINGS)):
-            text = _clean(_own_text(el))
+            text = clean(_own_text(el))
             if len(text) >= 40 and not _pseudo_heading(el):
                 paras.append(text)
     if paras:
@@ -364,10 +252,6 @@ def _link_density(el: Tag) -> float:
     linked = sum(len(a.get_text(" ", strip=True)) for a in el.find_all("a"))
     return linked / total
 
-
-def _clean(text: str) -> str:
-    """Collapse whitespace."""
-    return " ".join(text.split())
 
 
 def _trim(text: str, limit: int) -> str:

@@ -55,6 +55,11 @@ class QueryCache:
         self._data: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        """Forget every cached vector."""
+        with self._lock:
+            self._data.clear()
+
     def get_or_compute(self, key: str, compute) -> np.ndarray:
         """Return the cached vector for key, computing and storing it when missing."""
         with self._lock:

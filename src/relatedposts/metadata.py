@@ -1,0 +1,144 @@
+"""Article metadata from a page's head and markup: URL, title, date, tags, category."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+from bs4 import BeautifulSoup
+
+from relatedposts.errors import ExtractError
+from relatedposts.urls import absolute
+
+MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+TEXT_DATE_RE = re.compile(
+    rf"\b(({MONTHS})\.? \d{{1,2}},? \d{{4}}|\d{{1,2}} ({MONTHS}) \d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}})\b",
+    re.I,
+)
+
+
+def clean(text: str) -> str:
+    """Collapse whitespace."""
+    return " ".join(text.split())
+
+
+def page_meta(soup: BeautifulSoup) -> dict[str, str]:
+    """Collect <meta> name/property → content (first wins; article:tag gathered apart)."""
+    out: dict[str, str] = {}
+    for m in soup.find_all("meta"):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+        content = (m.get("content") or "").strip()
+        if key and content and key not in out:
+            out[key] = content
+    return out
+
+
+
+def find_canonical(soup: BeautifulSoup, url: str) -> str:
+    """Return the page's canonical URL, falling back to og:url and then the fetched URL."""
+    link = soup.find("link", rel=lambda r: r and "canonical" in r, href=True)
+    og = soup.find("meta", property="og:url", content=True)
+    for candidate in (link["href"] if link else None, og["content"] if og else None):
+        resolved = absolute(url, candidate)
+        if resolved:
+            return resolved
+    return url
+
+
+
+def find_title(soup: BeautifulSoup, meta: dict[str, str]) -> str:
+    """Return the article title: og:title, then the h1, then <title> without the site name."""
+    h1 = soup.find("h1")
+    for candidate in (meta.get("og:title"), h1.get_text(" ", strip=True) if h1 else None):
+        if candidate:
+            return clean(candidate)
+    raw = soup.title.get_text(" ", strip=True) if soup.title else ""
+    # "Post title | Clinic name" — keep the longest part, which is the post title.
+    parts = re.split(r"\s+[|\-–—·»]\s+", raw)
+    title = max(parts, key=len) if parts else ""
+    if not title:
+        raise ExtractError("page has no title")
+    return clean(title)
+
+
+
+def find_date(soup: BeautifulSoup, meta: dict[str, str]) -> str | None:
+    """Return the publish date as YYYY-MM-DD from meta, <time>, JSON-LD or visible text."""
+    candidates = [meta.get(k) for k in ("article:published_time", "datepublished",
+                                        "date", "dc.date", "og:published_time")]
+    for t in soup.find_all("time"):
+        candidates.append(t.get("datetime") or t.get_text(" ", strip=True))
+    for script in soup.find_all("script", type="application/ld+json"):
+        candidates.extend(jsonld_values(script.string or "", "datePublished"))
+    for c in candidates:
+        parsed = parse_date(c)
+        if parsed:
+            return parsed
+    body = soup.body.get_text(" ", strip=True) if soup.body else ""
+    m = TEXT_DATE_RE.search(body)
+    return parse_date(m.group(0)) if m else None
+
+
+
+def jsonld_values(raw: str, key: str) -> list[str]:
+    """Return every value of key found anywhere in a JSON-LD block."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return []
+    found: list[str] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get(key), str):
+                found.append(item[key])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+
+def parse_date(value: str | None) -> str | None:
+    """Parse ISO or 'March 3, 2023' style dates into YYYY-MM-DD."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        pass
+    cleaned = re.sub(r"[.,]", "", value)
+    for fmt in ("%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(cleaned, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+
+def find_tags(soup: BeautifulSoup, meta: dict[str, str]) -> tuple[str, ...]:
+    """Return tags from article:tag metas, rel=tag links and meta keywords, de-duplicated."""
+    tags = [m.get("content", "") for m in soup.find_all("meta", property="article:tag")]
+    # WordPress marks category links rel="category tag": those are the category, not tags.
+    tags += [a.get_text(" ", strip=True) for a in soup.select('a[rel~="tag"]')
+             if "category" not in (a.get("rel") or [])]
+    if not tags and meta.get("keywords"):
+        tags = meta["keywords"].split(",")
+    seen: dict[str, str] = {}
+    for t in tags:
+        t = clean(t)
+        if t and t.lower() not in seen:
+            seen[t.lower()] = t
+    return tuple(seen.values())
+
+
+
+def find_category(soup: BeautifulSoup) -> str | None:
+    """Return the text of a rel="category" link, WordPress's way of naming the category."""
+    link = soup.select_one('a[rel~="category"]')
+    return clean(link.get_text(" ", strip=True)) if link else None
