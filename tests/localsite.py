@@ -1,4 +1,4 @@
-"""A scriptable HTTP site on 127.0.0.1 for crawler and rebuild tests; it records every hit."""
+"""Helpers for the crawl and rebuild tests: a scriptable local site that records every hit."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
 
+from click.testing import CliRunner, Result
+
+from relatedposts import index as idx
+from relatedposts.cli import main
 from tests.conftest import TINY
 
 
@@ -90,28 +95,30 @@ class LocalSite:
                     page = site.answer(self.path, hit.headers, earlier)
                     hit.status = page.status
                     time.sleep(page.delay)
-                    self._send(page)
+                    _send(self, page)
                 finally:
                     hit.end = time.monotonic()
                     with site.lock:
                         site.in_flight -= 1
 
-            def _send(self, page: Page) -> None:
-                self.send_response(page.status)
-                self.send_header("Content-Type", page.content_type)
-                if page.etag:
-                    self.send_header("ETag", page.etag)
-                if page.last_modified is not None:
-                    self.send_header("Last-Modified", formatdate(page.last_modified, usegmt=True))
-                for name, value in page.headers.items():
-                    self.send_header(name, value)
-                if page.send_length:
-                    self.send_header("Content-Length", str(len(page.body)))
-                self.end_headers()
-                if page.status != 304:
-                    self.wfile.write(page.body)
-
         return Handler
+
+
+def _send(handler: http.server.BaseHTTPRequestHandler, page: Page) -> None:
+    """Write page as the response."""
+    handler.send_response(page.status)
+    handler.send_header("Content-Type", page.content_type)
+    if page.etag:
+        handler.send_header("ETag", page.etag)
+    if page.last_modified is not None:
+        handler.send_header("Last-Modified", formatdate(page.last_modified, usegmt=True))
+    for name, value in page.headers.items():
+        handler.send_header(name, value)
+    if page.send_length:
+        handler.send_header("Content-Length", str(len(page.body)))
+    handler.end_headers()
+    if page.status != 304:
+        handler.wfile.write(page.body)
 
 
 def _not_modified(page: Page, headers: dict[str, str]) -> bool:
@@ -158,3 +165,22 @@ def publish_tiny(site: LocalSite, skip: tuple[str, ...] = ()) -> list[str]:
         paths.append(path)
     site.pages["/sitemap.xml"] = Page(sitemap(site.base, paths), content_type="application/xml")
     return [site.base + p for p in paths]
+
+
+def run_cli(settings, *args: str, **env: str) -> Result:
+    """Run the CLI on settings' directories with the fake embedder."""
+    base = {"RELATEDPOSTS_CORPUS_DIR": str(settings.corpus_dir),
+            "RELATEDPOSTS_INDEX_DIR": str(settings.index_dir), "RELATEDPOSTS_EMBEDDER": "fake",
+            "RELATEDPOSTS_LOG_FILE": str(settings.index_dir / "rebuild.log"),
+            "RELATEDPOSTS_RELATED_MIN_SCORE": "0", "RELATEDPOSTS_MAX_RETRIES": "1"}
+    return CliRunner().invoke(main, list(args), env=base | env, catch_exceptions=False)
+
+
+def live(settings) -> Path:
+    """Return the live version directory."""
+    return idx.current_version(settings.index_dir)
+
+
+def leftovers(settings) -> list[str]:
+    """Return the temp version directories left in the index."""
+    return [p.name for p in (settings.index_dir / "versions").glob(".tmp-*")]

@@ -186,3 +186,11 @@ def test_prune_is_skipped_when_the_sitemap_cannot_be_read(settings, site) -> Non
     report = scrape([f"{site.base}/sitemap.xml"], settings, prune=True)
     assert report.removed == 0 and "could not be read" in report.prune_skipped
     assert len(_records(settings)) == 7
+
+
+def test_robots_txt_server_error_means_crawl_nothing(settings, site) -> None:
+    site.pages["/robots.txt"] = Page(b"oops", 503, "text/plain")
+    publish_tiny(site)
+    report = scrape([f"{site.base}/blog/neck.html"], settings)
+    assert [f.reason for f in report.failures] == ["refused: disallowed by robots.txt"]
+    assert site.paths() == ["/robots.txt"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -55,3 +58,14 @@ def test_int8_vectors_stay_close(settings, reference) -> None:
     fp32_bytes = (int8.onnx_file.parent / "model.onnx").stat().st_size
     assert int8.onnx_file.stat().st_size < fp32_bytes / 2
     assert (int8.encode(TEXTS) * reference).sum(axis=1).min() > 0.95
+
+
+def test_serving_with_onnx_never_loads_torch(settings) -> None:
+    make_embedder(settings.replace(embedder="onnx"))  # the export (in a child) is done
+    code = ("import sys; from relatedposts.config import Settings; "
+            "from relatedposts.embed import make_embedder; "
+            f"e = make_embedder(Settings(embedder='onnx', onnx_dir={str(settings.onnx_dir)!r})); "
+            "e.encode(['back pain']); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"

@@ -13,20 +13,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from relatedposts import build as build_mod
 from relatedposts import index as idx
 from relatedposts.build import build_index
 from relatedposts.buildlock import BuildBusy, build_lock
 from relatedposts.chunk import chunk_article
-from relatedposts.cli import main
 from relatedposts.embcache import CACHE_FILE, PROBE, cache_dir
 from relatedposts.embed import FakeEmbedder
 from relatedposts.models import Section
 from relatedposts.scrape import write_record
 from relatedposts.verify import SAMPLE, GateRefused
 from tests.conftest import ROOT, TINY, make_article
+from tests.localsite import leftovers, live, run_cli
 
 WORDS = ["spine", "disc", "nerve", "muscle", "posture", "sleep", "walking", "lifting",
          "stretch", "core", "hip", "knee", "neck", "shoulder", "ache", "brace", "heat", "ice",
@@ -50,22 +49,6 @@ def corpus(n: int) -> list:
     return [make_article(f"a{i}", f"Article {i} on {WORDS[i % len(WORDS)]}",
                          " ".join(WORDS[(i * j + j) % len(WORDS)] for j in range(1, 25))
                          + f" note {i}.") for i in range(n)]
-
-
-def run_cli(settings, *args: str, **env: str):
-    base = {"RELATEDPOSTS_CORPUS_DIR": str(settings.corpus_dir),
-            "RELATEDPOSTS_INDEX_DIR": str(settings.index_dir), "RELATEDPOSTS_EMBEDDER": "fake",
-            "RELATEDPOSTS_LOG_FILE": str(settings.index_dir / "rebuild.log"),
-            "RELATEDPOSTS_RELATED_MIN_SCORE": "0", "RELATEDPOSTS_MAX_RETRIES": "1"}
-    return CliRunner().invoke(main, list(args), env=base | env, catch_exceptions=False)
-
-
-def live(settings) -> Path:
-    return idx.current_version(settings.index_dir)
-
-
-def leftovers(settings) -> list[str]:
-    return [p.name for p in (settings.index_dir / "versions").glob(".tmp-*")]
 
 
 def cache_file(settings) -> Path:

@@ -17,8 +17,7 @@ from relatedposts.app import create_app, get_service
 from relatedposts.build import build_index
 from relatedposts.embed import FakeEmbedder
 from tests.conftest import TINY
-from tests.localsite import LocalSite, Page, publish_tiny, sitemap
-from tests.test_rebuild import live, run_cli
+from tests.localsite import LocalSite, Page, live, publish_tiny, run_cli, sitemap
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

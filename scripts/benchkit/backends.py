@@ -13,6 +13,7 @@ from relatedposts.embed import Embedder, SentenceTransformerEmbedder, model_name
 
 BACKENDS = {"torch": {}, "onnx": {"RELATEDPOSTS_EMBEDDER": "onnx"},
             "onnx-int8": {"RELATEDPOSTS_EMBEDDER": "onnx", "RELATEDPOSTS_ONNX_QUANTIZE": "1"}}
+_LOADED: dict[str, Embedder] = {}
 
 
 def make_backend(name: str, settings: Settings, threads: int) -> Embedder:
@@ -21,8 +22,10 @@ def make_backend(name: str, settings: Settings, threads: int) -> Embedder:
         import torch
 
         torch.set_num_threads(threads)
-        return SentenceTransformerEmbedder(settings.model_path(), model_name(settings),
-                                           settings.batch_size)
+        if name not in _LOADED:  # the torch model is the same at any thread count
+            _LOADED[name] = SentenceTransformerEmbedder(settings.model_path(),
+                                                        model_name(settings), settings.batch_size)
+        return _LOADED[name]
     from relatedposts.onnx_embed import OnnxEmbedder
 
     return OnnxEmbedder.from_settings(settings.replace(
@@ -53,7 +56,7 @@ def measure_backends(settings: Settings, queries: list[str], chunk_texts: list[s
     """Per-query latency at each thread count, and the batch encode rate, of each backend."""
     rows = []
     for name in BACKENDS:
-        for n in threads:
+        for n in sorted(threads, reverse=True):
             t0 = time.perf_counter()
             embedder = make_backend(name, settings, n)
             row = {"backend": name, "threads": n, "load_s": round(time.perf_counter() - t0, 1),

@@ -77,10 +77,15 @@ def article_urls(version_dir: Path) -> list[str]:
         return [json.loads(line)["url"] for line in f]
 
 
+def passages(version_dir: Path) -> list[str]:
+    """Return the text of every chunk of an index version."""
+    with open(version_dir / "chunks.jsonl", encoding="utf-8") as f:
+        return [json.loads(line)["text"] for line in f]
+
+
 def unique_queries(version_dir: Path, n: int, seed: int = 1) -> list[str]:
     """Make n distinct patient-like queries: 3-7 word windows of the blog's sentences."""
-    with open(version_dir / "chunks.jsonl", encoding="utf-8") as f:
-        texts = [json.loads(line)["text"] for line in f]
+    texts = passages(version_dir)
     sentence_words = [s.split() for t in texts for s in re.split(r"(?<=[.!?])\s+", t)]
     sentence_words = [w for w in sentence_words if len(w) >= 4]
     rng = random.Random(seed)

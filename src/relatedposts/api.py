@@ -69,6 +69,8 @@ def search() -> ResponseReturnValue:
     filters = Filters(tag=request.args.get("tag") or None, date_from=date_arg("from"),
                       date_to=date_arg("to"))
     page = service.search(q, limit, offset, filters)
+    if offset == 0:  # one log line per search, not per page
+        service.query_log.record(q, page.total)
     results = [{"url": h.url, "title": h.title, "summary": h.summary, "snippet": h.snippet,
                 "score": h.score, "date": h.date, "image": h.image, "tags": list(h.tags)}
                for h in page.results]
@@ -111,6 +113,12 @@ def index_info() -> ResponseReturnValue:
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """Return 200 once an index is loaded, else 503 with the reason."""
-    live = _service().live
-    return jsonify({"status": "ok", "version": live.data.manifest.version,
-                    "articles": live.data.manifest.articles})
+    from relatedposts.app import public_message
+
+    service = _service()
+    live = service.live
+    body = {"status": "ok", "version": live.data.manifest.version,
+            "articles": live.data.manifest.articles}
+    if service.load_error:  # a newer version failed to load: the one above keeps serving
+        body["reload_error"] = public_message(503, service.load_error)
+    return jsonify(body)

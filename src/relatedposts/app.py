@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
@@ -10,10 +11,14 @@ from werkzeug.exceptions import HTTPException
 from relatedposts.config import Settings
 from relatedposts.embed import Embedder
 from relatedposts.errors import RelatedPostsError
+from relatedposts.guard import init_guard
 from relatedposts.service import Service
 
 EXTENSION = "relatedposts"
 log = logging.getLogger(__name__)
+# An absolute filesystem path (not part of a URL): 5xx messages show only its last two parts.
+_PART = r"[^\s/'\"():]"
+_FS_PATH = re.compile(rf"(?<![\w:/.])/(?:{_PART}+/)*?((?:{_PART}+/)?{_PART}*)(?=[\s'\"():]|$)")
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None,
@@ -23,6 +28,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.json.sort_keys = False
+    init_guard(app, settings)  # 414/413, security headers, rate limit: before anything else
     service = Service(settings, embedder)
     app.extensions[EXTENSION] = service
     if load and not service.try_reload():
@@ -46,10 +52,18 @@ def get_service(app: Flask) -> Service:
 
 
 def error_response(status: int, message: str) -> Response:
-    """Return the one JSON error shape."""
+    """Return the one JSON error shape (no filesystem paths in 5xx messages)."""
+    message = public_message(status, message)
     resp = jsonify({"error": {"status": status, "message": message}})
     resp.status_code = status
     return resp
+
+
+def public_message(status: int, message: str) -> str:
+    """Return message fit for a client: a 5xx one keeps only the tail of absolute paths."""
+    if status < 500:
+        return message
+    return _FS_PATH.sub(lambda m: ".../" + m.group(1), message)
 
 
 def _register_errors(app: Flask) -> None:

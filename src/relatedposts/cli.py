@@ -46,15 +46,19 @@ def main(ctx: click.Context, fake_embedder: bool) -> None:
               help="Where to write article records (default corpus/articles).")
 @click.option("--prune", is_flag=True, help="Delete records of pages no longer listed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None, prune: bool,
-           as_json: bool) -> None:
+           as_json: bool, quiet: bool) -> None:
     """Scrape SOURCES (sitemap URL, page URL, HTML directory or URL list) into article records."""
+    from tqdm import tqdm
+
     from relatedposts.scrape import scrape as run_scrape
 
     settings = _settings(ctx, corpus_dir=corpus_dir)
     t0 = time.perf_counter()
-    report = run_scrape(sources, settings, prune=prune)
+    with tqdm(desc="scraping", unit="page", leave=False, disable=True if quiet else None) as bar:
+        report = run_scrape(sources, settings, prune=prune, progress=bar)
     seconds = time.perf_counter() - t0
     if as_json:
         click.echo(json.dumps({"articles": len(report.articles), "unchanged": report.unchanged,
@@ -63,6 +67,8 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
     else:
         for f in report.failures:
             click.echo(f"skipped {f.url}: {f.reason}")
+        if report.prune_skipped:
+            click.echo(f"not pruning: {report.prune_skipped}")
         click.echo(f"wrote {len(report.articles)} articles to {settings.corpus_dir} "
                    f"({report.unchanged} unchanged, {len(report.failures)} skipped, "
                    f"{report.removed} removed) in {seconds:.1f}s")
@@ -110,7 +116,10 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, f
 def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, workers: int,
           threads: int, debug: bool) -> None:
     """Serve the JSON API, widget and search page (gunicorn; --debug for Flask's server)."""
+    from relatedposts.embed import require_model
+
     settings = _settings(ctx, index_dir=index_dir)
+    require_model(settings)  # fail here, in one line, rather than in every worker
     click.echo(f"serving on http://{host}:{port}/  (index: {settings.index_dir})")
     if debug:
         from relatedposts.app import create_app
@@ -167,8 +176,10 @@ def related(ctx: click.Context, url: str, limit: int, index_dir: Path | None,
 
 
 def _service(settings: Settings):
+    from relatedposts.embed import require_model
     from relatedposts.service import Service
 
+    require_model(settings)  # a missing model is named as such, not as an index mismatch
     service = Service(settings)
     service.reload()
     return service
@@ -225,12 +236,18 @@ def evaluate(ctx: click.Context, queries: Path, qrels: Path, index_dir: Path | N
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--queries", is_flag=True, help="Report the query log (RELATEDPOSTS_QUERY_LOG).")
 @click.pass_context
-def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool) -> None:
-    """List orphans, over-recommended posts, duplicates, overrides and changed lists."""
+def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool,
+           queries: bool) -> None:
+    """List orphans, over-recommended posts, duplicates, overrides, changed lists (or --queries)."""
     from relatedposts.related_report import build_report
 
     settings = _settings(ctx, index_dir=index_dir)
+    if queries:  # the most frequent searches and those that found nothing
+        from relatedposts.querylog import print_report
+
+        return print_report(settings.query_log, as_json)
     rep = build_report(settings.index_dir, limit)
     if as_json:
         click.echo(json.dumps(asdict(rep), indent=2))

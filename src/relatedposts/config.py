@@ -84,6 +84,12 @@ class Settings:
     reload_check_seconds: float = 2.0  # how often the service looks at CURRENT; < 0 never
     log_file: Path | None = Path("indexes/rebuild.log")  # rebuild's log (appended); "" none
     reload_url: str = ""  # e.g. http://127.0.0.1:8000/admin/reload; "" = rely on the watcher
+    # Reliability: per-client rate limit ("" disables; memory:// is per worker process, a
+    # redis://HOST:PORT URI shares the count), the search time budget, the editors' query log.
+    rate_limit: str = "120/minute"
+    rate_limit_storage: str = "memory://"
+    query_timeout_seconds: float = 5.0  # a slower search answers 503; <= 0 means no budget
+    query_log: str = ""  # path of the scrubbed JSON-lines query log; "" = off
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None,

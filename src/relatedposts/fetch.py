@@ -94,6 +94,8 @@ class Fetcher:
             try:
                 resp = self.session.get(url, headers=headers, stream=True, allow_redirects=False,
                                         timeout=self.settings.fetch_timeout)
+            except ValueError as exc:  # requests could not parse it (Location "http://[::1")
+                raise FetchError(f"malformed address or redirect from {url}") from exc
             except requests.Timeout as exc:
                 if attempt >= self.settings.max_retries:
                     raise FetchError("timeout") from exc
@@ -157,15 +159,18 @@ class Fetcher:
         return parser is None or parser.can_fetch(self.settings.user_agent, url)
 
     def _load_robots(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
-        """Fetch and parse robots.txt; a missing one allows everything."""
+        """Fetch and parse robots.txt; a missing one allows everything, a 5xx nothing."""
         try:
             resp = self.session.get(origin + "/robots.txt", timeout=self.settings.fetch_timeout,
                                     allow_redirects=False)
         except requests.RequestException:
             return None
+        parser = urllib.robotparser.RobotFileParser()
+        if resp.status_code >= 500:  # RFC 9309: the site is in trouble, crawl nothing now
+            parser.parse(["User-agent: *", "Disallow: /"])
+            return parser
         if resp.status_code != 200:
             return None
-        parser = urllib.robotparser.RobotFileParser()
         parser.parse(resp.text[:500_000].splitlines())
         return parser
 

@@ -3,7 +3,8 @@
 Layout:  INDEX_DIR/versions/<version>/{manifest.json, articles.jsonl, chunks.jsonl,
 chunks.faiss, article_vectors.npy, related_{ids,scores,flags}.npy, related.json, bm25/,
 vocab.json}
-and INDEX_DIR/CURRENT naming the live version. No pickle anywhere.
+and INDEX_DIR/CURRENT naming the live version (HISTORY: those made live before; cache/: the
+embedding cache, see embcache.py). No pickle anywhere.
 """
 
 from __future__ import annotations

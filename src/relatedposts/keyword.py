@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 
 from relatedposts.models import Article
 
+MAX_CORRECTIONS = 12
 WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(
     w for line in resources.files("relatedposts").joinpath("data/stopwords.txt")
@@ -121,10 +122,12 @@ class KeywordIndex:
     def correct(self, query_words: list[str]) -> list[str]:
         """Replace words unknown to the corpus by the closest frequent corpus word."""
         fixed = []
+        budget = MAX_CORRECTIONS  # a pasted 1,000-character message must stay fast
         for w in query_words:
-            if w in self.vocab or len(w) < 4 or w.isdigit():
+            if w in self.vocab or len(w) < 4 or w.isdigit() or budget <= 0:
                 fixed.append(w)
                 continue
+            budget -= 1
             match = process.extractOne(w, self._choices, scorer=fuzz.ratio, score_cutoff=80)
             fixed.append(match[0] if match else w)
         return fixed

@@ -9,7 +9,7 @@ from datetime import datetime
 from bs4 import BeautifulSoup
 
 from relatedposts.errors import ExtractError
-from relatedposts.urls import absolute
+from relatedposts.urls import absolute, web_link
 
 MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 TEXT_DATE_RE = re.compile(
@@ -37,11 +37,15 @@ def page_meta(soup: BeautifulSoup) -> dict[str, str]:
 
 
 def find_canonical(soup: BeautifulSoup, url: str) -> str:
-    """Return the page's canonical URL, falling back to og:url and then the fetched URL."""
+    """Return the page's canonical URL, falling back to og:url and then the fetched URL.
+
+    Only an http(s) canonical on the page's own host counts (a file: or javascript: one, or
+    one on another host, is ignored), so a page cannot make the index link elsewhere.
+    """
     link = soup.find("link", rel=lambda r: r and "canonical" in r, href=True)
     og = soup.find("meta", property="og:url", content=True)
     for candidate in (link["href"] if link else None, og["content"] if og else None):
-        resolved = absolute(url, candidate)
+        resolved = web_link(absolute(url, candidate), url)
         if resolved:
             return resolved
     return url

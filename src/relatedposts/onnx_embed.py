@@ -1,8 +1,9 @@
 """The sentence-transformers model on onnxruntime: exported once to ONNX, optionally int8.
 
 The transformer of a local sentence-transformers directory is exported with torch.onnx
-(dynamic batch and sequence axes) into Settings.onnx_dir, keyed by a fingerprint of the model
-files; later loads reuse the file and need neither torch nor sentence-transformers. Mean
+(dynamic batch and sequence axes), in a child process, into Settings.onnx_dir, keyed by a
+fingerprint of the model files; loading and running the file needs neither torch nor
+sentence-transformers, so a serving process stays small. Mean
 pooling over the attention mask and L2 normalization happen here in NumPy, so vectors match
 the torch embedder's and an index built with one backend can be served with the other.
 """
@@ -13,6 +14,8 @@ import fcntl
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -118,11 +121,28 @@ def ensure_onnx(model_dir: Path, cache_dir: Path, quantize: bool) -> Path:
         return wanted
     target_dir.mkdir(parents=True, exist_ok=True)
     with _locked(target_dir / ".lock"):
-        if not fp32.is_file():
-            export_onnx(model_dir, fp32)
-        if quantize and not int8.is_file():
-            quantize_int8(fp32, int8)
+        if not wanted.is_file():
+            _convert_in_child(model_dir, fp32, int8 if quantize else None)
     return wanted
+
+
+def convert(model_dir: Path, fp32: Path, int8: Path | None) -> None:
+    """Export the model to fp32 ONNX unless done, then quantize it when int8 is given."""
+    if not fp32.is_file():
+        export_onnx(model_dir, fp32)
+    if int8 is not None and not int8.is_file():
+        quantize_int8(fp32, int8)
+
+
+def _convert_in_child(model_dir: Path, fp32: Path, int8: Path | None) -> None:
+    """Run convert() in a child process, so torch never loads into a serving process."""
+    code = ("import sys; from pathlib import Path; from relatedposts.onnx_embed import convert; "
+            "convert(Path(sys.argv[1]), Path(sys.argv[2]), "
+            "Path(sys.argv[3]) if sys.argv[3] else None)")
+    proc = subprocess.run([sys.executable, "-c", code, str(model_dir), str(fp32),
+                           str(int8 or "")], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ModelError(f"cannot export the model to ONNX: {proc.stderr.strip()[-500:]}")
 
 
 def export_onnx(model_dir: Path, target: Path) -> None:

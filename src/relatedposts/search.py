@@ -107,7 +107,10 @@ class Searcher:
     def score(self, query: str) -> Scored:
         """Score every article for the query: dense, keyword and fused."""
         n = len(self.data.articles)
-        dense, best_chunk = self._dense(query)
+        if self.settings.fusion == "bm25":  # keyword-only: skip the model entirely
+            dense, best_chunk = np.zeros(n, dtype=np.float32), {}
+        else:
+            dense, best_chunk = self._dense(query)
         kw_words, corrected = self._keyword_words(query)
         kw = self._keyword_scores(kw_words)
         fused = self._fuse(dense, kw)

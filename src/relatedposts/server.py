@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from typing import Any
 
@@ -38,11 +39,30 @@ class GunicornServer(BaseApplication):
         from relatedposts.app import create_app, get_service
 
         t0 = time.perf_counter()
-        app = create_app(self.settings)
+        share = share_cores(self.cfg.workers)
+        settings = self.settings
+        if settings.onnx_threads <= 0:
+            settings = settings.replace(onnx_threads=share)
+        app = create_app(settings)
+        if "torch" in sys.modules:  # loaded by the sentence-transformers embedder
+            sys.modules["torch"].set_num_threads(share)
         service = get_service(app)
         state = "index loaded" if service.load_error is None else service.load_error
         log.info("worker %d ready in %.1fs: %s", os.getpid(), time.perf_counter() - t0, state)
         return app
+
+
+def share_cores(workers: int) -> int:
+    """Split the cores between workers for inference and keep FAISS to one thread per call.
+
+    Each request embeds one query and searches with one vector: parallel sections gain
+    little there, while N workers x M threads x OpenMP teams on 2 cores spin and wait on
+    each other (a busy machine made flat search 4x slower with two OpenMP threads).
+    """
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
 def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:

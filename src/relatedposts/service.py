@@ -6,6 +6,8 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,14 +15,16 @@ from relatedposts import index as idx
 from relatedposts.ann import tune_for_search
 from relatedposts.config import Settings
 from relatedposts.embed import Embedder, make_embedder, model_name
-from relatedposts.errors import IndexNotReady, NotFound
+from relatedposts.errors import IndexNotReady, NotFound, QueryTimeout
 from relatedposts.keyword import Vocabulary
 from relatedposts.models import Article, RelatedPost, SearchPage
+from relatedposts.querylog import QueryLog
 from relatedposts.related import FALLBACK, reason
 from relatedposts.search import Filters, Searcher
 from relatedposts.urls import url_key
 
 log = logging.getLogger(__name__)
+SEARCH_THREADS = 8  # searches run here so a stalled one can be abandoned at its time budget
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class Service:
         self._seen: tuple[int, int] | None = None
         self._reloading = False
         self._watch_lock = threading.Lock()
+        self.query_log = QueryLog(settings.query_log)  # off (a no-op) unless configured
+        self._search_pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS,
+                                               thread_name_prefix="relatedposts-search")
 
     @property
     def embedder(self) -> Embedder:
@@ -94,7 +101,30 @@ class Service:
             self.reload()
         except (IndexNotReady, idx.IndexFormatError) as exc:
             self.load_error = exc.message
+            if self._live is None:
+                self._fall_back(exc.message)
         return self._live is not None
+
+    # --- Start-up fallback (issue 8): CURRENT names a version that cannot be loaded. ---
+    def _fall_back(self, reason: str) -> None:
+        """Serve the newest older version that loads, keeping the reason in load_error."""
+        try:
+            bad = (Path(self.settings.index_dir) / idx.CURRENT).read_text("utf-8").strip()
+        except OSError:
+            return  # no CURRENT: nothing was ever built, nothing to fall back to
+        older = [v for v in idx.list_versions(self.settings.index_dir) if v.name < bad]
+        for version in reversed(older):
+            try:
+                self.reload(version)
+            except (IndexNotReady, idx.IndexFormatError) as exc:
+                log.warning("fallback: version %s cannot be loaded either: %s", version.name,
+                            exc.message)
+                continue
+            self.load_error = (f"CURRENT names {bad}, which cannot be loaded ({reason}); "
+                               f"serving the last good version {version.name}")
+            log.warning("%s", self.load_error)
+            return
+    # --- End of the start-up fallback. ---
 
     def watch_pointer(self) -> None:
         """Reload in the background if CURRENT changed; look at most every reload_check_seconds."""
@@ -133,8 +163,18 @@ class Service:
 
     def search(self, query: str, limit: int = 10, offset: int = 0,
                filters: Filters | None = None) -> SearchPage:
-        """Search the live index."""
-        return self.live.searcher.search(query, limit, offset, filters)
+        """Search the live index within settings.query_timeout_seconds, else QueryTimeout."""
+        searcher, budget = self.live.searcher, self.settings.query_timeout_seconds
+        if budget <= 0:
+            return searcher.search(query, limit, offset, filters)
+        future = self._search_pool.submit(searcher.search, query, limit, offset, filters)
+        try:
+            return future.result(timeout=budget)
+        except FutureTimeout:
+            future.cancel()  # drops it if it never started; a running one finishes unseen
+            log.warning("a search went over its %.1f s budget", budget)  # no query: privacy
+            raise QueryTimeout(f"the search took longer than {budget:g} s: please try again "
+                               "in a moment") from None
 
     def find_article(self, url: str, live: Live | None = None) -> tuple[int, Article]:
         """Return the position and article for a URL (tolerant of www, slash, scheme, query)."""

@@ -7,12 +7,15 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 def url_key(url: str) -> str:
     """Return the lookup key of a URL: scheme, www., query, fragment and trailing slash ignored."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url.strip())
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:  # "http://[::1", a port that is no number: a key no article has
+        return "invalid:" + url.strip().lower()
     if host.startswith("www."):
         host = host[4:]
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
     path = parts.path.rstrip("/")
     for index_name in ("/index.html", "/index.htm"):
         if path.endswith(index_name):
@@ -24,13 +27,28 @@ def absolute(base: str, href: str | None) -> str | None:
     """Resolve href against base; return None for empty or non-web links."""
     if not href or not href.strip():
         return None
-    joined = urljoin(base, href.strip())
-    return joined if urlsplit(joined).scheme in ("http", "https", "file") else None
+    try:
+        joined = urljoin(base, href.strip())
+        return joined if urlsplit(joined).scheme in ("http", "https", "file") else None
+    except ValueError:  # a malformed address such as "http://[::1"
+        return None
+
+
+def web_link(url: str | None, page: str | None = None) -> str | None:
+    """Return url if it is http(s) (and, for an http(s) page, on the page's host), else None."""
+    if not url or urlsplit(url).scheme not in ("http", "https"):
+        return None
+    if page and urlsplit(page).scheme in ("http", "https") and host_of(url) != host_of(page):
+        return None
+    return url
 
 
 def host_of(url: str) -> str:
-    """Return the host of a URL without a leading www., lowercased."""
-    host = (urlsplit(url).hostname or "").lower()
+    """Return the host of a URL without a leading www., lowercased ("" if it has none)."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:  # a malformed address such as "http://[::1"
+        return ""
     return host[4:] if host.startswith("www.") else host
 
 

@@ -100,6 +100,8 @@ def search_page() -> ResponseReturnValue:
         return render_template("search.html", query="", model=None,
                                recent=recent_articles(articles), topics=popular_topics(articles))
     page = service.search(query, limit, offset)
+    if offset == 0:  # one log line per search, not per page
+        service.query_log.record(query, page.total)
     model = build_model(query, page, limit, redflags.find(query), articles)
     return render_template("search.html", query=query, model=model,
                            topics=popular_topics(articles) if model.weak else (),
