@@ -15,7 +15,8 @@ from relatedposts.cli import main
 from relatedposts.embed import FakeEmbedder
 from relatedposts.errors import RelatedPostsError
 from relatedposts.models import Article, Section
-from relatedposts.related import FALLBACK, PINNED, compute_related
+from relatedposts.reasons import FALLBACK, PINNED
+from relatedposts.related import compute_related
 from relatedposts.service import Service
 from tests.conftest import TINY, make_article
 

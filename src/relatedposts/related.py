@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -18,13 +17,13 @@ from datetime import date
 import faiss
 import numpy as np
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 
 from relatedposts.config import Settings
 from relatedposts.keyword import words
 from relatedposts.models import Article, Chunk
 from relatedposts.overrides import Overrides
-
-SIMILAR, PINNED, FALLBACK = 0, 1, 2
+from relatedposts.reasons import FALLBACK, PINNED, SIMILAR, key_terms
 
 
 @dataclass
@@ -79,6 +78,13 @@ def compute_related(articles: list[Article], vectors: np.ndarray, settings: Sett
                     overrides: Overrides | None = None,
                     today: date | None = None) -> RelatedLists:
     """Compute every article's related list (see the module docstring for the order)."""
+    # Thousands of tiny matrix products: BLAS threads only add hand-off cost (7x slower).
+    with threadpool_limits(limits=1):
+        return _compute(articles, vectors, settings, overrides, today)
+
+
+def _compute(articles: list[Article], vectors: np.ndarray, settings: Settings,
+             overrides: Overrides | None, today: date | None) -> RelatedLists:
     n = len(articles)
     depth = max(1, min(settings.max_limit, n - 1))
     overrides = overrides or Overrides()
@@ -97,14 +103,17 @@ def compute_related(articles: list[Article], vectors: np.ndarray, settings: Sett
                        key_terms(articles))
     for i in range(n):
         banned = {i} | dup_of.get(i, set()) | overrides.excluded | overrides.blocks.get(i, set())
-        row = [(j, similarity.score(i, [j])[0], PINNED) for j in overrides.pins.get(i, [])]
-        js = [int(j) for j in ids[i] if j >= 0 and int(j) not in banned]
-        scores = similarity.score(i, js) if js else np.zeros(0)
+        pins = overrides.pins.get(i, [])
+        js = [int(j) for j in ids[i] if j >= 0 and int(j) not in banned and int(j) not in pins]
+        # One similarity block per article: relevance to i and redundancy among candidates.
+        block = _Block([i, *pins, *js], similarity)
+        row = [(j, block.sim(i, j), PINNED) for j in pins]
+        scores = np.array([block.sim(i, j) for j in js], dtype=np.float32)
         # Decay shrinks positive similarity only; a negative one must not move up.
         scores = np.where(scores > 0, scores * decay[js], scores) if js else scores
         cand = {j: float(s) for j, s in zip(js, scores, strict=True)
                 if s >= settings.related_min_score}
-        row += [(j, cand[j], SIMILAR) for j in _mmr(cand, similarity, row, dup_of, settings)]
+        row += [(j, cand[j], SIMILAR) for j in _mmr(cand, block, row, dup_of, settings)]
         row += _fallback(recent, banned, row, dup_of, depth)
         for col, (j, score, flag) in enumerate(row[:depth]):
             out.ids[i, col], out.scores[i, col], out.flags[i, col] = j, score, flag
@@ -117,23 +126,54 @@ class _Similarity:
     def __init__(self, articles: list[Article], centered: np.ndarray, settings: Settings) -> None:
         self.centered = centered
         self.lexical = tfidf_matrix([f"{a.title} {a.title} {a.body}" for a in articles])
-        self.tags = [{t.lower() for t in a.tags} - {(a.category or "").lower()}
-                     for a in articles]
+        self.tags = _tag_matrix(articles)
+        self.tag_counts = np.asarray(self.tags.sum(axis=1)).ravel()
         total = settings.related_dense_weight + settings.related_lexical_weight + \
             settings.related_tag_weight
         self.weights = (settings.related_dense_weight / total,
                         settings.related_lexical_weight / total,
                         settings.related_tag_weight / total)
 
-    def score(self, i: int, js: list[int]) -> np.ndarray:
-        """Return the weighted similarity of post i to each post in js."""
-        dense = self.centered[js] @ self.centered[i]
-        lexical = (self.lexical[js] @ self.lexical[i].T).toarray().ravel()
-        tags = np.array([len(self.tags[i] & self.tags[j]) / max(1, len(self.tags[i] |
-                                                                       self.tags[j]))
-                         for j in js], dtype=np.float32)
+    def matrix(self, idx: list[int]) -> np.ndarray:
+        """Return the weighted pairwise similarity of the posts in idx (one matrix product each)."""
+        dense = self.centered[idx] @ self.centered[idx].T
+        lex = self.lexical[idx]
+        lexical = (lex @ lex.T).toarray()
+        tag = self.tags[idx]
+        shared = (tag @ tag.T).toarray()
+        counts = self.tag_counts[idx]
+        union = counts[:, None] + counts[None, :] - shared
+        tags = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
         wd, wl, wt = self.weights
         return (wd * dense + wl * lexical + wt * tags).astype(np.float32)
+
+
+class _Block:
+    """The similarity matrix of one article and its candidates, looked up by article id."""
+
+    def __init__(self, idx: list[int], similarity: _Similarity) -> None:
+        self.pos = {a: p for p, a in enumerate(idx)}
+        self.m = similarity.matrix(idx)
+
+    def sim(self, a: int, b: int) -> float:
+        """Return the similarity of articles a and b."""
+        return float(self.m[self.pos[a], self.pos[b]])
+
+    def row(self, a: int, others: list[int]) -> np.ndarray:
+        """Return the similarity of article a to each of others."""
+        return self.m[self.pos[a], [self.pos[o] for o in others]]
+
+
+def _tag_matrix(articles: list[Article]) -> sparse.csr_matrix:
+    """Return a binary article × tag matrix (the category is not counted as a tag)."""
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for r, a in enumerate(articles):
+        for t in {t.lower() for t in a.tags} - {(a.category or "").lower()}:
+            rows.append(r)
+            cols.append(vocab.setdefault(t, len(vocab)))
+    return sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
+                             shape=(len(articles), max(1, len(vocab))))
 
 
 def tfidf_matrix(texts: list[str]) -> sparse.csr_matrix:
@@ -168,14 +208,14 @@ def _unit(m: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(m / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
-def _mmr(cand: dict[int, float], similarity: _Similarity, row: list[tuple[int, float, int]],
+def _mmr(cand: dict[int, float], block: _Block, row: list[tuple[int, float, int]],
          dup_of: dict[int, set[int]], settings: Settings) -> list[int]:
     """Pick candidates by maximal marginal relevance; past related_depth, by plain score."""
     taken = {j for j, _, _ in row}
     pool = [j for j in sorted(cand, key=lambda j: -cand[j]) if j not in taken]
     redundancy = np.zeros(len(pool), np.float32)
     for j in taken:  # pinned posts count as already shown
-        redundancy = np.maximum(redundancy, similarity.score(j, pool)) if pool else redundancy
+        redundancy = np.maximum(redundancy, block.row(j, pool)) if pool else redundancy
     picked: list[int] = []
     lam = settings.related_mmr_lambda
     while pool and len(picked) < settings.related_depth:
@@ -188,7 +228,7 @@ def _mmr(cand: dict[int, float], similarity: _Similarity, row: list[tuple[int, f
         taken.add(pick)
         picked.append(pick)
         if pool:
-            redundancy = np.maximum(redundancy, similarity.score(pick, pool))
+            redundancy = np.maximum(redundancy, block.row(pick, pool))
     return picked + [j for j in pool if not dup_of.get(j, set()) & taken]
 
 
@@ -218,41 +258,3 @@ def _decay(articles: list[Article], half_life_days: float, today: date) -> np.nd
             age = 0
         weights[i] = 0.5 ** (max(age, 0) / half_life_days)
     return weights
-
-
-def key_terms(articles: list[Article], top: int = 12) -> list[list[str]]:
-    """Return each article's most distinctive words by TF-IDF (title and headings count more)."""
-    docs = []
-    for a in articles:
-        heads = " ".join(s.heading for s in a.sections)
-        text = " ".join([a.title] * 3 + [heads] * 2 + [a.body])
-        docs.append(Counter(w for w in words(text) if len(w) > 3 and not w.isdigit()))
-    df = Counter(w for d in docs for w in d)
-    n = len(docs)
-    out = []
-    for d in docs:
-        scored = {w: tf * math.log((1 + n) / (1 + df[w])) for w, tf in d.items()}
-        out.append([w for w in sorted(scored, key=lambda w: -scored[w])[:top]])
-    return out
-
-
-def reason(source: Article, target: Article, source_terms: list[str],
-           target_terms: list[str], flag: int) -> str:
-    """Write a short human line saying why target is related to source."""
-    if flag == PINNED:
-        return "Recommended by our editors"
-    if flag == FALLBACK:
-        return "Recently published"
-    tags = [t for t in target.tags if t.lower() in {s.lower() for s in source.tags}
-            and t.lower() != (target.category or "").lower()]
-    shared = tags or [t for t in source_terms if t in set(target_terms)]
-    if shared:
-        return "Also about " + _join(shared[:2])
-    if source.category and source.category == target.category:
-        return f"More in {source.category}"
-    return "On a similar topic"
-
-
-def _join(items: list[str]) -> str:
-    items = [re.sub(r"\s+", " ", i).strip().lower() for i in items]
-    return items[0] if len(items) == 1 else f"{items[0]} and {items[1]}"

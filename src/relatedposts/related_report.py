@@ -12,7 +12,8 @@ import numpy as np
 from relatedposts import index as idx
 from relatedposts.errors import BadRequest
 from relatedposts.models import Article
-from relatedposts.related import FALLBACK, tfidf_matrix
+from relatedposts.reasons import FALLBACK
+from relatedposts.related import tfidf_matrix
 from relatedposts.urls import url_key
 
 

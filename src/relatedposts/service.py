@@ -19,7 +19,7 @@ from relatedposts.errors import IndexNotReady, NotFound, QueryTimeout
 from relatedposts.keyword import Vocabulary
 from relatedposts.models import Article, RelatedPost, SearchPage
 from relatedposts.querylog import QueryLog
-from relatedposts.related import FALLBACK, reason
+from relatedposts.reasons import FALLBACK, reason
 from relatedposts.search import Filters, Searcher
 from relatedposts.urls import url_key
 
