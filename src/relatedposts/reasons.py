@@ -12,7 +12,7 @@ from relatedposts.models import Article
 SIMILAR, PINNED, FALLBACK = 0, 1, 2  # the flags stored with each related entry
 
 
-def key_terms(articles: list[Article], top: int = 12) -> list[list[str]]:
+def key_terms(articles: list[Article], top: int = 25) -> list[list[str]]:
     """Return each article's most distinctive words by TF-IDF (title and headings count more)."""
     docs = []
     for a in articles:
