@@ -103,3 +103,17 @@ def test_evaluate_cli_on_an_imported_dataset(settings, tmp_path) -> None:
                                   str(tmp_path / "qrels.tsv"), "--json"], env=env)
     row = json.loads(result.output)
     assert row["queries"] == 2 and row["ndcg@10"] == pytest.approx(1.0)
+
+
+def test_real_words_missing_from_the_blog_are_not_treated_as_typos() -> None:
+    kw = KeywordIndex.build(["sciatica and leg pain", "hours of sitting"] * 2)
+    assert kw.correct(["hurts", "sciatia"]) == ["hours", "sciatica"]  # corpus alone misfires
+    assert kw.correct(["hurts", "sciatia"], frozenset({"hurts"})) == ["hurts", "sciatica"]
+
+
+def test_dictionary_comes_from_the_model_vocabulary(tmp_path) -> None:
+    from relatedposts.keyword import load_dictionary
+
+    (tmp_path / "vocab.txt").write_text("[PAD]\n##ing\nhurts\nback\nThe\nsciatica\n")
+    assert load_dictionary(tmp_path) == frozenset({"hurts", "back", "sciatica"})
+    assert load_dictionary(tmp_path / "missing") == frozenset()

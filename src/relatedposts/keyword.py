@@ -119,15 +119,27 @@ class KeywordIndex:
             return np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
         return np.asarray(self.bm25.get_scores(terms), dtype=np.float32)
 
-    def correct(self, query_words: list[str]) -> list[str]:
-        """Replace words unknown to the corpus by the closest frequent corpus word."""
+    def correct(self, query_words: list[str],
+                dictionary: frozenset[str] = frozenset()) -> list[str]:
+        """Replace misspelled words (in neither the corpus nor the dictionary) by corpus words."""
         fixed = []
         budget = MAX_CORRECTIONS  # a pasted 1,000-character message must stay fast
         for w in query_words:
-            if w in self.vocab or len(w) < 4 or w.isdigit() or budget <= 0:
+            # A real English word the blog happens not to use ("hurts") is not a typo.
+            known = w in self.vocab or w in dictionary
+            if known or len(w) < 4 or w.isdigit() or budget <= 0:
                 fixed.append(w)
                 continue
             budget -= 1
             match = process.extractOne(w, self._choices, scorer=fuzz.ratio, score_cutoff=80)
             fixed.append(match[0] if match else w)
         return fixed
+
+
+def load_dictionary(model_dir: str | Path) -> frozenset[str]:
+    """Return the whole words of the model's WordPiece vocabulary: a list of real words."""
+    path = Path(model_dir) / "vocab.txt"
+    if not path.is_file():
+        return frozenset()
+    return frozenset(w for w in path.read_text("utf-8").split()
+                     if w.isalpha() and w.islower() and len(w) >= 4)

@@ -78,11 +78,13 @@ class Searcher:
     """Answer queries against one loaded index."""
 
     def __init__(self, data: IndexData, embedder: Embedder, settings: Settings,
-                 vocabulary: Vocabulary | None = None) -> None:
+                 vocabulary: Vocabulary | None = None,
+                 dictionary: frozenset[str] = frozenset()) -> None:
         self.data = data
         self.embedder = embedder
         self.settings = settings
         self.vocabulary = vocabulary or Vocabulary(())
+        self.dictionary = dictionary
         self.cache = QueryCache(settings.query_cache_size)
         n = len(data.articles)
         self._chunk_owner = np.fromiter((c.article for c in data.chunks), dtype=np.int64)
@@ -156,7 +158,7 @@ class Searcher:
         raw = words(query)
         if not self.settings.typo_correction:
             return raw, None
-        fixed = self.data.keyword.correct(raw)
+        fixed = self.data.keyword.correct(raw, self.dictionary)
         corrected = None
         if fixed != raw:
             mapping = dict(zip(raw, fixed, strict=True))

@@ -15,8 +15,8 @@ from relatedposts import index as idx
 from relatedposts.ann import tune_for_search
 from relatedposts.config import Settings
 from relatedposts.embed import Embedder, make_embedder, model_name
-from relatedposts.errors import IndexNotReady, NotFound, QueryTimeout
-from relatedposts.keyword import Vocabulary
+from relatedposts.errors import IndexNotReady, NotFound, QueryTimeout, RelatedPostsError
+from relatedposts.keyword import Vocabulary, load_dictionary
 from relatedposts.models import Article, RelatedPost, SearchPage
 from relatedposts.querylog import QueryLog
 from relatedposts.reasons import FALLBACK, reason
@@ -45,6 +45,7 @@ class Service:
         self._live: Live | None = None
         self._lock = threading.Lock()
         self.vocabulary = Vocabulary.load(settings.vocabulary_file)
+        self.dictionary = _dictionary(settings)
         self.load_error: str | None = None
         # The CURRENT watcher: when to look next, what the pointer looked like, busy flag.
         self._next_check = 0.0
@@ -89,7 +90,8 @@ class Service:
             if self.embedder.dim != data.manifest.dim:
                 raise idx.IndexFormatError(f"index dimension {data.manifest.dim} does not match "
                                            f"the model's {self.embedder.dim}: rebuild the index")
-            searcher = Searcher(data, self.embedder, self.settings, self.vocabulary)
+            searcher = Searcher(data, self.embedder, self.settings, self.vocabulary,
+                                self.dictionary)
             by_key = {url_key(a.url): i for i, a in enumerate(data.articles)}
             self._live = Live(data, searcher, by_key)
             self.load_error = None
@@ -205,3 +207,9 @@ class Service:
         return article, posts
 
 
+def _dictionary(settings: Settings) -> frozenset[str]:
+    """Load the real-word list used to tell typos from words the blog does not use."""
+    try:
+        return load_dictionary(settings.model_path())
+    except RelatedPostsError:
+        return frozenset()  # no model installed: typo fixing falls back to the corpus alone
