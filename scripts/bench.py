@@ -67,7 +67,7 @@ def parse_args() -> argparse.Namespace:
 
 def stamp(started: float, load0: float) -> dict[str, object]:
     """Return when and under what machine load a section was measured."""
-    return {"command": "python scripts/bench.py " + shlex.join(sys.argv[1:]),
+    return {"command": f"python scripts/bench.py {shlex.join(sys.argv[1:])}".strip(),
             "measured_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "seconds": round(time.perf_counter() - started, 1),
             "loadavg_start": round(load0, 2), "loadavg_end": round(os.getloadavg()[0], 2)}
@@ -160,7 +160,8 @@ def run_sections(args: argparse.Namespace, only: list[str], work: Path, env: dic
     if "scale" in only:
         from relatedposts.embed import make_embedder
 
-        scale_settings = settings.replace(embedder=args.scale_embedder)
+        # One inference thread, as each of 2 workers gets on 2 cores (server.share_cores).
+        scale_settings = settings.replace(embedder=args.scale_embedder, onnx_threads=1)
         section(results, "scale", lambda: measure_scale(
             passages(version), make_embedder(scale_settings), settings, args.articles,
             args.chunks_per_article, queries + unique_queries(version, 100, seed=5)))
@@ -194,6 +195,26 @@ def _hide(value: object, work: Path) -> object:
     return json.loads(json.dumps(value).replace(str(work), "$WORK"))
 
 
+NOTES = """Notes on the setup, which hold whatever the figures of a run:
+
+- Workers split the cores (`relatedposts.server.share_cores`): with 2 workers on 2 cores each
+  runs model inference on one thread and FAISS on one OpenMP thread per call. A query is one
+  short vector, so parallel sections gain little, while several OpenMP teams on 2 cores wait on
+  each other: on this shared machine a flat search of 100k vectors took 60 ms with two OpenMP
+  threads against 14-18 ms with one, and torch with two intra-op threads swung between 9 ms
+  and 500 ms per query across runs.
+- Memory: a worker of the sentence-transformers backend carries torch and transformers
+  (most of its RSS, before any index); the onnx backend never imports them in a serving
+  process (the export runs once, in a child process, into `RELATEDPOSTS_ONNX_DIR`), which is
+  why it alone meets 500 MB per worker. `RELATEDPOSTS_EMBEDDER=onnx` gives the same vectors
+  (cosine > 0.999, same dev-set figures) and is the backend to serve with.
+- Repeated searches skip the model (`QueryCache`, `RELATEDPOSTS_QUERY_CACHE_SIZE` per worker)
+  and rebuild no snippet (passages are tokenized and stemmed once, snippets cached by query
+  stems).
+- The load generator runs on the same 2 cores (its share is the "client CPU" column), so
+  throughput at 8 and 32 clients is a lower bound for a server with its own cores."""
+
+
 def write_report(r: dict, doc: Path) -> None:
     """Rewrite our section of the benchmarks document and the plot."""
     parts = ["## Serving performance",
@@ -201,7 +222,7 @@ def write_report(r: dict, doc: Path) -> None:
              "re-runs a subset, keeping the other sections' last figures). The machine has "
              "2 cores and is shared: the load average shown with each section says how busy "
              "it was, and figures measured at a load above 2 are pessimistic."]
-    parts += [report.targets_md(r)]
+    parts += [report.targets_md(r), NOTES]
     for embedder in sorted(r.get("serving", {})):
         parts.append(report.serving_md(r["serving"][embedder]))
     if r.get("serving"):

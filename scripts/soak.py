@@ -22,6 +22,7 @@ import os
 import secrets
 import shlex
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -84,14 +85,14 @@ def swap_later(delay: float, env: dict[str, str], base: str, token: str, out: di
     out["at_s"], out["swap_s"] = round(delay, 1), round(time.perf_counter() - t0, 1)
 
 
-def all_workers_on(base: str, version: str, tries: int = 40) -> bool:
-    """Return whether tries requests in a row (spread over the workers) see version."""
-    time.sleep(3.0)  # longer than the watcher's 2 s: every worker has looked at CURRENT
-    seen = set()
-    for _ in range(tries):
+def all_workers_on(base: str, version: str, streak: int = 40, timeout: float = 20.0) -> bool:
+    """Return whether, within timeout, `streak` requests in a row (all workers) see version."""
+    deadline, run = time.monotonic() + timeout, 0
+    while run < streak and time.monotonic() < deadline:
         with urllib.request.urlopen(f"{base}/api/index", timeout=10) as resp:
-            seen.add(json.load(resp)["version"])
-    return seen == {version}
+            run = run + 1 if json.load(resp)["version"] == version else 0
+        time.sleep(0.05)  # the CURRENT watcher reloads in the background after a request
+    return run >= streak
 
 
 def soak(args: argparse.Namespace, work: Path) -> dict:
@@ -108,7 +109,7 @@ def soak(args: argparse.Namespace, work: Path) -> dict:
     swap: dict = {}
     try:
         ready_s = server.wait_ready()
-        make_url = url_maker(server.base, version_dir, min(args.max_requests, 200_000))
+        make_url = url_maker(server.base, version_dir, 20_000)
         run_load(make_url, args.concurrency, 2.0, 2_000)  # warm-up: every worker, every path
         swapper = threading.Thread(target=swap_later, daemon=True, args=(
             args.duration / 2, env, server.base, token, swap))
@@ -119,7 +120,8 @@ def soak(args: argparse.Namespace, work: Path) -> dict:
     finally:
         server.stop()
     return {"load": result, "swap": swap, "ready_s": round(ready_s, 1),
-            "articles": built.get("articles"), "server": " ".join(server.command)}
+            "articles": built.get("articles"),
+            "server": " ".join(server.command).replace(str(work), "$WORK")}
 
 
 def report(args: argparse.Namespace, r: dict, started: str, load0: float) -> str:
@@ -149,6 +151,7 @@ def report(args: argparse.Namespace, r: dict, started: str, load0: float) -> str
 def main() -> None:
     """Run the soak, write its section of docs/benchmarks.md, exit 1 on any error."""
     args = parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("soak: terminated"))  # stop the server
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load0 = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="relatedposts-soak-"))

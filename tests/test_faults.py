@@ -39,6 +39,7 @@ class StallingEmbedder(FakeEmbedder):
         self.release = threading.Event()
 
     def encode(self, texts):
+        """Embed texts, first waiting (up to 30 s) for release if one mentions 'stall'."""
         if any(STALL in t for t in texts):
             self.release.wait(30)
         return super().encode(texts)

@@ -20,7 +20,7 @@ from relatedposts.ann import index_type, make_chunk_index, tune_for_search
 from relatedposts.build import build_index
 from relatedposts.embed import FakeEmbedder
 from relatedposts.search import QueryCache
-from relatedposts.server import GunicornServer, gunicorn_options
+from relatedposts.server import GunicornServer, gunicorn_options, share_cores
 from relatedposts.service import Service
 from tests.conftest import TINY
 
@@ -134,3 +134,10 @@ def test_serve_runs_gunicorn_workers_that_each_load_the_index(built, tmp_path) -
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_workers_share_the_cores_and_faiss_searches_on_one_thread() -> None:
+    cores = os.cpu_count() or 1
+    assert share_cores(1) == cores
+    assert share_cores(2 * cores) == 1
+    assert faiss.omp_get_max_threads() == 1

@@ -88,12 +88,13 @@ def scale_md(s: dict) -> str:
     f, h = s["flat"], s["hnsw"]
     rows = [["faiss search only (k = dense_candidates)", s["faiss_flat"]["p50_ms"],
              s["faiss_hnsw"]["p50_ms"]],
-            ["full `Searcher.search`: embed + FAISS + BM25 + fuse + snippets",
+            ["full `Searcher.search`, unique queries: embed + FAISS + BM25 + fuse + snippets",
              s["search_flat"]["p50_ms"], s["search_hnsw"]["p50_ms"]],
-            ["full search p99", s["search_flat"]["p99_ms"], s["search_hnsw"]["p99_ms"]],
-            ["full search, query vector cached (all but the model)",
-             s["search_flat"]["cached_p50_ms"], s["search_hnsw"]["cached_p50_ms"]],
-            ["same, p99", s["search_flat"]["cached_p99_ms"], s["search_hnsw"]["cached_p99_ms"]]]
+            ["same, p99", s["search_flat"]["p99_ms"], s["search_hnsw"]["p99_ms"]],
+            ["full search, the same queries again (vector and snippets cached)",
+             s["search_flat"]["repeated_p50_ms"], s["search_hnsw"]["repeated_p50_ms"]],
+            ["same, p99", s["search_flat"]["repeated_p99_ms"],
+             s["search_hnsw"]["repeated_p99_ms"]]]
     return "\n\n".join([
         f"### {s['articles']:,}-article synthetic corpus", _stamp(s),
         f"{s['articles']:,} articles / {s['chunks']:,} chunks made from {s['sentences']} "
@@ -133,6 +134,7 @@ def plot(serving: dict, path: Path) -> None:
         thr.set_title(f"throughput — {name}", fontsize=9)
         for ax, ylabel in ((lat, "ms (log scale)"), (thr, "requests / s")):
             ax.set_xscale("log", base=2)
+            ax.set_xticks(c, [str(x) for x in c])
             ax.set_xlabel("concurrent clients")
             ax.set_ylabel(ylabel)
             ax.grid(True, alpha=0.3)

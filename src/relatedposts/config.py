@@ -78,7 +78,7 @@ class Settings:
     ann_threshold: int = 20000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
-    hnsw_ef_search: int = 128
+    hnsw_ef_search: int = 256  # recall@10 0.98 vs exact on 100k synthetic chunks (benchmarks)
     # Rebuild: the embedding cache, the live-pointer watcher, the rebuild log and reload call.
     embed_cache_entries: int = 50_000  # vectors kept in INDEX_DIR/cache/<model>/
     reload_check_seconds: float = 2.0  # how often the service looks at CURRENT; < 0 never

@@ -13,6 +13,12 @@ TOKEN_RE = re.compile(r"\w+(?:'\w+)?|\W+")
 
 def make_snippet(text: str, query_stems: set[str], width: int = 240) -> str:
     """Return an HTML-safe excerpt of about width characters with matches highlighted."""
+    return _snippet(text, frozenset(query_stems), width)
+
+
+@lru_cache(maxsize=8192)
+def _snippet(text: str, query_stems: frozenset[str], width: int) -> str:
+    """Build the snippet; cached, so a repeated search costs a lookup per result."""
     tokens, token_stems = _analysed(text)
     hits = [stem is not None and stem in query_stems for stem in token_stems]
     start, end = _best_window(tokens, hits, width)
@@ -50,10 +56,11 @@ def _analysed(text: str) -> tuple[list[str], list[str | None]]:
 def _best_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, int]:
     """Find the token span of about width characters holding the most hits."""
     lengths = [len(t) for t in tokens]
+    n = len(tokens)
     best = (0, 0, 0)  # (hits, start, end)
     end, chars, count = 0, 0, 0
-    for start in range(len(tokens)):
-        while end < len(tokens) and chars + lengths[end] <= width:
+    for start in range(n):
+        while end < n and chars + lengths[end] <= width:
             chars += lengths[end]
             count += hits[end]
             end += 1
@@ -61,7 +68,7 @@ def _best_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, 
             best = (count, start, end)
         chars -= lengths[start]
         count -= hits[start]
-        if end == len(tokens):
+        if end == n:
             break
     _, start, end = best
     # Start at a sentence or word boundary rather than mid-phrase when one is close.
