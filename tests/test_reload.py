@@ -75,6 +75,7 @@ def test_admin_reload_needs_the_token(built) -> None:
 
 def test_admin_routes_are_off_without_a_token(built) -> None:
     client = make_client(built, admin_token="")
+    assert client.get("/admin/reload").status_code == 404  # not even a 405 gives it away
     resp = client.post("/admin/reload", headers=AUTH)
     assert resp.status_code == 404 and resp.get_json()["error"]["status"] == 404
 

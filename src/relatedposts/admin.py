@@ -13,7 +13,7 @@ import logging
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from relatedposts.service import Service
 
@@ -53,12 +53,17 @@ def _authorize(token: str) -> None:
         abort(resp)
 
 
-@bp.post("/admin/reload")
+@bp.route("/admin/reload", methods=["GET", "POST"])
 def reload() -> ResponseReturnValue:
     """Load the version CURRENT names now; on failure keep serving the old one (503)."""
     from relatedposts.app import error_response
 
     service = _service()
+    # Every method is 404 while admin is off, so the route's existence is not revealed.
+    if not service.settings.admin_token:
+        raise NotFound()
+    if request.method != "POST":
+        raise MethodNotAllowed(valid_methods=["POST"])
     _authorize(service.settings.admin_token)
     previous = service.live.data.manifest.version if service.has_live else None
     try:
