@@ -91,6 +91,10 @@ def _compute(articles: list[Article], vectors: np.ndarray, settings: Settings,
     raw_sims, raw_ids = _neighbours(vectors, min(n, 3 * settings.related_depth + 1))
     groups = find_duplicates(articles, vectors, raw_sims, raw_ids, settings.duplicate_threshold)
     dup_of = {i: g - {i} for g in groups for i in g}
+    # Of the same text at several URLs, recommend only the original: the earliest published,
+    # then the shortest URL (copies tend to get suffixes such as -2 or -copy).
+    copies = {i for g in groups for i in g - {min(g, key=lambda j: (
+        articles[j].date or "9999", len(articles[j].url), articles[j].url))}}
     # Centering removes what every post on a spine blog shares, so the neighbours differ by
     # topic rather than all pointing at the most "average" post (hubness).
     centered = _unit(vectors - vectors.mean(axis=0, keepdims=True))
@@ -102,7 +106,8 @@ def _compute(articles: list[Article], vectors: np.ndarray, settings: Settings,
                        np.zeros((n, depth), np.int8), [sorted(g) for g in groups],
                        key_terms(articles))
     for i in range(n):
-        banned = {i} | dup_of.get(i, set()) | overrides.excluded | overrides.blocks.get(i, set())
+        banned = ({i} | dup_of.get(i, set()) | copies | overrides.excluded
+                  | overrides.blocks.get(i, set()))
         pins = overrides.pins.get(i, [])
         js = [int(j) for j in ids[i] if j >= 0 and int(j) not in banned and int(j) not in pins]
         # One similarity block per article: relevance to i and redundancy among candidates.
