@@ -35,10 +35,10 @@ from benchkit.corpus import (
 from benchkit.scale import measure_scale
 from benchkit.serving import measure_serving
 
-from relatedposts import index as idx
-from relatedposts.benchdoc import write_section
 from relatedposts.config import Settings
 from relatedposts.errors import RelatedPostsError
+from relatedposts.indexing import index as idx
+from relatedposts.quality.benchdoc import write_section
 
 SECTIONS = ("build", "backends", "serving", "scale", "quality")
 
@@ -158,7 +158,7 @@ def run_sections(args: argparse.Namespace, only: list[str], work: Path, env: dic
     if "serving" in only:
         section(results, "serving", lambda: run_serving(args, work, env, version), keyed=True)
     if "scale" in only:
-        from relatedposts.embed import make_embedder
+        from relatedposts.indexing.embedders import make_embedder
 
         # One inference thread, as each of 2 workers gets on 2 cores (server.share_cores).
         scale_settings = settings.replace(embedder=args.scale_embedder, onnx_threads=1)
@@ -197,7 +197,8 @@ def _hide(value: object, work: Path) -> object:
 
 NOTES = """Notes on the setup, which hold whatever the figures of a run:
 
-- Workers split the cores (`relatedposts.server.share_cores`): with 2 workers on 2 cores each
+- Workers split the cores (`relatedposts.serving.server.share_cores`): with 2 workers on 2
+  cores each
   runs model inference on one thread and FAISS on one OpenMP thread per call. A query is one
   short vector, so parallel sections gain little, while several OpenMP teams on 2 cores wait on
   each other: on this shared machine a flat search of 100k vectors took 60 ms with two OpenMP

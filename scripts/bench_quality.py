@@ -15,15 +15,15 @@ import statistics
 import time
 from pathlib import Path
 
-from relatedposts import index as idx
-from relatedposts.benchdoc import table, write_section
-from relatedposts.build import build_index, corpus_hash
 from relatedposts.config import Settings
-from relatedposts.embed import make_embedder
-from relatedposts.evaluate import evaluate, import_jsonl, load_qrels, load_queries
-from relatedposts.related_report import load_labels, score_lists, tfidf_lists, top_lists
-from relatedposts.scrape import scrape
-from relatedposts.service import Service
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.build import build_index, corpus_hash
+from relatedposts.indexing.embedders import make_embedder
+from relatedposts.ingest.crawl import scrape
+from relatedposts.quality.benchdoc import table, write_section
+from relatedposts.quality.evaluate import evaluate, import_jsonl, load_qrels, load_queries
+from relatedposts.quality.related_report import load_labels, score_lists, tfidf_lists, top_lists
+from relatedposts.serving.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent
 CMD = ".venv/bin/python scripts/bench_quality.py"

@@ -33,11 +33,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
-from relatedposts.app import create_app
-from relatedposts.build import build_index
 from relatedposts.config import Settings
-from relatedposts.embed import make_embedder
-from relatedposts.scrape import scrape
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import make_embedder
+from relatedposts.ingest.crawl import scrape
+from relatedposts.serving.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "corpus" / "site"

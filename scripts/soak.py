@@ -37,8 +37,8 @@ from benchkit.corpus import ROOT, article_urls, build_sample, rebuild_one_change
 from benchkit.load import run_load
 from benchkit.server import Server
 
-from relatedposts import index as idx
-from relatedposts.benchdoc import table, write_section
+from relatedposts.indexing import index as idx
+from relatedposts.quality.benchdoc import table, write_section
 
 MAX_DURATION = 900.0  # seconds: a soak is long, never unbounded
 

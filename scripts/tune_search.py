@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from relatedposts.config import Settings
-from relatedposts.evaluate import evaluate, load_qrels, load_queries
-from relatedposts.service import Service
+from relatedposts.quality.evaluate import evaluate, load_qrels, load_queries
+from relatedposts.serving.service import Service
 
 GRID = {
     "fusion": ["weighted", "rrf"],

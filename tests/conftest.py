@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from relatedposts.app import create_app
-from relatedposts.build import build_index
 from relatedposts.config import Settings
-from relatedposts.embed import FakeEmbedder
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.models import Article, Section
+from relatedposts.serving.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"

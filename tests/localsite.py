@@ -13,8 +13,8 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from relatedposts import index as idx
 from relatedposts.cli import main
+from relatedposts.indexing import index as idx
 from tests.conftest import TINY
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from relatedposts.app import create_app
-from relatedposts.embed import FakeEmbedder
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.serving.app import create_app
 
 SCIATICA = "https://clinic.example/blog/sciatica/"
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from relatedposts.app import create_app
-from relatedposts.build import build_index
 from relatedposts.config import Settings
-from relatedposts.embed import FakeEmbedder, make_embedder
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder, make_embedder
+from relatedposts.ingest.crawl import scrape
 from relatedposts.models import Article, Section
-from relatedposts.scrape import scrape
+from relatedposts.serving.app import create_app
 from tests.conftest import ROOT, TINY
 
 pytestmark = pytest.mark.browser

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relatedposts.chunk import chunk_article, split_sentences
+from relatedposts.indexing.chunk import chunk_article, split_sentences
 from relatedposts.models import Article, Section
 
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from relatedposts.errors import FetchError
-from relatedposts.fetch import MAX_REDIRECTS, Fetcher
-from relatedposts.scrape import scrape
+from relatedposts.ingest.crawl import scrape
+from relatedposts.ingest.fetch import MAX_REDIRECTS, Fetcher
 from tests.localsite import LocalSite, Page, article_page, publish_tiny, sitemap
 
 

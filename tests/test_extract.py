@@ -7,7 +7,7 @@ import json
 import pytest
 
 from relatedposts.errors import ExtractError
-from relatedposts.extract import extract
+from relatedposts.ingest.extract import extract
 from tests.conftest import FIXTURES, ROOT
 
 PAGES = FIXTURES / "pages"

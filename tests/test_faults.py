@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from relatedposts import index as idx
-from relatedposts.app import create_app
-from relatedposts.build import build_index
 from relatedposts.cli import main
-from relatedposts.embed import FakeEmbedder
-from relatedposts.scrape import write_record
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.ingest.crawl import write_record
+from relatedposts.serving.app import create_app
 from tests.conftest import ROOT, TINY, make_article
 
 STALL = "stall"
@@ -108,7 +108,7 @@ def test_start_up_falls_back_to_the_last_good_version(settings, caplog) -> None:
     middle = build_index(TINY[:6], FakeEmbedder(), settings).version_dir
     bad = _newer_copy(settings, "faiss")
     _corrupt(middle, "articles")  # the newest older one is broken too: skip it
-    with caplog.at_level(logging.WARNING, logger="relatedposts.service"):
+    with caplog.at_level(logging.WARNING, logger="relatedposts.serving.service"):
         app = create_app(settings.replace(reload_check_seconds=0), embedder=FakeEmbedder())
     client = app.test_client()
     assert client.get("/api/index").get_json()["version"] == oldest
@@ -141,7 +141,7 @@ def test_start_up_never_falls_forward_or_onto_nothing(settings) -> None:
                                      ["serve", "--port", "8999"]])
 def test_a_missing_model_is_a_one_line_start_up_error(built, monkeypatch, command) -> None:
     started = []
-    monkeypatch.setattr("relatedposts.server.run", lambda *a: started.append(a))
+    monkeypatch.setattr("relatedposts.serving.server.run", lambda *a: started.append(a))
     env = {"RELATEDPOSTS_INDEX_DIR": str(built.index_dir), "RELATEDPOSTS_MODEL": "/nonexistent",
            "RELATEDPOSTS_EMBEDDER": "sentence-transformers"}
     result = CliRunner().invoke(main, command, env=env)

@@ -9,11 +9,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from relatedposts.app import create_app
-from relatedposts.embed import FakeEmbedder
 from relatedposts.errors import ConfigError
-from relatedposts.guard import DEFAULT_CSP
-from relatedposts.service import Service
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.serving.app import create_app
+from relatedposts.serving.guard import DEFAULT_CSP
+from relatedposts.serving.service import Service
 
 SCIATICA = "https://clinic.example/blog/sciatica/"
 BLOG = "https://blog.example"

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from relatedposts import index as idx
-from relatedposts.build import build_index
-from relatedposts.embed import FakeEmbedder
 from relatedposts.errors import IndexFormatError, IndexNotReady
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder
 from tests.conftest import TINY
 
 

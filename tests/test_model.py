@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from relatedposts.app import create_app
-from relatedposts.build import build_index
 from relatedposts.config import Settings
-from relatedposts.embed import make_embedder
-from relatedposts.scrape import scrape
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import make_embedder
+from relatedposts.ingest.crawl import scrape
+from relatedposts.serving.app import create_app
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.model

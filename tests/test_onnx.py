@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from relatedposts.config import Settings
-from relatedposts.embed import make_embedder, model_name
+from relatedposts.indexing.embedders import make_embedder, model_name
 
 pytest.importorskip("onnxruntime")
 pytestmark = pytest.mark.model
@@ -63,7 +63,7 @@ def test_int8_vectors_stay_close(settings, reference) -> None:
 def test_serving_with_onnx_never_loads_torch(settings) -> None:
     make_embedder(settings.replace(embedder="onnx"))  # the export (in a child) is done
     code = ("import sys; from relatedposts.config import Settings; "
-            "from relatedposts.embed import make_embedder; "
+            "from relatedposts.indexing.embedders import make_embedder; "
             f"e = make_embedder(Settings(embedder='onnx', onnx_dir={str(settings.onnx_dir)!r})); "
             "e.encode(['back pain']); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

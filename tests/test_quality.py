@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from relatedposts.cli import main
-from relatedposts.evaluate import evaluate, import_jsonl, mrr_at, ndcg_at, recall_at
-from relatedposts.keyword import KeywordIndex, Vocabulary
-from relatedposts.snippet import make_snippet
+from relatedposts.indexing.keywords import KeywordIndex, Vocabulary
+from relatedposts.quality.evaluate import evaluate, import_jsonl, mrr_at, ndcg_at, recall_at
+from relatedposts.serving.snippet import make_snippet
 
 
 def _random_case(rng: random.Random):
@@ -112,7 +112,7 @@ def test_real_words_missing_from_the_blog_are_not_treated_as_typos() -> None:
 
 
 def test_dictionary_comes_from_the_model_vocabulary(tmp_path) -> None:
-    from relatedposts.keyword import load_dictionary
+    from relatedposts.indexing.keywords import load_dictionary
 
     (tmp_path / "vocab.txt").write_text("[PAD]\n##ing\nhurts\nback\nThe\nsciatica\n")
     assert load_dictionary(tmp_path) == frozenset({"hurts", "back", "sciatica"})

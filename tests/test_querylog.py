@@ -8,10 +8,10 @@ import threading
 import pytest
 from click.testing import CliRunner
 
-from relatedposts.app import create_app
 from relatedposts.cli import main
-from relatedposts.embed import FakeEmbedder
-from relatedposts.querylog import QueryLog, read_entries, scrub, summarize
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.serving.app import create_app
+from relatedposts.serving.querylog import QueryLog, read_entries, scrub, summarize
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -14,16 +14,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from relatedposts import build as build_mod
-from relatedposts import index as idx
-from relatedposts.build import build_index
-from relatedposts.buildlock import BuildBusy, build_lock
-from relatedposts.chunk import chunk_article
-from relatedposts.embcache import CACHE_FILE, PROBE, cache_dir
-from relatedposts.embed import FakeEmbedder
+from relatedposts.indexing import build as build_mod
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.buildlock import BuildBusy, build_lock
+from relatedposts.indexing.chunk import chunk_article
+from relatedposts.indexing.embcache import CACHE_FILE, PROBE, cache_dir
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.indexing.verify import SAMPLE, GateRefused
+from relatedposts.ingest.crawl import write_record
 from relatedposts.models import Section
-from relatedposts.scrape import write_record
-from relatedposts.verify import SAMPLE, GateRefused
 from tests.conftest import ROOT, TINY, make_article
 from tests.localsite import leftovers, live, run_cli
 
@@ -198,9 +198,9 @@ CHILD = """
 import dataclasses, sys, time
 from pathlib import Path
 import numpy as np
-from relatedposts import build, index as idx
+from relatedposts.indexing import build, index as idx
 from relatedposts.config import Settings
-from relatedposts.embed import FakeEmbedder
+from relatedposts.indexing.embedders import FakeEmbedder
 from tests.conftest import TINY
 
 root, stage, marker = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from relatedposts import redflags
+from relatedposts.serving import redflags
 
 
 @pytest.mark.parametrize("query", [

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from relatedposts import index as idx
-from relatedposts.build import build_index
 from relatedposts.cli import main
-from relatedposts.embed import FakeEmbedder
 from relatedposts.errors import RelatedPostsError
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.indexing.reasons import FALLBACK, PINNED
+from relatedposts.indexing.related import compute_related
 from relatedposts.models import Article, Section
-from relatedposts.reasons import FALLBACK, PINNED
-from relatedposts.related import compute_related
-from relatedposts.service import Service
+from relatedposts.serving.service import Service
 from tests.conftest import TINY, make_article
 
 URL = "https://clinic.example/blog/{}/"

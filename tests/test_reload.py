@@ -12,10 +12,10 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from relatedposts import index as idx
-from relatedposts.app import create_app, get_service
-from relatedposts.build import build_index
-from relatedposts.embed import FakeEmbedder
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.serving.app import create_app, get_service
 from tests.conftest import TINY
 from tests.localsite import LocalSite, Page, live, publish_tiny, run_cli, sitemap
 

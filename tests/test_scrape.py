@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from relatedposts.scrape import read_corpus, scrape
+from relatedposts.ingest.crawl import read_corpus, scrape
 from tests.conftest import FIXTURES, ROOT
 
 OTHERSITE = FIXTURES / "othersite"

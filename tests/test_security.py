@@ -15,15 +15,15 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from relatedposts import fetch as fetch_mod
-from relatedposts.app import create_app
-from relatedposts.build import build_index
-from relatedposts.embed import FakeEmbedder
 from relatedposts.errors import FetchError
-from relatedposts.extract import extract
-from relatedposts.fetch import Fetcher
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.ingest import fetch as fetch_mod
+from relatedposts.ingest.crawl import scrape
+from relatedposts.ingest.extract import extract
+from relatedposts.ingest.fetch import Fetcher
 from relatedposts.models import Article, Section
-from relatedposts.scrape import scrape
+from relatedposts.serving.app import create_app
 from relatedposts.urls import host_of
 from tests.conftest import TINY
 from tests.localsite import LocalSite, Page, article_page, sitemap

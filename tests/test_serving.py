@@ -15,13 +15,13 @@ import faiss
 import numpy as np
 import pytest
 
-from relatedposts import index as idx
-from relatedposts.ann import index_type, make_chunk_index, tune_for_search
-from relatedposts.build import build_index
-from relatedposts.embed import FakeEmbedder
-from relatedposts.search import QueryCache
-from relatedposts.server import GunicornServer, gunicorn_options, share_cores
-from relatedposts.service import Service
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.ann import index_type, make_chunk_index, tune_for_search
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.serving.search import QueryCache
+from relatedposts.serving.server import GunicornServer, gunicorn_options, share_cores
+from relatedposts.serving.service import Service
 from tests.conftest import TINY
 
 

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from relatedposts.app import create_app
-from relatedposts.build import build_index
 from relatedposts.config import Settings
-from relatedposts.cors import allowed_origins
-from relatedposts.embed import FakeEmbedder
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.models import Article, Section
-from relatedposts.searchpage import safe_snippet, title_match, title_spelling
+from relatedposts.serving.app import create_app
+from relatedposts.serving.cors import allowed_origins
+from relatedposts.serving.searchpage import safe_snippet, title_match, title_spelling
 from tests.conftest import TINY
 
 SCIATICA = "https://clinic.example/blog/sciatica/"

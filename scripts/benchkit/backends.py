@@ -9,7 +9,8 @@ from pathlib import Path
 from benchkit.corpus import cli
 from benchkit.load import percentile
 from relatedposts.config import Settings
-from relatedposts.embed import Embedder, SentenceTransformerEmbedder, model_name
+from relatedposts.indexing.embedders import Embedder, model_name
+from relatedposts.indexing.embedders.sentence import SentenceTransformerEmbedder
 
 BACKENDS = {"torch": {}, "onnx": {"RELATEDPOSTS_EMBEDDER": "onnx"},
             "onnx-int8": {"RELATEDPOSTS_EMBEDDER": "onnx", "RELATEDPOSTS_ONNX_QUANTIZE": "1"}}
@@ -26,7 +27,7 @@ def make_backend(name: str, settings: Settings, threads: int) -> Embedder:
             _LOADED[name] = SentenceTransformerEmbedder(settings.model_path(),
                                                         model_name(settings), settings.batch_size)
         return _LOADED[name]
-    from relatedposts.onnx_embed import OnnxEmbedder
+    from relatedposts.indexing.embedders.onnx import OnnxEmbedder
 
     return OnnxEmbedder.from_settings(settings.replace(
         embedder="onnx", onnx_quantize=name == "onnx-int8", onnx_threads=threads))

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from relatedposts import index as idx
+from relatedposts.indexing import index as idx
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,7 +54,7 @@ def build_sample(work: Path, env: dict[str, str]) -> dict[str, object]:
 def rebuild_one_changed(env: dict[str, str]) -> dict[str, object] | None:
     """Change one article's text and rebuild; None when the build has no embedding cache."""
     try:
-        import relatedposts.embcache  # noqa: F401 - only asks whether rebuilds reuse vectors
+        import relatedposts.indexing.embcache  # noqa: F401 - only asks whether rebuilds reuse vectors
     except ImportError:
         return None
     records = sorted(Path(env["RELATEDPOSTS_CORPUS_DIR"]).glob("*.json"))

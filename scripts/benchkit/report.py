@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from relatedposts.benchdoc import table
+from relatedposts.quality.benchdoc import table
 
 LABELS = {"related": "/api/related", "search_unique": "/api/search (unique queries)",
           "search_repeated": "/api/search (repeated queries)"}

@@ -15,12 +15,12 @@ import faiss
 import numpy as np
 
 from benchkit.load import percentile
-from relatedposts.ann import make_chunk_index, tune_for_search
 from relatedposts.config import Settings
-from relatedposts.embed import Embedder
-from relatedposts.keyword import KeywordIndex, Vocabulary, article_document
+from relatedposts.indexing.ann import make_chunk_index, tune_for_search
+from relatedposts.indexing.embedders import Embedder
+from relatedposts.indexing.keywords import KeywordIndex, Vocabulary, article_document
 from relatedposts.models import Article, Chunk, Section
-from relatedposts.search import Searcher
+from relatedposts.serving.search import Searcher
 
 
 @dataclass
@@ -106,7 +106,7 @@ def ef_sweep(flat: faiss.Index, hnsw: faiss.Index, queries: np.ndarray,
 def full_search(data: ScaleData, embedder: Embedder, settings: Settings,
                 queries: list[str]) -> tuple[dict[str, float], list[list[str]]]:
     """Run Searcher.search per query, first as unique then as repeated queries; p50/p99, URLs."""
-    from relatedposts import snippet
+    from relatedposts.serving import snippet
 
     for cached in (snippet._snippet, snippet._analysed):  # cold start: no earlier run's help
         cached.cache_clear()
@@ -135,7 +135,7 @@ def keyword_index(articles: list[Article], settings: Settings) -> tuple[KeywordI
 def measure_scale(texts: list[str], embedder: Embedder, settings: Settings, n_articles: int,
                   chunks_per_article: int, queries: list[str]) -> dict[str, object]:
     """Build the synthetic corpus both ways and compare search latency and recall."""
-    faiss.omp_set_num_threads(1)  # as in a serving worker (relatedposts.server.share_cores)
+    faiss.omp_set_num_threads(1)  # as in a serving worker (relatedposts.serving.server.share_cores)
     t0 = time.perf_counter()
     sentences, sentence_vecs = sentence_pool(texts, embedder, 3000)
     out: dict[str, object] = {"sentences": len(sentences),

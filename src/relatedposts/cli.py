@@ -53,7 +53,7 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
     """Scrape SOURCES (sitemap URL, page URL, HTML directory or URL list) into article records."""
     from tqdm import tqdm
 
-    from relatedposts.scrape import scrape as run_scrape
+    from relatedposts.ingest.crawl import scrape as run_scrape
 
     settings = _settings(ctx, corpus_dir=corpus_dir)
     t0 = time.perf_counter()
@@ -85,9 +85,9 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
 def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, force: bool,
           quiet: bool) -> None:
     """Build a new index version from the corpus, verify it and make it live (3: refused)."""
-    from relatedposts.build import build_index
-    from relatedposts.embed import make_embedder
-    from relatedposts.scrape import read_corpus
+    from relatedposts.indexing.build import build_index
+    from relatedposts.indexing.embedders import make_embedder
+    from relatedposts.ingest.crawl import read_corpus
 
     settings = _settings(ctx, corpus_dir=corpus_dir, index_dir=index_dir)
     t0 = time.perf_counter()
@@ -116,17 +116,17 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, f
 def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, workers: int,
           threads: int, debug: bool) -> None:
     """Serve the JSON API, widget and search page (gunicorn; --debug for Flask's server)."""
-    from relatedposts.embed import require_model
+    from relatedposts.indexing.embedders import require_model
 
     settings = _settings(ctx, index_dir=index_dir)
     require_model(settings)  # fail here, in one line, rather than in every worker
     click.echo(f"serving on http://{host}:{port}/  (index: {settings.index_dir})")
     if debug:
-        from relatedposts.app import create_app
+        from relatedposts.serving.app import create_app
 
         create_app(settings).run(host=host, port=port, debug=True, threaded=True)
         return
-    from relatedposts.server import run
+    from relatedposts.serving.server import run
 
     run(settings, host, port, workers, threads)
 
@@ -176,8 +176,8 @@ def related(ctx: click.Context, url: str, limit: int, index_dir: Path | None,
 
 
 def _service(settings: Settings):
-    from relatedposts.embed import require_model
-    from relatedposts.service import Service
+    from relatedposts.indexing.embedders import require_model
+    from relatedposts.serving.service import Service
 
     require_model(settings)  # a missing model is named as such, not as an index mismatch
     service = Service(settings)
@@ -185,7 +185,7 @@ def _service(settings: Settings):
     return service
 
 
-from relatedposts.rebuild import rebuild_command, rollback_command  # noqa: E402
+from relatedposts.indexing.rebuild import rebuild_command, rollback_command  # noqa: E402
 
 main.add_command(rebuild_command)  # scrape, build, verify, switch, reload (exit 0-4)
 main.add_command(rollback_command)
@@ -196,8 +196,8 @@ main.add_command(rollback_command)
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), required=True)
 def import_dataset(articles_jsonl: Path, corpus_dir: Path) -> None:
     """Turn a dataset's articles.jsonl into corpus records (for `build` and `evaluate`)."""
-    from relatedposts.evaluate import import_jsonl
-    from relatedposts.scrape import write_record
+    from relatedposts.ingest.crawl import write_record
+    from relatedposts.quality.evaluate import import_jsonl
 
     corpus_dir.mkdir(parents=True, exist_ok=True)
     articles = import_jsonl(articles_jsonl)
@@ -217,8 +217,8 @@ def import_dataset(articles_jsonl: Path, corpus_dir: Path) -> None:
 def evaluate(ctx: click.Context, queries: Path, qrels: Path, index_dir: Path | None,
              fusion: str | None, as_json: bool) -> None:
     """Measure search quality on labeled queries: nDCG@10, Recall@10, MRR@10."""
-    from relatedposts.evaluate import evaluate as run_eval
-    from relatedposts.evaluate import load_qrels, load_queries
+    from relatedposts.quality.evaluate import evaluate as run_eval
+    from relatedposts.quality.evaluate import load_qrels, load_queries
 
     service = _service(_settings(ctx, index_dir=index_dir, fusion=fusion))
     metrics = run_eval(lambda q: [h.url for h in service.search(q[:1000], 10).results],
@@ -241,11 +241,11 @@ def evaluate(ctx: click.Context, queries: Path, qrels: Path, index_dir: Path | N
 def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool,
            queries: bool) -> None:
     """List orphans, over-recommended posts, duplicates, overrides, changed lists (or --queries)."""
-    from relatedposts.related_report import build_report
+    from relatedposts.quality.related_report import build_report
 
     settings = _settings(ctx, index_dir=index_dir)
     if queries:  # the most frequent searches and those that found nothing
-        from relatedposts.querylog import print_report
+        from relatedposts.serving.querylog import print_report
 
         return print_report(settings.query_log, as_json)
     rep = build_report(settings.index_dir, limit)
@@ -279,8 +279,8 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
 def evaluate_related(ctx: click.Context, labels: Path, index_dir: Path | None, k: int,
                      as_json: bool) -> None:
     """Score related lists against hand labels (precision@k, recall@k, coverage) vs TF-IDF."""
-    from relatedposts import index as idx
-    from relatedposts.related_report import load_labels, score_lists, tfidf_lists, top_lists
+    from relatedposts.indexing import index as idx
+    from relatedposts.quality.related_report import load_labels, score_lists, tfidf_lists, top_lists
 
     settings = _settings(ctx, index_dir=index_dir)
     data = idx.load(idx.current_version(settings.index_dir))

@@ -14,12 +14,18 @@ from flask import Blueprint, Flask, Response, current_app, g, render_template, r
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from relatedposts import redflags
-from relatedposts.cors import init_cors
 from relatedposts.errors import BadRequest, NotFound, RelatedPostsError
 from relatedposts.models import Article
-from relatedposts.searchpage import build_model, popular_topics, recent_articles, safe_snippet
-from relatedposts.service import Service
+from relatedposts.serving import redflags
+from relatedposts.serving.context import get_service
+from relatedposts.serving.cors import init_cors
+from relatedposts.serving.searchpage import (
+    build_model,
+    popular_topics,
+    recent_articles,
+    safe_snippet,
+)
+from relatedposts.serving.service import Service
 
 log = logging.getLogger(__name__)
 bp = Blueprint("web", __name__, template_folder="templates")
@@ -37,7 +43,6 @@ ERROR_TITLES = {400: "That search didn't work", 404: "Page not found",
 
 def init_web(app: Flask) -> None:
     """Register the widget, search and demo routes and the API's CORS rules on app."""
-    from relatedposts.app import get_service
 
     app.register_blueprint(bp)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
@@ -45,7 +50,6 @@ def init_web(app: Flask) -> None:
 
 
 def _service() -> Service:
-    from relatedposts.app import get_service
 
     return get_service(current_app)
 
@@ -53,7 +57,7 @@ def _service() -> Service:
 @lru_cache(maxsize=1)
 def widget_source() -> bytes:
     """Return the packaged widget.js."""
-    return resources.files("relatedposts").joinpath("static/widget.js").read_bytes()
+    return resources.files("relatedposts.serving").joinpath("static/widget.js").read_bytes()
 
 
 @bp.get("/widget.js")

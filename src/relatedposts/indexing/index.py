@@ -19,9 +19,9 @@ import faiss
 import numpy as np
 
 from relatedposts.errors import IndexFormatError, IndexNotReady
-from relatedposts.keyword import KeywordIndex
+from relatedposts.indexing.keywords import KeywordIndex
+from relatedposts.indexing.related import RelatedLists
 from relatedposts.models import Article, Chunk
-from relatedposts.related import RelatedLists
 
 FORMAT_VERSION = 2
 CURRENT = "CURRENT"

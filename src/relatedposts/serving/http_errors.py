@@ -1,4 +1,4 @@
-"""The Flask application factory."""
+"""The one JSON error shape on the wire, and the handlers that turn every error into it."""
 
 from __future__ import annotations
 
@@ -8,47 +8,12 @@ import re
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from relatedposts.config import Settings
-from relatedposts.embed import Embedder
 from relatedposts.errors import RelatedPostsError
-from relatedposts.guard import init_guard
-from relatedposts.service import Service
 
-EXTENSION = "relatedposts"
 log = logging.getLogger(__name__)
 # An absolute filesystem path (not part of a URL): 5xx messages show only its last two parts.
 _PART = r"[^\s/'\"():]"
 _FS_PATH = re.compile(rf"(?<![\w:/.])/(?:{_PART}+/)*?((?:{_PART}+/)?{_PART}*)(?=[\s'\"():]|$)")
-
-
-def create_app(settings: Settings | None = None, embedder: Embedder | None = None,
-               load: bool = True) -> Flask:
-    """Create the app; the Service (holding the live index) sits on app.extensions."""
-    settings = settings or Settings.from_env()
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    app.json.sort_keys = False
-    init_guard(app, settings)  # 414/413, security headers, rate limit: before anything else
-    service = Service(settings, embedder)
-    app.extensions[EXTENSION] = service
-    if load and not service.try_reload():
-        log.warning("serving without an index: %s", service.load_error)
-    from relatedposts.api import bp
-
-    app.register_blueprint(bp)
-    from relatedposts.web import init_web  # /widget.js, /search, /demo and the API's CORS
-
-    init_web(app)
-    from relatedposts.admin import init_admin  # POST /admin/reload and the CURRENT watcher
-
-    init_admin(app)
-    _register_errors(app)
-    return app
-
-
-def get_service(app: Flask) -> Service:
-    """Return the Service of an app made by create_app."""
-    return app.extensions[EXTENSION]
 
 
 def error_response(status: int, message: str) -> Response:
@@ -66,7 +31,8 @@ def public_message(status: int, message: str) -> str:
     return _FS_PATH.sub(lambda m: ".../" + m.group(1), message)
 
 
-def _register_errors(app: Flask) -> None:
+def register_error_handlers(app: Flask) -> None:
+    """Answer our errors, HTTP errors and anything unexpected in the JSON shape."""
     @app.errorhandler(RelatedPostsError)
     def _ours(exc: RelatedPostsError) -> Response:
         return error_response(exc.status, exc.message)

@@ -11,16 +11,16 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
-from relatedposts import index as idx
-from relatedposts.ann import tune_for_search
 from relatedposts.config import Settings
-from relatedposts.embed import Embedder, make_embedder, model_name
 from relatedposts.errors import IndexNotReady, NotFound, QueryTimeout, RelatedPostsError
-from relatedposts.keyword import Vocabulary, load_dictionary
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.ann import tune_for_search
+from relatedposts.indexing.embedders import Embedder, make_embedder, model_name
+from relatedposts.indexing.keywords import Vocabulary, load_dictionary
+from relatedposts.indexing.reasons import FALLBACK, reason
 from relatedposts.models import Article, RelatedPost, SearchPage
-from relatedposts.querylog import QueryLog
-from relatedposts.reasons import FALLBACK, reason
-from relatedposts.search import Filters, Searcher
+from relatedposts.serving.querylog import QueryLog
+from relatedposts.serving.search import Filters, Searcher
 from relatedposts.urls import url_key
 
 log = logging.getLogger(__name__)

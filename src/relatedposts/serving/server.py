@@ -36,7 +36,7 @@ class GunicornServer(BaseApplication):
 
     def load(self) -> Flask:
         """Create the app in this worker: load the model and the live index once."""
-        from relatedposts.app import create_app, get_service
+        from relatedposts.serving.app import create_app, get_service
 
         t0 = time.perf_counter()
         share = share_cores(self.cfg.workers)

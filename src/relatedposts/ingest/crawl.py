@@ -16,8 +16,8 @@ from bs4 import BeautifulSoup
 
 from relatedposts.config import Settings
 from relatedposts.errors import ExtractError, FetchError, RelatedPostsError
-from relatedposts.extract import extract
-from relatedposts.fetch import Fetcher
+from relatedposts.ingest.extract import extract
+from relatedposts.ingest.fetch import Fetcher
 from relatedposts.models import Article, Failure, ScrapeReport
 from relatedposts.urls import host_of, url_key
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from relatedposts.embed import Embedder
+from relatedposts.indexing.embedders import Embedder
 
 log = logging.getLogger(__name__)
 CACHE_FILE = "embeddings.npz"

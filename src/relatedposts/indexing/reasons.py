@@ -6,7 +6,7 @@ import math
 import re
 from collections import Counter
 
-from relatedposts.keyword import words
+from relatedposts.indexing.keywords import words
 from relatedposts.models import Article
 
 SIMILAR, PINNED, FALLBACK = 0, 1, 2  # the flags stored with each related entry

@@ -12,7 +12,7 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from relatedposts.errors import ExtractError
-from relatedposts.metadata import (
+from relatedposts.ingest.metadata import (
     clean,
     find_canonical,
     find_category,

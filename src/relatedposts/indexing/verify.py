@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from relatedposts import index as idx
 from relatedposts.config import Settings
-from relatedposts.embed import Embedder, model_name
 from relatedposts.errors import IndexFormatError, RelatedPostsError
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.embedders import Embedder, model_name
 
 SAMPLE = 20  # articles checked for self-retrieval
 TIE = 1e-4  # a hit this close to the article's own chunk counts as a tie (duplicate text)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from relatedposts.config import Settings
-from relatedposts.embed import Embedder
-from relatedposts.index import IndexData
-from relatedposts.keyword import Vocabulary, stems, words
+from relatedposts.indexing.embedders import Embedder
+from relatedposts.indexing.index import IndexData
+from relatedposts.indexing.keywords import Vocabulary, stems, words
 from relatedposts.models import SearchHit, SearchPage
-from relatedposts.snippet import make_snippet
+from relatedposts.serving.snippet import make_snippet
 
 
 @dataclass(frozen=True)

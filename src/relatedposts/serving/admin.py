@@ -15,7 +15,9 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from relatedposts.service import Service
+from relatedposts.serving.context import get_service
+from relatedposts.serving.http_errors import error_response
+from relatedposts.serving.service import Service
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__)
@@ -28,7 +30,6 @@ def init_admin(app: Flask) -> None:
 
 
 def _service() -> Service:
-    from relatedposts.app import get_service
 
     return get_service(current_app)
 
@@ -40,7 +41,6 @@ def _watch() -> None:
 
 def _authorize(token: str) -> None:
     """Abort with 404 when admin is off, 401 unless the bearer token matches (constant time)."""
-    from relatedposts.app import error_response
 
     if not token:
         raise NotFound()
@@ -56,7 +56,6 @@ def _authorize(token: str) -> None:
 @bp.route("/admin/reload", methods=["GET", "POST"])
 def reload() -> ResponseReturnValue:
     """Load the version CURRENT names now; on failure keep serving the old one (503)."""
-    from relatedposts.app import error_response
 
     service = _service()
     # Every method is 404 while admin is off, so the route's existence is not revealed.

@@ -9,14 +9,15 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from relatedposts.errors import BadRequest
-from relatedposts.search import Filters
+from relatedposts.serving.context import get_service
+from relatedposts.serving.http_errors import public_message
+from relatedposts.serving.search import Filters
 
 bp = Blueprint("api", __name__)
 RELATED_MAX_AGE = 300  # seconds; a rebuild changes the ETag anyway
 
 
 def _service():
-    from relatedposts.app import get_service
 
     return get_service(current_app)
 
@@ -113,7 +114,6 @@ def index_info() -> ResponseReturnValue:
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """Return 200 once an index is loaded, else 503 with the reason."""
-    from relatedposts.app import public_message
 
     service = _service()
     live = service.live

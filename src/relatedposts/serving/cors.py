@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from flask import Flask, Response, request
 from flask.typing import ResponseReturnValue
 
+from relatedposts.serving.http_errors import error_response
+
 API_PREFIX = "/api/"
 ALLOW_METHODS = "GET, HEAD, OPTIONS"
 ALLOW_HEADERS = "Content-Type"
@@ -32,7 +34,6 @@ def init_cors(app: Flask, configured: Iterable[str]) -> None:
         if not _is_preflight():
             return None
         if request.headers["Origin"] not in allowed:
-            from relatedposts.app import error_response
 
             return error_response(403, "this origin may not call the API")
         return Response(status=204)

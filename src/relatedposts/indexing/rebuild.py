@@ -15,15 +15,15 @@ from pathlib import Path
 
 import click
 
-from relatedposts.buildlock import build_lock
 from relatedposts.config import Settings
 from relatedposts.errors import RelatedPostsError
+from relatedposts.indexing.buildlock import build_lock
 from relatedposts.models import ScrapeReport
 
 # Heavy modules (faiss, numpy, requests) are imported where used: every CLI command loads this.
 
 EXIT_OK, EXIT_ERROR, EXIT_NOTHING, EXIT_REFUSED, EXIT_RELOAD = 0, 1, 2, 3, 4
-log = logging.getLogger("relatedposts.rebuild")
+log = logging.getLogger("relatedposts.indexing.rebuild")
 log.addHandler(logging.NullHandler())  # say() already prints: its lines go to the log file only
 log.propagate = False
 
@@ -36,7 +36,7 @@ def say(message: str, err: bool = False) -> None:
 
 def run_rebuild(settings: Settings, force: bool = False, quiet: bool = False) -> int:
     """Scrape, build, verify, switch and reload; return the exit status for cron."""
-    from relatedposts.verify import GateRefused
+    from relatedposts.indexing.verify import GateRefused
 
     stages: dict[str, float] = {}
     try:
@@ -66,7 +66,7 @@ def _scrape(settings: Settings, quiet: bool, stages: dict[str, float]) -> Scrape
     """Scrape the configured site (pruning pages gone from it) and report what happened."""
     from tqdm import tqdm
 
-    from relatedposts.scrape import scrape
+    from relatedposts.ingest.crawl import scrape
 
     t0 = time.perf_counter()
     with tqdm(desc="scraping", unit="page", leave=False,
@@ -84,9 +84,9 @@ def _scrape(settings: Settings, quiet: bool, stages: dict[str, float]) -> Scrape
 
 def _build(settings: Settings, force: bool, quiet: bool, stages: dict[str, float]) -> None:
     """Build from the corpus with the embedding cache; verify and switch (may raise)."""
-    from relatedposts.build import build_index
-    from relatedposts.embed import make_embedder
-    from relatedposts.scrape import read_corpus
+    from relatedposts.indexing.build import build_index
+    from relatedposts.indexing.embedders import make_embedder
+    from relatedposts.ingest.crawl import read_corpus
 
     articles = read_corpus(settings.corpus_dir)
     t0 = time.perf_counter()
@@ -133,8 +133,8 @@ def post_reload(settings: Settings) -> str | None:
 
 def rollback(settings: Settings) -> tuple[str, str]:
     """Point CURRENT back at the version live before this one; return (from, to) names."""
-    from relatedposts import index as idx
-    from relatedposts.verify import verify
+    from relatedposts.indexing import index as idx
+    from relatedposts.indexing.verify import verify
 
     root = Path(settings.index_dir)
     with build_lock(root):

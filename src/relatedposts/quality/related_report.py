@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from relatedposts import index as idx
 from relatedposts.errors import BadRequest
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.reasons import FALLBACK
+from relatedposts.indexing.related import tfidf_matrix
 from relatedposts.models import Article
-from relatedposts.reasons import FALLBACK
-from relatedposts.related import tfidf_matrix
 from relatedposts.urls import url_key
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from relatedposts.config import Settings
-from relatedposts.embed import model_name
 from relatedposts.errors import ModelError
+from relatedposts.indexing.embedders.base import model_name
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
@@ -136,7 +136,8 @@ def convert(model_dir: Path, fp32: Path, int8: Path | None) -> None:
 
 def _convert_in_child(model_dir: Path, fp32: Path, int8: Path | None) -> None:
     """Run convert() in a child process, so torch never loads into a serving process."""
-    code = ("import sys; from pathlib import Path; from relatedposts.onnx_embed import convert; "
+    code = ("import sys; from pathlib import Path; "
+            "from relatedposts.indexing.embedders.onnx import convert; "
             "convert(Path(sys.argv[1]), Path(sys.argv[2]), "
             "Path(sys.argv[3]) if sys.argv[3] else None)")
     proc = subprocess.run([sys.executable, "-c", code, str(model_dir), str(fp32),

@@ -12,19 +12,19 @@ from pathlib import Path
 
 import numpy as np
 
-from relatedposts import index as idx
-from relatedposts.ann import index_type, make_chunk_index
-from relatedposts.buildlock import build_lock
-from relatedposts.chunk import chunk_article
 from relatedposts.config import Settings
-from relatedposts.embcache import cache_dir, embed_cached
-from relatedposts.embed import Embedder
 from relatedposts.errors import IndexFormatError, IndexNotReady, RelatedPostsError
-from relatedposts.keyword import KeywordIndex, article_document
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.ann import index_type, make_chunk_index
+from relatedposts.indexing.buildlock import build_lock
+from relatedposts.indexing.chunk import chunk_article
+from relatedposts.indexing.embcache import cache_dir, embed_cached
+from relatedposts.indexing.embedders import Embedder
+from relatedposts.indexing.keywords import KeywordIndex, article_document
+from relatedposts.indexing.overrides import load_overrides
+from relatedposts.indexing.related import article_vectors, compute_related
+from relatedposts.indexing.verify import GateRefused, verify
 from relatedposts.models import Article, Chunk
-from relatedposts.overrides import load_overrides
-from relatedposts.related import article_vectors, compute_related
-from relatedposts.verify import GateRefused, verify
 
 
 @dataclass(frozen=True)

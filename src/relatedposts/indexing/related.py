@@ -20,10 +20,10 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from relatedposts.config import Settings
-from relatedposts.keyword import words
+from relatedposts.indexing.keywords import words
+from relatedposts.indexing.overrides import Overrides
+from relatedposts.indexing.reasons import FALLBACK, PINNED, SIMILAR, key_terms
 from relatedposts.models import Article, Chunk
-from relatedposts.overrides import Overrides
-from relatedposts.reasons import FALLBACK, PINNED, SIMILAR, key_terms
 
 
 @dataclass

@@ -1,0 +1,25 @@
+"""Pick the backend the settings name; heavy backends are imported only when chosen."""
+
+from __future__ import annotations
+
+from relatedposts.config import Settings
+from relatedposts.errors import ConfigError
+from relatedposts.indexing.embedders.base import Embedder, model_name
+from relatedposts.indexing.embedders.fake import FakeEmbedder
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """Build the embedder the settings ask for."""
+    kind = settings.embedder
+    if kind == "fake":
+        return FakeEmbedder()
+    if kind == "sentence-transformers":
+        from relatedposts.indexing.embedders.sentence import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(settings.model_path(), model_name(settings),
+                                           settings.batch_size)
+    if kind == "onnx":
+        from relatedposts.indexing.embedders.onnx import OnnxEmbedder
+
+        return OnnxEmbedder.from_settings(settings)
+    raise ConfigError(f"unknown embedder {kind!r}: use sentence-transformers, onnx or fake")
