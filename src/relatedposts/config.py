@@ -6,13 +6,18 @@ import dataclasses
 import os
 import types
 import typing
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from relatedposts.errors import ConfigError
 
 ENV_PREFIX = "RELATEDPOSTS_"
+
+
+def setting(default: Any, help: str) -> Any:
+    """Declare a Settings field with its default and the one-line help shown by the CLI."""
+    return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True)
