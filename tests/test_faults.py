@@ -137,8 +137,7 @@ def test_start_up_never_falls_forward_or_onto_nothing(settings) -> None:
         "/healthz").status_code == 503  # a version newer than CURRENT is not "last good"
 
 
-@pytest.mark.parametrize("command", [["search", "back pain"], ["related", TINY[0].url],
-                                     ["serve", "--port", "8999"]])
+@pytest.mark.parametrize("command", [["search", "back pain"], ["serve", "--port", "8999"]])
 def test_a_missing_model_is_a_one_line_start_up_error(built, monkeypatch, command) -> None:
     started = []
     monkeypatch.setattr("relatedposts.serving.server.run", lambda *a: started.append(a))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import make_embedder, model_name
+from relatedposts.indexing.embedders.onnx import fingerprint
 
 pytest.importorskip("onnxruntime")
 pytestmark = pytest.mark.model
@@ -30,7 +32,7 @@ def settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="module")
 def reference(settings: Settings) -> np.ndarray:
-    return make_embedder(settings).encode(TEXTS)
+    return make_embedder(settings.replace(embedder="sentence-transformers")).encode(TEXTS)
 
 
 def test_fp32_vectors_match_sentence_transformers(settings, reference) -> None:
@@ -69,3 +71,34 @@ def test_serving_with_onnx_never_loads_torch(settings) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_length_buckets_keep_each_text_in_its_place(settings) -> None:
+    onnx = make_embedder(settings.replace(embedder="onnx", batch_size=2))
+    forward = onnx.encode(TEXTS)
+    backward = onnx.encode(TEXTS[::-1])
+    assert np.allclose(forward, backward[::-1], atol=1e-5)
+    alone = np.stack([onnx.encode([t])[0] for t in TEXTS])  # no padding at all
+    assert np.allclose(forward, alone, atol=1e-4)
+
+
+def test_max_tokens_cuts_texts_as_torch_does(settings) -> None:
+    short = settings.replace(max_tokens=32)
+    onnx = make_embedder(short.replace(embedder="onnx"))
+    torch_vectors = make_embedder(short.replace(embedder="sentence-transformers")).encode(TEXTS)
+    assert onnx.max_tokens == 32 and onnx.cache_name.endswith("-t32")
+    assert (onnx.encode(TEXTS) * torch_vectors).sum(axis=1).min() > 0.999
+    full = make_embedder(settings.replace(embedder="onnx")).encode(TEXTS)
+    assert (full[3] @ onnx.encode(TEXTS)[3]) < 0.9999  # the long text really was cut
+
+
+def test_the_export_cache_is_keyed_by_content_not_by_file_times(tmp_path) -> None:
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text('{"hidden_size": 4}')
+    (model / "weights.bin").write_bytes(b"\0" * 1000)
+    first = fingerprint(model)
+    os.utime(model / "weights.bin", (1, 1))  # a copy or reinstall changes times only
+    assert fingerprint(model) == first
+    (model / "weights.bin").write_bytes(b"\1" + b"\0" * 999)  # same size, new weights
+    assert fingerprint(model) != first

@@ -92,8 +92,8 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, f
     settings = _settings(ctx, corpus_dir=corpus_dir, index_dir=index_dir)
     t0 = time.perf_counter()
     articles = read_corpus(settings.corpus_dir)
-    result = build_index(articles, make_embedder(settings), settings, force=force,
-                         progress=not quiet)
+    result = build_index(articles, make_embedder(settings, build=True), settings,
+                         force=force, progress=not quiet)
     m = result.manifest
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     click.echo(f"built {m.version}: {m.articles} articles, {m.chunks} chunks, model {m.model} "
@@ -163,7 +163,7 @@ def search(ctx: click.Context, text: str, limit: int, index_dir: Path | None,
 def related(ctx: click.Context, url: str, limit: int, index_dir: Path | None,
             as_json: bool) -> None:
     """Show the 'You Might Also Enjoy' list for an article URL."""
-    service = _service(_settings(ctx, index_dir=index_dir))
+    service = _service(_settings(ctx, index_dir=index_dir), need_model=False)  # a lookup
     article, posts = service.related(url, limit)
     if as_json:
         click.echo(json.dumps({"article": {"url": article.url, "title": article.title},
@@ -175,11 +175,12 @@ def related(ctx: click.Context, url: str, limit: int, index_dir: Path | None,
         click.echo(f"{rank}. {p.title}  [{p.score:.3f}]{mark}\n   {p.url}")
 
 
-def _service(settings: Settings):
+def _service(settings: Settings, need_model: bool = True):
     from relatedposts.indexing.embedders import require_model
     from relatedposts.serving.service import Service
 
-    require_model(settings)  # a missing model is named as such, not as an index mismatch
+    if need_model:  # a missing model is named as such, not as an index mismatch
+        require_model(settings)
     service = Service(settings)
     service.reload()
     return service

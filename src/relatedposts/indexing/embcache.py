@@ -43,6 +43,11 @@ def cache_key(model: str, text: str) -> str:
     return hashlib.sha256(f"{model}\0{text}".encode()).hexdigest()
 
 
+def cache_name(embedder: Embedder) -> str:
+    """Return the name the cache files vectors under: the model plus precision and cut-off."""
+    return str(getattr(embedder, "cache_name", embedder.name))
+
+
 def cache_dir(index_dir: Path, model: str) -> Path:
     """Return the cache directory of a model under an index directory."""
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", model)[:60] or "model"
@@ -92,7 +97,7 @@ def save_cache(directory: Path, keys: Sequence[str], vectors: np.ndarray,
 def embed_cached(texts: Sequence[str], embedder: Embedder, directory: Path, limit: int,
                  progress: bool = False) -> tuple[np.ndarray, EmbedStats]:
     """Embed texts, reusing cached vectors and computing only the new ones."""
-    keys = [cache_key(embedder.name, t) for t in texts]
+    keys = [cache_key(cache_name(embedder), t) for t in texts]
     index, cached, discarded = load_cache(directory, embedder.dim)
     if index and not _probe_matches(texts, keys, index, cached, embedder):
         discarded = f"embedding cache {directory} no longer matches model {embedder.name}"
@@ -118,15 +123,20 @@ def embed_cached(texts: Sequence[str], embedder: Embedder, directory: Path, limi
 
 
 def _encode(texts: list[str], embedder: Embedder, progress: bool) -> np.ndarray:
-    """Embed texts in batches, with a progress bar on a terminal unless progress is False."""
-    parts = [np.zeros((0, embedder.dim), dtype=np.float32)]
+    """Embed texts longest first, in steps of a progress bar, and return them in input order.
+
+    Sorting the whole build by length (not only within a step) lets the embedder's batches
+    hold texts of nearly equal length, so little compute goes into padding.
+    """
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     with tqdm(total=len(texts), desc="embedding", unit="chunk", leave=False,
               disable=None if progress else True) as bar:
-        for start in range(0, len(texts), BATCH):
-            batch = texts[start:start + BATCH]
-            parts.append(np.asarray(embedder.encode(batch), dtype=np.float32))
-            bar.update(len(batch))
-    return np.concatenate(parts)
+        for start in range(0, len(order), BATCH):
+            rows = order[start:start + BATCH]
+            out[rows] = np.asarray(embedder.encode([texts[i] for i in rows]), dtype=np.float32)
+            bar.update(len(rows))
+    return out
 
 
 def _probe_matches(texts: Sequence[str], keys: list[str], index: dict[str, int],

@@ -90,7 +90,7 @@ def _build(settings: Settings, force: bool, quiet: bool, stages: dict[str, float
 
     articles = read_corpus(settings.corpus_dir)
     t0 = time.perf_counter()
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings, build=True)
     stages["model"] = time.perf_counter() - t0
     result = build_index(articles, embedder, settings, force=force, progress=not quiet)
     stages.update(result.seconds)

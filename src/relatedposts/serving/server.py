@@ -1,15 +1,14 @@
 """Production serving: the Flask app under gunicorn, one index load per worker process.
 
-No preload: each worker builds its own app (model and index) after the fork, so nothing
-torch or FAISS allocated is shared across fork. The index stays read-only in every worker;
-a new version goes live when workers restart (e.g. `kill -HUP` on the master).
+No preload: each worker builds its own app (index now, model on its first search) after the
+fork, so nothing onnxruntime or FAISS allocated is shared across fork. The index stays
+read-only in every worker; a new version goes live when workers restart (e.g. `kill -HUP`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 from typing import Any
 
@@ -43,9 +42,7 @@ class GunicornServer(BaseApplication):
         settings = self.settings
         if settings.onnx_threads <= 0:
             settings = settings.replace(onnx_threads=share)
-        app = create_app(settings)
-        if "torch" in sys.modules:  # loaded by the sentence-transformers embedder
-            sys.modules["torch"].set_num_threads(share)
+        app = create_app(settings)  # the model itself loads on the first search (lazily)
         service = get_service(app)
         state = "index loaded" if service.load_error is None else service.load_error
         log.info("worker %d ready in %.1fs: %s", os.getpid(), time.perf_counter() - t0, state)

@@ -15,7 +15,8 @@ from relatedposts.config import Settings
 from relatedposts.errors import IndexNotReady, NotFound, QueryTimeout, RelatedPostsError
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.ann import tune_for_search
-from relatedposts.indexing.embedders import Embedder, make_embedder, model_name
+from relatedposts.indexing.embedders import Embedder, make_embedder
+from relatedposts.indexing.embedders.lazy import LazyEmbedder
 from relatedposts.indexing.keywords import Vocabulary, load_dictionary
 from relatedposts.indexing.reasons import FALLBACK, reason
 from relatedposts.models import Article, RelatedPost, SearchPage
@@ -41,7 +42,10 @@ class Service:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self._embedder = embedder
+        # The model loads on the first search that needs a vector, never for related lists,
+        # reports or health checks (issue 14): a lookup costs no model load and no memory.
+        self._lazy = LazyEmbedder.of(embedder) if embedder is not None else \
+            LazyEmbedder(lambda: make_embedder(settings), self._check_embedder)
         self._live: Live | None = None
         self._lock = threading.Lock()
         self.vocabulary = Vocabulary.load(settings.vocabulary_file)
@@ -59,9 +63,18 @@ class Service:
     @property
     def embedder(self) -> Embedder:
         """Return the embedder, loading the model on first use."""
-        if self._embedder is None:
-            self._embedder = make_embedder(self.settings)
-        return self._embedder
+        return self._lazy.get()
+
+    @property
+    def model_loaded(self) -> bool:
+        """Return whether the embedding model has been loaded in this process."""
+        return self._lazy.loaded
+
+    def _check_embedder(self, embedder: Embedder) -> None:
+        """Refuse a freshly loaded model that does not match the live index's."""
+        live = self._live
+        if live is not None:
+            _check_model(live.data.manifest, embedder)
 
     @property
     def live(self) -> Live:
@@ -84,13 +97,12 @@ class Service:
             path = version_dir or idx.current_version(self.settings.index_dir)
             if self._live is not None and self._live.data.path == path:
                 return self._live.data.manifest
-            expected = self._embedder.name if self._embedder else model_name(self.settings)
-            data = idx.load(path, expect_model=expected)
+            loaded = self._lazy.current  # checked now if loaded, else on its first load
+            data = idx.load(path)
+            if loaded is not None:
+                _check_model(data.manifest, loaded)
             tune_for_search(data.faiss_index, self.settings)
-            if self.embedder.dim != data.manifest.dim:
-                raise idx.IndexFormatError(f"index dimension {data.manifest.dim} does not match "
-                                           f"the model's {self.embedder.dim}: rebuild the index")
-            searcher = Searcher(data, self.embedder, self.settings, self.vocabulary,
+            searcher = Searcher(data, self._lazy, self.settings, self.vocabulary,
                                 self.dictionary)
             by_key = {url_key(a.url): i for i, a in enumerate(data.articles)}
             self._live = Live(data, searcher, by_key)
@@ -205,6 +217,17 @@ class Service:
                                      date=target.date, score=round(float(score), 4),
                                      reason=why, fallback=bool(flag == FALLBACK)))
         return article, posts
+
+
+def _check_model(manifest: idx.Manifest, embedder: Embedder) -> None:
+    """Raise IndexFormatError unless the embedder makes the index's kind of vectors."""
+    if manifest.model != embedder.name:
+        raise idx.IndexFormatError(f"index {manifest.version} was built with model "
+                                   f"{manifest.model!r} but the service uses {embedder.name!r}: "
+                                   "rebuild the index")
+    if manifest.dim != embedder.dim:
+        raise idx.IndexFormatError(f"index dimension {manifest.dim} does not match the model's "
+                                   f"{embedder.dim}: rebuild the index")
 
 
 def _dictionary(settings: Settings) -> frozenset[str]:

@@ -1,8 +1,8 @@
 """The sentence-transformers model on onnxruntime: exported once to ONNX, optionally int8.
 
 The transformer of a local sentence-transformers directory is exported with torch.onnx
-(dynamic batch and sequence axes), in a child process, into Settings.onnx_dir, keyed by a
-fingerprint of the model files; loading and running the file needs neither torch nor
+(dynamic batch and sequence axes), in a child process, into Settings.onnx_cache_dir(), keyed
+by a hash of the model files' contents; loading and running the file needs neither torch nor
 sentence-transformers, so a serving process stays small. Mean
 pooling over the attention mask and L2 normalization happen here in NumPy, so vectors match
 the torch embedder's and an index built with one backend can be served with the other.
@@ -11,6 +11,7 @@ the torch embedder's and an index built with one backend can be served with the 
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -35,7 +36,7 @@ class OnnxEmbedder:
     """Tokenize with the model's fast tokenizer, run the ONNX transformer, mean-pool, normalize."""
 
     def __init__(self, onnx_file: Path, model_dir: Path, name: str, batch_size: int = 32,
-                 threads: int = 0) -> None:
+                 threads: int = 0, max_tokens: int = 0) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -47,44 +48,57 @@ class OnnxEmbedder:
                                             providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_seq_length(model_dir))
-        pad = _pad_token(model_dir)
-        self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id(pad) or 0,
-                                      pad_token=pad)
+        self.max_tokens = token_limit(model_dir, max_tokens)
+        self.tokenizer.enable_truncation(self.max_tokens)
+        self.tokenizer.no_padding()  # each length bucket is padded to its own longest text
+        self.pad_id = self.tokenizer.token_to_id(_pad_token(model_dir)) or 0
         self.name = name
         self.dim = int(_read_json(model_dir / "config.json")["hidden_size"])
         self.batch_size = max(1, batch_size)
         self.onnx_file = Path(onnx_file)
+        int8 = "-int8" if self.onnx_file.name.endswith("-int8.onnx") else ""
+        # Vectors differ by precision and by where texts are cut: the embedding cache must not
+        # mix them, while the manifest keeps the model's plain name (any variant serves it).
+        self.cache_name = f"{name}{int8}-t{self.max_tokens}"
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> OnnxEmbedder:
-        """Export (once) and load the configured model as the settings ask."""
+    def from_settings(cls, settings: Settings, build: bool = False) -> OnnxEmbedder:
+        """Export (once) and load the configured model; `build` picks the build-time precision."""
         model_dir = transformer_dir(Path(settings.model_path()))
-        onnx_file = ensure_onnx(model_dir, Path(settings.onnx_dir), settings.onnx_quantize)
+        quantize = settings.onnx_build_quantize if build else settings.onnx_quantize
+        onnx_file = ensure_onnx(model_dir, settings.onnx_cache_dir(), quantize)
         return cls(onnx_file, model_dir, model_name(settings), settings.batch_size,
-                   settings.onnx_threads)
+                   settings.onnx_threads, settings.max_tokens)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts in length-sorted batches into normalized float32 vectors."""
+        """Embed texts in batches of similar token length into normalized float32 vectors."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch(list(texts))
+        # Bucketing by length: a batch is padded to its longest text, so sorting first means
+        # almost no compute is spent on padding; the order is restored by position.
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
         for start in range(0, len(order), self.batch_size):
             batch = order[start:start + self.batch_size]
-            out[batch] = self._encode_batch([texts[i] for i in batch])
+            out[batch] = self._encode_batch([encodings[i].ids for i in batch])
         return out
 
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
-        """Run one padded batch through the model and pool it."""
-        enc = self.tokenizer.encode_batch(texts)
-        arrays = {"input_ids": [e.ids for e in enc], "attention_mask": [e.attention_mask
-                                                                        for e in enc],
-                  "token_type_ids": [e.type_ids for e in enc]}
-        feed = {k: np.asarray(arrays[k], dtype=np.int64) for k in self.inputs}
-        hidden = self.session.run(None, feed)[0]
-        mask = np.asarray(arrays["attention_mask"], dtype=np.float32)[..., None]
-        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+    def _encode_batch(self, ids: list[list[int]]) -> np.ndarray:
+        """Run one padded batch of token ids through the model and mean-pool it."""
+        width = max(1, max(len(row) for row in ids))
+        input_ids = np.full((len(ids), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for i, row in enumerate(ids):
+            input_ids[i, :len(row)] = row
+            mask[i, :len(row)] = 1
+        arrays = {"input_ids": input_ids, "attention_mask": mask,
+                  "token_type_ids": np.zeros_like(input_ids)}
+        hidden = self.session.run(None, {k: arrays[k] for k in self.inputs})[0]
+        weights = mask.astype(np.float32)[..., None]
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return pooled / np.where(norms > 0, norms, 1.0)
+        return (pooled / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 def transformer_dir(model_path: Path) -> Path:
@@ -109,6 +123,12 @@ def max_seq_length(model_dir: Path) -> int:
     if config.is_file():
         return int(_read_json(config).get("max_seq_length") or 512)
     return int(_read_json(model_dir / "config.json").get("max_position_embeddings", 512))
+
+
+def token_limit(model_dir: Path, max_tokens: int) -> int:
+    """Return the word pieces to keep: max_tokens capped by the model's limit (0: the model's)."""
+    limit = max_seq_length(model_dir)
+    return min(limit, max_tokens) if max_tokens > 0 else limit
 
 
 def ensure_onnx(model_dir: Path, cache_dir: Path, quantize: bool) -> Path:
@@ -177,12 +197,26 @@ def quantize_int8(source: Path, target: Path) -> None:
 
 
 def fingerprint(model_dir: Path) -> str:
-    """Return a short hash of the model files' names, sizes and modification times."""
-    h = hashlib.sha256(str(model_dir.resolve()).encode())
-    for f in sorted(p for p in model_dir.iterdir() if p.is_file()):
-        st = f.stat()
-        h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns};".encode())
-    return h.hexdigest()[:12]
+    """Return a short sha256 of the model files' contents (names included).
+
+    Content, not modification times: a copied or re-installed model reuses its export, and a
+    changed weight file never serves a stale one. Hashed once per process and file state.
+    """
+    files = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns)
+                  for f in sorted(model_dir.iterdir()) if f.is_file())
+    return _content_hash(str(model_dir.resolve()), files)
+
+
+@functools.lru_cache(maxsize=16)
+def _content_hash(model_dir: str, files: tuple[tuple[str, int, int], ...]) -> str:
+    """Hash the contents of the listed files (the listing's stamps only key this memo)."""
+    h = hashlib.sha256()
+    for name, _size, _mtime in files:
+        h.update(f"{name}\0".encode())
+        with open(Path(model_dir) / name, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()[:16]
 
 
 def _keyword_wrapper(model, names: list[str]):

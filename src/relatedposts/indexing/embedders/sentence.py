@@ -15,7 +15,8 @@ from relatedposts.indexing.embedders.base import missing_model_message
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 (or any local sentence-transformers directory), loaded offline."""
 
-    def __init__(self, model_path: str, name: str, batch_size: int = 32) -> None:
+    def __init__(self, model_path: str, name: str, batch_size: int = 32,
+                 max_tokens: int = 0) -> None:
         if not Path(model_path).is_dir():
             raise ModelError(missing_model_message(model_path))
         # Never reach for a model hub: everything must come from the local directory.
@@ -32,6 +33,10 @@ class SentenceTransformerEmbedder:
             self.model.get_sentence_embedding_dimension
         self.dim = int(dim_of())
         self.batch_size = batch_size
+        if max_tokens > 0:
+            self.model.max_seq_length = min(max_tokens, self.model.max_seq_length or max_tokens)
+        # The embedding cache keys vectors by this: fp32 torch and fp32 ONNX share entries.
+        self.cache_name = f"{name}-t{self.model.max_seq_length}"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts in batches into normalized float32 vectors."""
