@@ -20,11 +20,12 @@ from relatedposts.indexing.buildlock import build_lock
 from relatedposts.indexing.chunk import chunk_article
 from relatedposts.indexing.embcache import cache_dir, embed_cached
 from relatedposts.indexing.embedders import Embedder
-from relatedposts.indexing.keywords import KeywordIndex, article_document
+from relatedposts.indexing.keywords import KeywordIndex
 from relatedposts.indexing.overrides import load_overrides
 from relatedposts.indexing.related import article_vectors, compute_related
 from relatedposts.indexing.verify import GateRefused, verify
 from relatedposts.models import Article, Chunk
+from relatedposts.text import article_document
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import numpy as np
 from relatedposts.errors import BadRequest
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.reasons import FALLBACK
-from relatedposts.indexing.related import tfidf_matrix
 from relatedposts.models import Article
+from relatedposts.text import tfidf_matrix
 from relatedposts.urls import url_key
 
 

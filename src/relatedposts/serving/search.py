@@ -11,9 +11,10 @@ import numpy as np
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.index import IndexData
-from relatedposts.indexing.keywords import Vocabulary, stems, words
+from relatedposts.indexing.keywords import Vocabulary
 from relatedposts.models import SearchHit, SearchPage
 from relatedposts.serving.snippet import make_snippet
+from relatedposts.text import stems, words
 
 
 @dataclass(frozen=True)
