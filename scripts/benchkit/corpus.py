@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from relatedposts.indexing import index as idx
+from relatedposts.indexing.versions import current_version
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +46,7 @@ def build_sample(work: Path, env: dict[str, str]) -> dict[str, object]:
     scrape_s, _ = cli(["scrape", "corpus/site"], env)
     build_s, out = cli(["build"], env)
     result = {"scrape_s": round(scrape_s, 2), "build_s": round(build_s, 2), **parse_build(out)}
-    version = idx.current_version(Path(env["RELATEDPOSTS_INDEX_DIR"]))
+    version = current_version(Path(env["RELATEDPOSTS_INDEX_DIR"]))
     result["index_bytes"] = sum(f.stat().st_size for f in version.rglob("*") if f.is_file())
     result["version_dir"] = str(version)
     return result

@@ -280,10 +280,11 @@ def evaluate_related(ctx: click.Context, labels: Path, index_dir: Path | None, k
                      as_json: bool) -> None:
     """Score related lists against hand labels (precision@k, recall@k, coverage) vs TF-IDF."""
     from relatedposts.indexing import index as idx
+    from relatedposts.indexing.versions import current_version
     from relatedposts.quality.related_report import load_labels, score_lists, tfidf_lists, top_lists
 
     settings = _settings(ctx, index_dir=index_dir)
-    data = idx.load(idx.current_version(settings.index_dir))
+    data = idx.load(current_version(settings.index_dir))
     wanted = load_labels(labels)
     rows = {"relatedposts": score_lists(data.articles, top_lists(data, k), wanted, k),
             "tfidf-baseline": score_lists(data.articles, tfidf_lists(data.articles, k),

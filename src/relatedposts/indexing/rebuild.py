@@ -133,29 +133,10 @@ def post_reload(settings: Settings) -> str | None:
 
 def rollback(settings: Settings) -> tuple[str, str]:
     """Point CURRENT back at the version live before this one; return (from, to) names."""
-    from relatedposts.indexing import index as idx
     from relatedposts.indexing.verify import verify
+    from relatedposts.indexing.versions import VersionStore
 
-    root = Path(settings.index_dir)
-    with build_lock(root):
-        live = idx.current_version(root).name
-        history = idx.read_history(root)
-        while history and history[-1] == live:
-            history.pop()
-        names = [n for n in reversed(history) if n != live] or [
-            v.name for v in reversed(idx.list_versions(root)) if v.name < live]
-        unusable = []
-        for name in names:
-            path = root / "versions" / name
-            problems = verify(path, settings, None) if path.is_dir() else ["deleted"]
-            if not problems:
-                idx.set_current(root, path)
-                idx.write_history(root, history[:history.index(name) + 1] if history else [name])
-                return live, name
-            unusable.append(f"{name}: {problems[0]}")
-    detail = f" (unusable: {'; '.join(unusable)})" if unusable else ""
-    raise RelatedPostsError(f"no previous version to roll back to in {root}{detail}; "
-                            f"{live} stays live")
+    return VersionStore(settings.index_dir).rollback(lambda path: verify(path, settings, None))
 
 
 @contextmanager
