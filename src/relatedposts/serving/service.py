@@ -155,8 +155,16 @@ class Service:
         return self.store.pointer_stamp()
 
     def search(self, query: str, limit: int = 10, offset: int = 0,
-               filters: Filters | None = None) -> SearchPage:
-        """Search the live index within settings.query_timeout_seconds, else QueryTimeout."""
+               filters: Filters | None = None, log_query: bool = False) -> SearchPage:
+        """Search the live index within its time budget; log_query: log it once (first page)."""
+        page = self._search(query, limit, offset, filters)
+        if log_query and offset == 0:  # one log line per search, not per page
+            self.query_log.record(query, page.total)
+        return page
+
+    def _search(self, query: str, limit: int, offset: int,
+                filters: Filters | None) -> SearchPage:
+        """Run the search on a pool thread and give up at the time budget (QueryTimeout)."""
         searcher, budget = self.live.searcher, self.settings.query_timeout_seconds
         if budget <= 0:
             return searcher.search(query, limit, offset, filters)
