@@ -108,13 +108,13 @@ def dev_index(args: argparse.Namespace, work: Path, env: dict[str, str]) -> tupl
         return args.dev_index, f"`{args.dev_index}` (built with torch)"
     except RelatedPostsError as exc:
         print(f"   {args.dev_index} unusable ({exc.message[:80]}); building one", flush=True)
-    from benchkit.corpus import cli
+    from benchkit.cli import run_cli
 
     dev_env = {**env, "RELATEDPOSTS_CORPUS_DIR": str(work / "dev-articles"),
                "RELATEDPOSTS_INDEX_DIR": str(work / "dev-idx")}
-    cli(["import-dataset", str(args.dev_dataset / "articles.jsonl"), "--corpus",
-         str(work / "dev-articles")], dev_env)
-    cli(["build"], dev_env)
+    run_cli(["import-dataset", str(args.dev_dataset / "articles.jsonl"), "--corpus",
+             str(work / "dev-articles")], dev_env)
+    run_cli(["build"], dev_env)
     return work / "dev-idx", "rebuilt here with torch from the dev set's articles.jsonl"
 
 

@@ -55,9 +55,10 @@ def search_rows(index_dir: Path, dataset: Path) -> list[list[object]]:
                 f"{shipped.aggregation}, vocabulary + typo fixing)", shipped.fusion)]
     rows = []
     for label, fusion in configs:
-        service.live.searcher.settings = shipped.replace(fusion=fusion)
-        service.live.searcher.cache.clear()
-        m = evaluate(lambda q: [h.url for h in service.search(q[:1000], 10).results],
+        # Its own searcher (and query cache: p50 includes embedding) per configuration; the
+        # service's live searcher keeps the shipped settings.
+        searcher = service.live.searcher.with_settings(shipped.replace(fusion=fusion))
+        m = evaluate(lambda q, s=searcher: [h.url for h in s.search(q[:1000], 10).results],
                      queries, qrels)
         rows.append([label, f"{m.ndcg:.4f}", f"{m.recall:.4f}", f"{m.mrr:.4f}",
                      f"{m.p50_ms:.1f}"])
