@@ -12,7 +12,7 @@ from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import VersionStore, current_version
-from tests.conftest import TINY
+from tests.support import TINY
 
 
 def test_round_trip_keeps_everything(built) -> None:

@@ -25,24 +25,12 @@ from relatedposts.indexing.verify import SAMPLE, GateRefused
 from relatedposts.indexing.versions import VersionStore
 from relatedposts.ingest.crawl import write_record
 from relatedposts.models import Section
-from tests.conftest import ROOT, TINY, make_article
 from tests.localsite import leftovers, live, run_cli
+from tests.support import ROOT, TINY, CountingEmbedder, make_article
 
 WORDS = ["spine", "disc", "nerve", "muscle", "posture", "sleep", "walking", "lifting",
          "stretch", "core", "hip", "knee", "neck", "shoulder", "ache", "brace", "heat", "ice",
          "massage", "therapy"]
-
-
-class CountingEmbedder(FakeEmbedder):
-    """The fake embedder, remembering every text it was asked to embed."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.texts: list[str] = []
-
-    def encode(self, texts):
-        self.texts.extend(texts)
-        return super().encode(texts)
 
 
 def corpus(n: int) -> list:
@@ -202,7 +190,7 @@ import numpy as np
 from relatedposts.indexing import build, index as idx
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import FakeEmbedder
-from tests.conftest import TINY
+from tests.support import TINY
 
 root, stage, marker = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 

@@ -25,11 +25,10 @@ from relatedposts.ingest.fetch import Fetcher
 from relatedposts.models import Article, Section
 from relatedposts.serving.app import create_app
 from relatedposts.urls import host_of
-from tests.conftest import TINY
 from tests.localsite import LocalSite, Page, article_page, sitemap
+from tests.support import TINY, TOKEN
 
 PUBLIC = "blog.example"  # the configured site: elsewhere (never resolved in these tests)
-TOKEN = "s3cret-token"
 
 
 @pytest.fixture
