@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from relatedposts.config import Settings
+from relatedposts.settings_doc import markdown_table
 from tests.support import OTHERSITE
 
 
@@ -36,3 +38,22 @@ def test_scrape_with_nothing_usable_exits_2(runner) -> None:
     result = runner("scrape", "/no/such/place")
     assert result.exit_code == 2
     assert "source not found" in result.output
+
+
+def test_settings_lists_every_setting_with_its_value(runner, tmp_path) -> None:
+    rows = json.loads(runner("settings", "--json", RELATEDPOSTS_FUSION="rrf").output)
+    fusion = next(r for r in rows if r["name"] == "fusion")
+    assert fusion == {"name": "fusion", "env": "RELATEDPOSTS_FUSION", "default": "weighted",
+                      "value": "rrf", "help": fusion["help"]} and "rrf" in fusion["help"]
+    assert len(rows) == len(Settings.__dataclass_fields__)
+    text = runner("settings", RELATEDPOSTS_FUSION="rrf").output
+    assert "RELATEDPOSTS_FUSION = 'weighted'  (now 'rrf')" in text
+    assert "RELATEDPOSTS_MAX_LIMIT = '50'\n" in text  # unchanged: no "(now ...)"
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- settings-table:start -->\nold\n<!-- settings-table:end -->\n"
+                      "outro\n")
+    assert runner("settings", "--write-readme", str(readme)).exit_code == 0
+    text = readme.read_text()
+    assert "old" not in text and "| `RELATEDPOSTS_FUSION` | `weighted` |" in text
+    assert text.startswith("intro\n") and text.endswith("-->\noutro\n")
+    assert runner("settings", "--markdown").output.strip() == markdown_table()
