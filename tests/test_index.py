@@ -76,7 +76,7 @@ def test_each_build_is_a_new_version_and_old_ones_are_pruned(settings) -> None:
         last = build_index(TINY, FakeEmbedder(), settings).version_dir
     assert current_version(settings.index_dir) == last
     assert not first.exists()
-    assert len(VersionStore(settings.index_dir).list()) == settings.keep_versions
+    assert len(VersionStore(settings.index_dir).finished()) == settings.keep_versions
 
 
 def test_related_lists_never_hold_self_or_duplicates(built) -> None:

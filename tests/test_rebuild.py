@@ -107,7 +107,7 @@ def test_large_article_drop_is_refused_unless_forced(settings) -> None:
     before = build_index(TINY, FakeEmbedder(), settings).version_dir
     with pytest.raises(GateRefused, match="dropped from 7 to 5"):
         build_index(TINY[:5], FakeEmbedder(), settings)
-    assert live(settings) == before and VersionStore(settings.index_dir).list() == [before]
+    assert live(settings) == before and VersionStore(settings.index_dir).finished() == [before]
     assert not leftovers(settings)
     assert build_index(TINY[:6], FakeEmbedder(), settings).manifest.articles == 6  # 14%: fine
     forced = build_index(TINY[:3], FakeEmbedder(), settings, force=True)
@@ -155,7 +155,7 @@ def test_corrupt_version_is_refused(settings, monkeypatch, corruption: str) -> N
         expected = "disagree with the chunk index"
     with pytest.raises(GateRefused, match=expected):
         build_index(TINY, FakeEmbedder(), settings)
-    assert live(settings) == before and VersionStore(settings.index_dir).list() == [before]
+    assert live(settings) == before and VersionStore(settings.index_dir).finished() == [before]
     assert not leftovers(settings)
 
 

@@ -24,12 +24,12 @@ def test_publish_makes_live_records_history_and_prunes_but_never_the_live(tmp_pa
     for name in ("v1", "v2", "v3"):
         _publish(store, name, keep=2)
     assert store.current().name == "v3" and store.history() == ["v1", "v2", "v3"]
-    assert [v.name for v in store.list()] == ["v2", "v3"]
+    assert [v.name for v in store.finished()] == ["v2", "v3"]
     _publish(store, "v4", keep=1, activate=False)  # built, verified, not made live
-    assert store.current().name == "v3" and [v.name for v in store.list()] == ["v2", "v3", "v4"]
+    assert store.current().name == "v3" and [v.name for v in store.finished()] == ["v2", "v3", "v4"]
     store.set_current(store.versions / "v3")
     assert store.prune(keep=0) == ["v2", "v4"]  # keep=0 still keeps the live one
-    assert [v.name for v in store.list()] == ["v3"] and store.current().name == "v3"
+    assert [v.name for v in store.finished()] == ["v3"] and store.current().name == "v3"
 
 
 def test_clear_stale_removes_only_unfinished_builds(tmp_path) -> None:

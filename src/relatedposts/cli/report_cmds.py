@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -62,7 +63,7 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
         ("recommended from too many places", [f"{u} ({c} lists)" for u, c in
                                               rep.over_recommended]),
         ("near-duplicates (never shown together)", [" = ".join(g) for g in rep.duplicates]),
-        ("override warnings", list(rep.overrides.get("warnings", []))),
+        ("override warnings", list(cast(list[str], rep.overrides.get("warnings") or []))),
         (f"lists changed since {rep.previous}", rep.changed if rep.previous else []),
     ]
     counts = {k: v for k, v in rep.overrides.items() if k != "warnings"}

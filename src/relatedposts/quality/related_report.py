@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -47,7 +48,8 @@ def build_report(index_dir: Path, limit: int) -> Report:
     counts = Counter(j for row in lists for j in row)
     report = Report(version=data.manifest.version,
                     duplicates=[[urls[i] for i in g] for g in data.related.duplicates],
-                    overrides=dict(data.manifest.settings.get("overrides", {}) or {}))
+                    overrides=dict(cast(dict[str, object],
+                                        data.manifest.settings.get("overrides") or {})))
     report.overrides["warnings"] = data.manifest.settings.get("override_warnings", [])
     report.orphans = [urls[i] for i in range(len(urls)) if counts[i] == 0]
     # A post in far more lists than average crowds out the rest of the blog.
