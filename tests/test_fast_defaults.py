@@ -17,7 +17,7 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder, make_embedder
 from relatedposts.serving.app import create_app, get_service
 from relatedposts.serving.service import Service
-from tests.conftest import ROOT, TINY
+from tests.support import ROOT, TINY
 
 NO_MODEL = {"RELATEDPOSTS_MODEL": "/nonexistent/model-dir", "RELATEDPOSTS_EMBEDDER": "onnx"}
 

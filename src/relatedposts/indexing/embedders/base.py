@@ -19,8 +19,16 @@ FAKE_MODEL_NAME = "fake-hash-64"
 class Embedder(Protocol):
     """Anything that turns texts into L2-normalized float32 vectors."""
 
-    name: str
-    dim: int
+    # Read-only members: plain attributes satisfy them, and so do LazyEmbedder's properties.
+    @property
+    def name(self) -> str:
+        """Return the model's name, as recorded in manifests."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """Return the vector dimension."""
+        ...
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Return an (n, dim) float32 array of unit vectors."""

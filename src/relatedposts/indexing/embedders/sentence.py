@@ -31,7 +31,10 @@ class SentenceTransformerEmbedder:
         self.name = name
         dim_of = getattr(self.model, "get_embedding_dimension", None) or \
             self.model.get_sentence_embedding_dimension
-        self.dim = int(dim_of())
+        dim = dim_of()
+        if dim is None:
+            raise ModelError(f"the model in {model_path} does not say its embedding dimension")
+        self.dim = int(dim)
         self.batch_size = batch_size
         if max_tokens > 0:
             self.model.max_seq_length = min(max_tokens, self.model.max_seq_length or max_tokens)
