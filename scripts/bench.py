@@ -53,7 +53,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--concurrency", default="1,8,32")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=4)
-    p.add_argument("--serve-embedders", default="sentence-transformers,onnx")
+    p.add_argument("--serve-embedders", default="onnx,sentence-transformers")
     p.add_argument("--articles", type=int, default=50_000, help="synthetic corpus size")
     p.add_argument("--chunks-per-article", type=int, default=2)
     p.add_argument("--scale-embedder", default="onnx", help="query embedder for the scale run")
@@ -93,7 +93,7 @@ def run_build(work: Path, env: dict[str, str], settings: Settings) -> dict[str, 
     built = build_sample(work, env)
     texts = chunk_texts(Path(str(built["version_dir"])))
     raw = encode_rate(make_backend("torch", settings, os.cpu_count() or 1), texts)
-    built.update(embedder="sentence-transformers", raw_chunks_per_s=raw,
+    built.update(embedder=settings.embedder, raw_chunks_per_s=raw,
                  batch_size=settings.batch_size,
                  chunks_per_s=round(int(built["chunks"]) / float(built["build_s"]), 1),
                  embed_chunks_per_s=round(int(built["chunks"]) / float(built["embed_s"]), 1),

@@ -44,8 +44,8 @@ def build_md(b: dict) -> str:
              f"articles, {b['chunks']} chunks in {b['build_s']} s wall (process start and "
              f"model load included) = **{b['chunks_per_s']} chunks/s**; its embed stage "
              f"alone ran at {b['embed_chunks_per_s']} chunks/s against the model's raw rate "
-             f"of **{b['raw_chunks_per_s']} chunks/s** (`SentenceTransformer.encode` of the "
-             f"same {b['chunks']} texts, batch {b['batch_size']}, in one process).",
+             f"of **{b['raw_chunks_per_s']} chunks/s** (torch fp32 `SentenceTransformer.encode`"
+             f" of the same {b['chunks']} texts, batch {b['batch_size']}, in one process).",
              f"Index size on disk: {b['index_bytes'] / 2**20:.2f} MiB for the version "
              "directory."]
     inc = b.get("incremental")

@@ -28,6 +28,8 @@ import numpy as np
 from relatedposts.config import Settings
 from relatedposts.errors import ModelError
 from relatedposts.indexing.embedders.base import model_name
+from relatedposts.indexing.embedders.onnx_fuse import FAILED as FUSE_FAILED
+from relatedposts.indexing.embedders.onnx_fuse import fuse
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
@@ -57,7 +59,7 @@ class OnnxEmbedder:
         self.dim = int(_read_json(model_dir / "config.json")["hidden_size"])
         self.batch_size = max(1, batch_size)
         self.onnx_file = Path(onnx_file)
-        int8 = "-int8" if self.onnx_file.name.endswith("-int8.onnx") else ""
+        int8 = "-int8" if self.onnx_file.name.endswith("-int8.onnx") else ""  # fused = plain
         # Vectors differ by precision and by where texts are cut: the embedding cache must not
         # mix them, while the manifest keeps the model's plain name (any variant serves it).
         self.cache_name = f"{name}{int8}-t{self.max_tokens}"
@@ -133,36 +135,45 @@ def token_limit(model_dir: Path, max_tokens: int) -> int:
 
 
 def ensure_onnx(model_dir: Path, cache_dir: Path, quantize: bool) -> Path:
-    """Return the cached ONNX file for the model, exporting (and quantizing) it first if new."""
+    """Return the cached ONNX file for the model, exporting (fusing, quantizing) it if new.
+
+    fp32 serves the fused graph (onnx_fuse.py) when fusion worked for this model, else the
+    plain export; int8 is quantized from the plain export.
+    """
     target_dir = cache_dir / f"{model_dir.resolve().name}-{fingerprint(model_dir)}"
-    fp32 = target_dir / "model.onnx"
+    raw, fused = target_dir / "model.onnx", target_dir / "model-fused.onnx"
     int8 = target_dir / "model-int8.onnx"
-    wanted = int8 if quantize else fp32
+    wanted = int8 if quantize else fused
     if wanted.is_file():
         return wanted
+    if not quantize and raw.is_file() and (target_dir / FUSE_FAILED).is_file():
+        return raw
     target_dir.mkdir(parents=True, exist_ok=True)
     with _locked(target_dir / ".lock"):
         if not wanted.is_file():
-            _convert_in_child(model_dir, fp32, int8 if quantize else None)
-    return wanted
+            _convert_in_child(model_dir, raw, int8 if quantize else None,
+                              None if quantize else fused)
+    return wanted if wanted.is_file() else raw
 
 
-def convert(model_dir: Path, fp32: Path, int8: Path | None) -> None:
-    """Export the model to fp32 ONNX unless done, then quantize it when int8 is given."""
+def convert(model_dir: Path, fp32: Path, int8: Path | None, fused: Path | None = None) -> None:
+    """Export the model to fp32 ONNX unless done, then quantize and/or fuse it as asked."""
     if not fp32.is_file():
         export_onnx(model_dir, fp32)
     if int8 is not None and not int8.is_file():
         quantize_int8(fp32, int8)
+    if fused is not None and not fused.is_file():
+        fuse(fp32, fused, model_dir)
 
 
-def _convert_in_child(model_dir: Path, fp32: Path, int8: Path | None) -> None:
+def _convert_in_child(model_dir: Path, fp32: Path, int8: Path | None,
+                      fused: Path | None) -> None:
     """Run convert() in a child process, so torch never loads into a serving process."""
     code = ("import sys; from pathlib import Path; "
             "from relatedposts.indexing.embedders.onnx import convert; "
-            "convert(Path(sys.argv[1]), Path(sys.argv[2]), "
-            "Path(sys.argv[3]) if sys.argv[3] else None)")
+            "p = [Path(a) if a else None for a in sys.argv[1:]]; convert(*p)")
     proc = subprocess.run([sys.executable, "-c", code, str(model_dir), str(fp32),
-                           str(int8 or "")], capture_output=True, text=True)
+                           str(int8 or ""), str(fused or "")], capture_output=True, text=True)
     if proc.returncode != 0:
         raise ModelError(f"cannot export the model to ONNX: {proc.stderr.strip()[-500:]}")
 
