@@ -102,3 +102,23 @@ def test_the_export_cache_is_keyed_by_content_not_by_file_times(tmp_path) -> Non
     assert fingerprint(model) == first
     (model / "weights.bin").write_bytes(b"\1" + b"\0" * 999)  # same size, new weights
     assert fingerprint(model) != first
+
+
+def test_a_graph_that_cannot_be_fused_keeps_the_plain_export(tmp_path) -> None:
+    from relatedposts.indexing.embedders.onnx import ensure_onnx
+    from relatedposts.indexing.embedders.onnx_fuse import FAILED, fuse
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text('{"hidden_size": 4, "num_attention_heads": 2}')
+    raw = tmp_path / "model.onnx"
+    raw.write_bytes(b"not an onnx graph")
+    assert fuse(raw, tmp_path / "model-fused.onnx", model) is False
+    assert not (tmp_path / "model-fused.onnx").exists() and (tmp_path / FAILED).is_file()
+    # Next time the plain export is served at once: no second export, no second attempt.
+    cache = tmp_path / "cache"
+    target = cache / f"model-{fingerprint(model)}"
+    target.mkdir(parents=True)
+    (target / "model.onnx").write_bytes(b"plain")
+    (target / FAILED).write_text("failed before")
+    assert ensure_onnx(model, cache, quantize=False) == target / "model.onnx"

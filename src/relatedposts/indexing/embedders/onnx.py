@@ -172,8 +172,12 @@ def _convert_in_child(model_dir: Path, fp32: Path, int8: Path | None,
     code = ("import sys; from pathlib import Path; "
             "from relatedposts.indexing.embedders.onnx import convert; "
             "p = [Path(a) if a else None for a in sys.argv[1:]]; convert(*p)")
+    # The child must import this same relatedposts, not whichever one its path finds first.
+    package_root = str(Path(__file__).resolve().parents[3])
+    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     proc = subprocess.run([sys.executable, "-c", code, str(model_dir), str(fp32),
-                           str(int8 or ""), str(fused or "")], capture_output=True, text=True)
+                           str(int8 or ""), str(fused or "")], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": path})
     if proc.returncode != 0:
         raise ModelError(f"cannot export the model to ONNX: {proc.stderr.strip()[-500:]}")
 
