@@ -36,6 +36,7 @@ from benchkit.load import run_load  # noqa: E402
 from benchkit.server import Server  # noqa: E402
 
 from relatedposts.indexing import index as idx  # noqa: E402
+from relatedposts.indexing.versions import current_version  # noqa: E402
 
 DATASET = ROOT.parent / "shared/datasets/consumer-health-dev"
 RESULTS = ROOT / "docs/bench-defaults.json"
@@ -168,7 +169,7 @@ def main() -> None:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="relatedposts-bench-defaults-"))
     work.mkdir(parents=True, exist_ok=True)
     index_dir = args.index or build_default_index(work, args.dataset)
-    version = idx.current_version(index_dir)
+    version = current_version(index_dir)
     manifest = idx.read_manifest(version)
     queries = patient_questions(args.dataset, version, args.rss_queries + 200)
     load0 = os.getloadavg()
