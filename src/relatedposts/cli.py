@@ -185,10 +185,12 @@ def _service(settings: Settings):
     return service
 
 
+from relatedposts.cli_editor import links_command  # noqa: E402
 from relatedposts.indexing.rebuild import rebuild_command, rollback_command  # noqa: E402
 
 main.add_command(rebuild_command)  # scrape, build, verify, switch, reload (exit 0-4)
 main.add_command(rollback_command)
+main.add_command(links_command)  # issue 16: internal-link suggestions (cli_editor.py)
 
 
 @main.command("import-dataset")
@@ -237,10 +239,12 @@ def evaluate(ctx: click.Context, queries: Path, qrels: Path, index_dir: Path | N
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--queries", is_flag=True, help="Report the query log (RELATEDPOSTS_QUERY_LOG).")
+@click.option("--gaps", is_flag=True, help="Topics patients search for that no article answers.")
 @click.pass_context
 def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool,
-           queries: bool) -> None:
+           queries: bool, gaps: bool) -> None:
     """List orphans, over-recommended posts, duplicates, overrides, changed lists (or --queries)."""
+    from relatedposts.cli_editor import click_summary, print_gaps
     from relatedposts.quality.related_report import build_report
 
     settings = _settings(ctx, index_dir=index_dir)
@@ -248,9 +252,11 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
         from relatedposts.serving.querylog import print_report
 
         return print_report(settings, as_json)
+    if gaps:  # issue 16: unanswered searches grouped into topics
+        return print_gaps(settings, as_json)
     rep = build_report(settings.index_dir, limit)
     if as_json:
-        click.echo(json.dumps(asdict(rep), indent=2))
+        click.echo(json.dumps(asdict(rep) | {"clicks": click_summary(settings)}, indent=2))
         return
     click.echo(f"index {rep.version} (previous: {rep.previous or 'none'})")
     sections = [

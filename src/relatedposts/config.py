@@ -102,7 +102,9 @@ class Settings:
     event_log: str = setting("events.jsonl",
                              "click/impression store; a bare name is in INDEX_DIR; '' = off")
     gap_min_similarity: float = setting(
-        0.55, "a logged search whose best passage is less similar than this is a content gap")
+        0.5, "a logged search whose best passage is less similar than this is a content gap")
+    gap_unknown_word_similarity: float = setting(
+        0.6, "the same floor for a search using a word no article contains")
     gap_cluster_distance: float = setting(
         0.5, "cosine distance under which unanswered searches join one topic")
     links_per_article: int = setting(3, "internal-link suggestions per article at most")

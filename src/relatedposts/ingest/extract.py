@@ -22,7 +22,7 @@ from relatedposts.ingest.metadata import (
     page_meta,
 )
 from relatedposts.models import Article, Section
-from relatedposts.urls import absolute, web_link
+from relatedposts.urls import absolute, strip_fragment, url_key, web_link
 
 MIN_BODY_WORDS = 60
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -85,8 +85,20 @@ def extract(html: str | bytes, url: str) -> Article:
     return Article(
         url=canonical, title=title, sections=tuple(sections), date=date,
         summary=clean(summary), image=image, tags=tags,
-        category=category,
+        category=category, links=body_links(content, canonical),
     )
+
+
+def body_links(content: Tag, page: str) -> tuple[str, ...]:
+    """Return the article body's links to other pages of its own site, in order, once each."""
+    found: dict[str, None] = {}
+    for a in content.find_all("a", href=True):
+        url = web_link(absolute(page, a["href"]), page)
+        if url:
+            url = strip_fragment(url)
+            if url_key(url) != url_key(page):
+                found.setdefault(url, None)
+    return tuple(found)
 
 
 def _drop_chrome(soup: BeautifulSoup) -> None:
