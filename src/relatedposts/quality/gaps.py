@@ -4,11 +4,11 @@ A logged search is unanswered when it found nothing, or when no passage of the l
 at least Settings.gap_min_similarity similar to it (the relevance floor), or
 gap_unknown_word_similarity when it uses a word no article contains ("tailbone" on a blog that
 never says it: the model then finds neighbours by the rest of the words, "pain when sitting").
-It is judged against the index as it is now, so writing the missing article closes the gap. Unanswered queries are
+It is judged against the index as it is now, so writing the missing article closes the gap.
+Unanswered queries, each followed by the clinical terms of the vocabulary groups it uses, are
 embedded and grouped by meaning (average-linkage agglomerative clustering on cosine distance,
-cut at Settings.gap_cluster_distance), each topic labelled by its most common words, counted,
-illustrated by a few queries and paired with the nearest existing article and how well it
-matches.
+cut at Settings.gap_cluster_distance); each topic is labelled by its most common words,
+counted, illustrated by a few queries and paired with the nearest article and its strength.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from relatedposts.indexing.keywords import Vocabulary, stems, words
 
 PLACEHOLDERS = frozenset({"email", "phone", "date"})  # what the query log's scrubber leaves
 EXAMPLES = 5
-WEAK_MATCH = 0.35
-GROUP_TERMS = 4  # vocabulary phrases added to an unanswered query before clustering  # a nearest article below this similarity is "no real match"
+WEAK_MATCH = 0.35  # a nearest article below this similarity is "no real match"
+GROUP_TERMS = 4  # vocabulary phrases added to an unanswered query before clustering
 
 
 @dataclass(frozen=True)
