@@ -112,5 +112,7 @@ def check_draft(draft: Article, data: IndexData, embedder: Embedder,
     return {"title": draft.title, "words": draft.word_count, "related": related,
             "duplicates": duplicates,
             "links": [{k: v for k, v in asdict(r).items() if k != "source_url"} for r in links],
-            "tags": _tags([(j, float(centred[j])) for j in order[:10]], draft, data),
+            # Tags come from the nearest articles, copies included: a copy's tags fit too.
+            "tags": _tags([(int(j), float(centred[j])) for j in np.argsort(-centred)[:10]],
+                          draft, data),
             "red_flags": redflags.groups(flags)}
