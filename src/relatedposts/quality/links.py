@@ -29,7 +29,7 @@ from relatedposts.urls import url_key
 TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 MAX_PHRASE_WORDS = 4
 CANDIDATES_PER_ARTICLE = 40  # bounds the sentences embedded for a large blog
-MIN_SCORE = 0.25
+MIN_SCORE = 0.4
 MIN_SENTENCE_WORDS = 6
 
 
