@@ -106,7 +106,9 @@ def check_draft(draft: Article, data: IndexData, embedder: Embedder,
     order = [int(j) for j in np.argsort(-centred) if data.articles[int(j)].url not in dup_urls]
     related = [{"url": data.articles[j].url, "title": data.articles[j].title,
                 "score": round(float(centred[j]), 3)} for j in order[:RELATED]]
-    links = suggest_for_text(draft, data, embedder, settings)
+    # A link to the article the draft repeats is no suggestion: the draft should not exist.
+    links = [r for r in suggest_for_text(draft, data, embedder, settings)
+             if r.target_url not in dup_urls]
     # Sentence by sentence: across a whole article the words of a phrase are always somewhere.
     flags = [f for s in [draft.title, *split_sentences(draft.body)] for f in redflags.find(s)]
     return {"title": draft.title, "words": draft.word_count, "related": related,
