@@ -29,12 +29,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 from relatedposts.config import Settings
+from relatedposts.console.app import create_app
+from relatedposts.console.data import build_view
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import make_embedder
+from relatedposts.indexing.versions import current_version
 from relatedposts.ingest.crawl import scrape
-from relatedposts.serving.app import create_app
-from relatedposts.serving.console_data import build_view
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "screenshot-token"
@@ -122,7 +123,7 @@ def main() -> None:
     embedder = make_embedder(settings)
     if args.index:  # a second version from the embedding cache, so there is a history
         shutil.copytree(args.index, settings.index_dir)
-        articles = idx.load(idx.current_version(settings.index_dir)).articles
+        articles = idx.load(current_version(settings.index_dir)).articles
         build_index(articles, embedder, settings, force=True)
     else:
         articles = scrape([str(ROOT / "corpus/site")], settings).articles

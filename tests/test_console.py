@@ -9,12 +9,12 @@ import time
 import pytest
 
 from relatedposts.config import Settings
-from relatedposts.indexing import index as idx
+from relatedposts.console.app import create_app
+from relatedposts.console.auth import COOKIE
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.serving.app import create_app
-from relatedposts.serving.console_auth import COOKIE
-from tests.conftest import TINY
+from relatedposts.indexing.versions import current_version
+from tests.support import TINY
 
 TOKEN = "s3cret-editor-token"
 SPASMS = "https://clinic.example/blog/spasms/"
@@ -85,14 +85,14 @@ def test_forged_or_expired_cookies_are_not_a_session(admin) -> None:
 def test_cookie_posts_need_the_csrf_token(admin) -> None:
     s, _, client = admin
     csrf = _sign_in(client)
-    live = idx.current_version(s.index_dir).name
+    live = current_version(s.index_dir).name
     assert client.post("/admin/rollback").status_code == 403
     assert client.post("/admin/rollback", data={"csrf": "x" * len(csrf)}).status_code == 403
-    assert idx.current_version(s.index_dir).name == live
+    assert current_version(s.index_dir).name == live
     assert client.post("/admin/draft", json={"title": "t", "text": "x"}).status_code == 403
     resp = client.post("/admin/rollback", data={"csrf": csrf})
     assert resp.status_code == 303 and "done=rollback" in resp.headers["Location"]
-    assert idx.current_version(s.index_dir).name != live
+    assert current_version(s.index_dir).name != live
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Rolled back" in page
     out = client.post("/admin/sign-out", data={"csrf": csrf})

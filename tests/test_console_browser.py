@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from relatedposts.config import Settings
+from relatedposts.console.app import create_app
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.ingest.crawl import scrape
-from relatedposts.serving.app import create_app
 from relatedposts.serving.jsonlog import read_all
-from tests.conftest import ROOT
-from tests.test_browser import _embed_page, _serve_wsgi, blog, driver  # noqa: F401
+from tests.support import ROOT, serve_wsgi
+from tests.test_browser import _embed_page, blog, driver  # noqa: F401
 
 pytestmark = pytest.mark.browser
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -33,7 +34,7 @@ SPASMS = BASE + "what-your-back-spasms-are-trying-to-tell-you/"
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory, blog) -> tuple[str, Settings]:  # noqa: F811
+def service(tmp_path_factory, blog) -> Iterator[tuple[str, Settings]]:  # noqa: F811
     """The sample blog (fake embedder, two versions) with the console on."""
     tmp = tmp_path_factory.mktemp("console")
     settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "indexes", embedder="fake",
@@ -42,7 +43,8 @@ def service(tmp_path_factory, blog) -> tuple[str, Settings]:  # noqa: F811
     articles = scrape([str(ROOT / "corpus/site")], settings).articles
     build_index(articles[:-1], FakeEmbedder(), settings)
     build_index(articles, FakeEmbedder(), settings, force=True)
-    return _serve_wsgi(create_app(settings, embedder=FakeEmbedder())), settings
+    with serve_wsgi(create_app(settings, embedder=FakeEmbedder())) as base:
+        yield base, settings
 
 
 def _events(settings: Settings) -> list[dict]:

@@ -7,14 +7,15 @@ import json
 import pytest
 
 from relatedposts.config import Settings
+from relatedposts.console.draft import check_draft, parse_draft
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import make_embedder
+from relatedposts.indexing.versions import current_version
 from relatedposts.ingest.crawl import scrape
 from relatedposts.quality.gaps import find_gaps
 from relatedposts.quality.links import suggest_links
-from relatedposts.serving.draft import check_draft, parse_draft
-from tests.conftest import FIXTURES, ROOT
+from tests.support import FIXTURES, ROOT
 
 pytestmark = pytest.mark.model
 QUERIES = json.loads((FIXTURES / "gap_queries.json").read_text("utf-8"))
@@ -27,7 +28,7 @@ def sample(tmp_path_factory):
     settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "indexes")
     embedder = make_embedder(settings)
     build_index(scrape([str(ROOT / "corpus/site")], settings).articles, embedder, settings)
-    return settings, embedder, idx.load(idx.current_version(settings.index_dir))
+    return settings, embedder, idx.load(current_version(settings.index_dir))
 
 
 def test_fifteen_searches_on_a_missing_topic_are_one_gap(sample) -> None:

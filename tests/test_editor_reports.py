@@ -14,13 +14,14 @@ from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.keywords import Vocabulary
+from relatedposts.indexing.versions import current_version
 from relatedposts.ingest.extract import extract
 from relatedposts.models import Article, Section
 from relatedposts.quality.clicks import click_report
 from relatedposts.quality.gaps import clinical, find_gaps
 from relatedposts.quality.links import suggest_for_text, suggest_links
 from relatedposts.serving.app import create_app
-from tests.conftest import TINY
+from tests.support import TINY
 
 SPASMS = "https://clinic.example/blog/spasms/"
 NECK = "https://clinic.example/blog/neck/"
@@ -28,7 +29,7 @@ SCIATICA = "https://clinic.example/blog/sciatica/"
 
 
 def _data(settings: Settings) -> idx.IndexData:
-    return idx.load(idx.current_version(settings.index_dir))
+    return idx.load(current_version(settings.index_dir))
 
 
 def test_gaps_need_a_query_that_is_unanswered(built: Settings) -> None:

@@ -23,7 +23,8 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.index import IndexData
-from relatedposts.indexing.keywords import Vocabulary, stems, words
+from relatedposts.indexing.keywords import Vocabulary
+from relatedposts.text import stems, words
 
 PLACEHOLDERS = frozenset({"email", "phone", "date"})  # what the query log's scrubber leaves
 EXAMPLES = 5

@@ -22,8 +22,8 @@ from relatedposts.config import Settings
 from relatedposts.indexing.chunk import split_sentences
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.index import IndexData
-from relatedposts.indexing.keywords import STOPWORDS
 from relatedposts.models import Article
+from relatedposts.text import STOPWORDS
 from relatedposts.urls import url_key
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.serving.admin import init_admin
 from relatedposts.serving.api import bp
-from relatedposts.serving.console import init_console
 from relatedposts.serving.context import EXTENSION, get_service
+from relatedposts.serving.events_api import bp as events_bp
 from relatedposts.serving.guard import init_guard
 from relatedposts.serving.http_errors import register_error_handlers
 from relatedposts.serving.service import Service
@@ -26,7 +27,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    app.json.sort_keys = False
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.sort_keys = False
     init_guard(app, settings)  # 414/413, security headers, rate limit: before anything else
     service = Service(settings, embedder)
     app.extensions[EXTENSION] = service
@@ -37,7 +39,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     init_web(app)
     # POST /admin/reload and the CURRENT watcher
     init_admin(app)
-    init_console(app)  # issue 16: POST /api/events, /admin console, POST /admin/draft
+    app.register_blueprint(events_bp)  # POST /api/events: click feedback (issue 16)
     register_error_handlers(app)
     return app
 

@@ -11,10 +11,9 @@ found nothing (topics the clinic could write about).
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from relatedposts.config import Settings
@@ -132,12 +131,6 @@ def logged_entries(settings: Settings) -> list[dict]:
     return read_entries(path, rotation_of(settings))
 
 
-def print_report(settings: Settings, as_json: bool = False, top: int = 20) -> None:
-    """Print the query log's most frequent and no-result queries (the report --queries command)."""
-    import click
-
-    rep = summarize(logged_entries(settings), top)
-    if as_json:
-        click.echo(json.dumps(asdict(rep), indent=2, ensure_ascii=False))
-    else:
-        click.echo("\n".join(report_lines(rep)))
+def load_report(settings: Settings, top: int = 20) -> QueryReport:
+    """Summarize the configured query log; raise a clear error when there is none."""
+    return summarize(logged_entries(settings), top)

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -21,12 +22,17 @@ from relatedposts.config import Settings
 log = logging.getLogger("gunicorn.error")
 
 
-class GunicornServer(BaseApplication):
-    """A gunicorn application whose workers each call create_app(settings)."""
+AppFactory = Callable[[Settings], Flask]
 
-    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+
+class GunicornServer(BaseApplication):
+    """A gunicorn application whose workers each call the app factory (create_app)."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any],
+                 factory: AppFactory | None = None) -> None:
         self.settings = settings
         self.options = options
+        self.factory = factory  # the CLI passes the app with the console (a higher layer)
         super().__init__()
 
     def load_config(self) -> None:
@@ -43,7 +49,7 @@ class GunicornServer(BaseApplication):
         settings = self.settings
         if settings.onnx_threads <= 0:
             settings = settings.replace(onnx_threads=share)
-        app = create_app(settings)
+        app = (self.factory or create_app)(settings)
         if "torch" in sys.modules:  # loaded by the sentence-transformers embedder
             sys.modules["torch"].set_num_threads(share)
         service = get_service(app)
@@ -84,6 +90,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
     }
 
 
-def run(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
-    """Serve until stopped (SIGINT/SIGTERM)."""
-    GunicornServer(settings, gunicorn_options(host, port, workers, threads)).run()
+def run(settings: Settings, host: str, port: int, workers: int, threads: int,
+        factory: AppFactory | None = None) -> None:
+    """Serve until stopped (SIGINT/SIGTERM); factory builds each worker's app."""
+    GunicornServer(settings, gunicorn_options(host, port, workers, threads), factory).run()

@@ -1,6 +1,6 @@
-"""The editor's console: GET /admin, its forms, POST /admin/draft, and POST /api/events.
+"""The editor's console: GET /admin, its forms and POST /admin/draft (a blueprint).
 
-Server-rendered (Jinja, no script at all), behind the admin token (console_auth.py). Every
+Server-rendered (Jinja, no script at all), behind the admin token (auth.py). Every
 POST that changes something answers 303 to /admin with a fixed message code, so reloading the
 page never repeats a rollback. Overrides are validated against the live index and written to
 the overrides file; the next build applies them.
@@ -24,12 +24,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 
+from relatedposts.console import auth
+from relatedposts.console.data import build_view, change_overrides
+from relatedposts.console.draft import check_draft, parse_draft
 from relatedposts.errors import BadRequest, RelatedPostsError
-from relatedposts.serving import console_auth as auth
-from relatedposts.serving.console_data import build_view, change_overrides
 from relatedposts.serving.context import get_service
-from relatedposts.serving.draft import check_draft, parse_draft
-from relatedposts.serving.events_api import bp as events_bp
 from relatedposts.serving.service import Service
 
 bp = Blueprint("console", __name__, template_folder="templates")
@@ -41,8 +40,7 @@ DONE = {"rollback": "Rolled back: the previous version is live now.",
 
 
 def init_console(app: Flask) -> None:
-    """Register POST /api/events, the /admin console and POST /admin/draft."""
-    app.register_blueprint(events_bp)
+    """Register the /admin console and POST /admin/draft on an app made by create_app."""
     app.register_blueprint(bp)
 
 

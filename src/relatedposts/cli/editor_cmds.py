@@ -1,4 +1,4 @@
-"""The editor's commands (issue 16): `links`; `report --gaps` and the clicks of `report --json`."""
+"""The editor's commands (issue 16): links; and for report, --gaps and the clicks of --json."""
 
 from __future__ import annotations
 
@@ -9,19 +9,9 @@ from typing import Any
 
 import click
 
+from relatedposts.cli.common import load_service
 from relatedposts.config import Settings
 from relatedposts.errors import NotFound
-
-
-def _live(settings: Settings) -> Any:
-    """Return a Service with the live index loaded (the model is loaded when first needed)."""
-    from relatedposts.indexing.embedders import require_model
-    from relatedposts.serving.service import Service
-
-    require_model(settings)
-    service = Service(settings)
-    service.reload()
-    return service
 
 
 def click_summary(settings: Settings) -> dict[str, Any]:
@@ -38,7 +28,7 @@ def print_gaps(settings: Settings, as_json: bool, min_count: int = 1) -> None:
     from relatedposts.serving.querylog import logged_entries
 
     entries = logged_entries(settings)
-    service = _live(settings)
+    service = load_service(settings)
     gaps = find_gaps(entries, service.live.data, service.embedder, settings, min_count)
     if as_json:
         click.echo(json.dumps({"searches": len(entries), "gaps": [asdict(g) for g in gaps]},
@@ -62,7 +52,7 @@ def links_command(ctx: click.Context, url: str | None, index_dir: Path | None,
     from relatedposts.quality.links import suggest_links
 
     settings: Settings = ctx.obj.replace(**({"index_dir": index_dir} if index_dir else {}))
-    service = _live(settings)
+    service = load_service(settings)
     if url is not None:
         service.find_article(url)  # an unknown URL is an error, not an empty list
     rows = suggest_links(service.live.data, service.embedder, settings, url)
@@ -78,3 +68,6 @@ def links_command(ctx: click.Context, url: str | None, index_dir: Path | None,
             click.echo(f"\n{current}")
         click.echo(f"  [{r.score:.2f}] link “{r.anchor}” to {r.target_title} ({r.target_url})"
                    f"\n         in: {r.sentence}")
+
+
+COMMANDS = [links_command]

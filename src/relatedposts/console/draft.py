@@ -11,7 +11,6 @@ its nearest neighbours, and the red-flag symptoms it mentions.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import asdict
 from typing import Any
 
@@ -84,14 +83,15 @@ def _duplicates(draft: Article, sims: np.ndarray, data: IndexData,
 def _tags(neighbours: list[tuple[int, float]], draft: Article, data: IndexData) -> list[str]:
     """Suggest tags: those of the nearest articles, weighted by similarity and by use."""
     text = f" {' '.join(re.findall(r'[a-z0-9]+', draft.title.lower() + ' ' + draft.body.lower()))} "
-    votes: Counter[str] = Counter()
+    votes: dict[str, float] = {}
     names: dict[str, str] = {}
     for j, sim in neighbours:
         for tag in data.articles[j].tags:
             key = tag.lower()
             names.setdefault(key, tag)
-            votes[key] += max(sim, 0.0) * (2.0 if f" {key} " in text else 1.0)
-    return [names[k] for k, _ in votes.most_common(TAGS)]
+            votes[key] = votes.get(key, 0.0) + max(sim, 0.0) * (2.0 if f" {key} " in text
+                                                               else 1.0)
+    return [names[k] for k in sorted(votes, key=lambda k: -votes[k])[:TAGS]]
 
 
 def check_draft(draft: Article, data: IndexData, embedder: Embedder,

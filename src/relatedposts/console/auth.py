@@ -15,7 +15,8 @@ import hmac
 import secrets
 import time
 
-from flask import Response, abort, current_app, request
+from flask import abort, current_app, request
+from werkzeug.wrappers import Response
 
 from relatedposts.serving.context import get_service
 from relatedposts.serving.http_errors import error_response

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from relatedposts.console.plots import bar_chart
 from relatedposts.errors import BadRequest, IndexNotReady
 from relatedposts.indexing import index as idx
+from relatedposts.indexing.versions import VersionStore
 from relatedposts.quality.clicks import ClickReport, click_report
 from relatedposts.quality.gaps import Gap, find_gaps
 from relatedposts.quality.links import LinkSuggestion, suggest_links
 from relatedposts.quality.related_report import Report, build_report
 from relatedposts.serving.jsonlog import files
-from relatedposts.serving.plots import bar_chart
 from relatedposts.serving.querylog import QueryReport, read_entries, rotation_of, summarize
 from relatedposts.serving.service import Service
 from relatedposts.urls import url_key
@@ -72,7 +73,7 @@ def history(service: Service) -> list[dict[str, Any]]:
     """Return the kept versions, newest first, marking the live one."""
     live = service.live.data.manifest.version
     out = []
-    for path in reversed(idx.list_versions(service.settings.index_dir)):
+    for path in reversed(VersionStore(service.settings.index_dir).finished()):
         try:
             m = idx.read_manifest(path)
         except Exception:  # noqa: BLE001 - a broken version is listed as such, not fatal
