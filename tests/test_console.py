@@ -174,3 +174,17 @@ def test_console_shows_logs_escaped_and_without_personal_data(admin) -> None:
     assert "[phone]" in page and "[email]" in page
     assert "1 clicks recorded" in page and "<svg" in page
     assert "2 searches about zzqx vvkj" in page  # a content gap
+
+
+def test_slow_suggestions_do_not_hold_the_page(admin, monkeypatch) -> None:
+    import relatedposts.console.data as data
+
+    _, _, client = admin
+    monkeypatch.setattr(data, "WAIT_SECONDS", 0.0)
+    monkeypatch.setattr(data, "suggest_links", lambda *a, **k: time.sleep(0.5) or [])
+    data._cache.clear()
+    page = client.get("/admin", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert page.status_code == 200 and "Finding link suggestions" in page.get_data(as_text=True)
+    time.sleep(1.0)
+    later = client.get("/admin", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert "No suggestions." in later.get_data(as_text=True)

@@ -7,6 +7,7 @@ query-log state and kept in memory (a worker recomputes after a rebuild or new s
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections import Counter
@@ -29,7 +30,10 @@ from relatedposts.urls import url_key
 
 DAYS_PLOTTED = 30
 LINKS_SHOWN = 25
+WAIT_SECONDS = 8.0
+log = logging.getLogger(__name__)
 _cache: dict[tuple[str, Any], Any] = {}
+_pending: dict[tuple[str, Any], threading.Thread] = {}
 _cache_lock = threading.Lock()
 
 
@@ -44,24 +48,46 @@ class ConsoleView:
     coverage: float
     queries: QueryReport
     searches_plot: Any
-    gaps: list[Gap]
+    gaps: list[Gap] | None  # None: still being computed
     clicks: ClickReport
     clicks_plot: Any
-    links: list[LinkSuggestion]
+    links: list[LinkSuggestion] | None
     overrides: dict[str, Any]
     titles: dict[str, str] = field(default_factory=dict)
 
 
 def _cached(key: tuple[str, Any], compute: Any) -> Any:
+    """Return compute()'s value for key, or None while it is still computing.
+
+    The computation runs in a background thread, so a large site's first visit (links over
+    800 articles take minutes on two busy cores) does not hold a worker past its timeout;
+    a small site's answer is waited for (WAIT_SECONDS) and shown at once.
+    """
     with _cache_lock:
         if key in _cache:
             return _cache[key]
-    value = compute()
+        worker = _pending.get(key)
+        if worker is None:
+            worker = threading.Thread(target=_compute, args=(key, compute), daemon=True,
+                                      name="relatedposts-console")
+            _pending[key] = worker
+            worker.start()
+    worker.join(WAIT_SECONDS)
+    with _cache_lock:
+        return _cache.get(key)
+
+
+def _compute(key: tuple[str, Any], compute: Any) -> None:
+    try:
+        value = compute()
+    except Exception:  # noqa: BLE001 - the console shows "not available", the log says why
+        log.exception("console: computing %s failed", key[0])
+        value = None
     with _cache_lock:
         if len(_cache) > 32:
             _cache.clear()
         _cache[key] = value
-    return value
+        _pending.pop(key, None)
 
 
 def _log_stamp(path: Path | None) -> tuple[tuple[str, int, int], ...]:
@@ -164,7 +190,8 @@ def build_view(service: Service) -> ConsoleView:
         report=report, coverage=coverage, queries=summarize(entries, 15),
         searches_plot=bar_chart(searches_per_day(entries), "Searches per day",
                                 every=max(1, len(searches_per_day(entries)) // 8)),
-        gaps=gaps[:15], clicks=clicks,
+        gaps=None if gaps is None else gaps[:15], clicks=clicks,
         clicks_plot=bar_chart(related_pos, "Clicks on related posts by position"),
-        links=links[:LINKS_SHOWN], overrides=read_overrides(Path(settings.overrides_file)),
+        links=None if links is None else links[:LINKS_SHOWN],
+        overrides=read_overrides(Path(settings.overrides_file)),
         titles={a.url: a.title for a in data.articles})

@@ -139,12 +139,25 @@ def _blocked(i: int, article: Article, data: IndexData, keys: list[str]) -> set[
     return out
 
 
+_PHRASES: dict[tuple[str, str], tuple[dict[str, set[int]], dict[str, float]]] = {}
+
+
+def _phrases_of(data: IndexData) -> tuple[dict[str, set[int]], dict[str, float]]:
+    """Return the index's anchor phrases and their specificity, computed once per version."""
+    key = (data.manifest.version, data.manifest.corpus_hash)
+    if key not in _PHRASES:
+        phrases = anchor_phrases(data.articles)
+        if len(_PHRASES) >= 4:
+            _PHRASES.clear()
+        _PHRASES[key] = (phrases, _specificity(phrases, data.articles))
+    return _PHRASES[key]
+
+
 def suggest_links(data: IndexData, embedder: Embedder, settings: Settings,
                   url: str | None = None) -> list[LinkSuggestion]:
     """Suggest internal links for every article of the index (or only the one at url)."""
     articles = data.articles
-    phrases = anchor_phrases(articles)
-    spec = _specificity(phrases, articles)
+    phrases, spec = _phrases_of(data)
     keys = [url_key(a.url) for a in articles]
     sources = range(len(articles)) if url is None else [keys.index(url_key(url))] \
         if url_key(url) in keys else []
@@ -157,8 +170,7 @@ def suggest_links(data: IndexData, embedder: Embedder, settings: Settings,
 def suggest_for_text(article: Article, data: IndexData, embedder: Embedder,
                      settings: Settings) -> list[LinkSuggestion]:
     """Suggest links a draft (an article not in the index) could make to published ones."""
-    phrases = anchor_phrases(data.articles)
-    spec = _specificity(phrases, data.articles)
+    phrases, spec = _phrases_of(data)
     cands = _candidates(-1, article, phrases, spec, set())
     return _choose(cands, [*data.articles, article], data.article_vectors, embedder, settings)
 
