@@ -29,6 +29,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 from relatedposts.config import Settings
+from relatedposts.console import data as console_data
 from relatedposts.console.app import create_app
 from relatedposts.console.data import build_view
 from relatedposts.indexing import index as idx
@@ -132,6 +133,7 @@ def main() -> None:
     seed_queries(settings.index_dir / "queries.jsonl")
     app = create_app(settings, embedder=embedder)
     seed_clicks(app)
+    console_data.WAIT_SECONDS = 900.0  # compute gaps and links now, not in the background
     with app.app_context():
         view = build_view(app.extensions["relatedposts"])
     for gap in view.gaps:
