@@ -24,7 +24,7 @@ from relatedposts.cli import main
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.ingest.crawl import write_record
+from relatedposts.ingest.store import write_record
 from relatedposts.serving.app import create_app
 from tests.conftest import ROOT, TINY, make_article
 

@@ -22,7 +22,7 @@ from relatedposts.indexing.chunk import chunk_article
 from relatedposts.indexing.embcache import CACHE_FILE, PROBE, cache_dir
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.verify import SAMPLE, GateRefused
-from relatedposts.ingest.crawl import write_record
+from relatedposts.ingest.store import write_record
 from relatedposts.models import Section
 from tests.conftest import ROOT, TINY, make_article
 from tests.localsite import leftovers, live, run_cli

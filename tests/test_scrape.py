@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from relatedposts.ingest.crawl import read_corpus, scrape
+from relatedposts.ingest.crawl import scrape
+from relatedposts.ingest.store import read_corpus
 from tests.conftest import FIXTURES, ROOT
 
 OTHERSITE = FIXTURES / "othersite"

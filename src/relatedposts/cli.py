@@ -87,7 +87,7 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, f
     """Build a new index version from the corpus, verify it and make it live (3: refused)."""
     from relatedposts.indexing.build import build_index
     from relatedposts.indexing.embedders import make_embedder
-    from relatedposts.ingest.crawl import read_corpus
+    from relatedposts.ingest.store import read_corpus
 
     settings = _settings(ctx, corpus_dir=corpus_dir, index_dir=index_dir)
     t0 = time.perf_counter()
@@ -196,7 +196,7 @@ main.add_command(rollback_command)
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), required=True)
 def import_dataset(articles_jsonl: Path, corpus_dir: Path) -> None:
     """Turn a dataset's articles.jsonl into corpus records (for `build` and `evaluate`)."""
-    from relatedposts.ingest.crawl import write_record
+    from relatedposts.ingest.store import write_record
     from relatedposts.quality.evaluate import import_jsonl
 
     corpus_dir.mkdir(parents=True, exist_ok=True)

@@ -95,6 +95,12 @@ class Settings:
     rate_limit_storage: str = "memory://"
     query_timeout_seconds: float = 5.0  # a slower search answers 503; <= 0 means no budget
     query_log: str = ""  # path of the scrubbed JSON-lines query log; "" = off
+    # Issue 11: the crawler on the open web.
+    fetch_deadline: float = setting(30.0, "Total seconds one page may take, all reads included")
+    thin_words: int = setting(50, "Articles under this many words are reported as thin")
+    max_sitemap_urls: int = setting(50_000, "Page URLs read from one crawl's sitemaps at most")
+    max_sitemap_files: int = setting(500, "Sitemap files read in one crawl at most")
+    max_sitemap_depth: int = setting(3, "How deep sitemap indexes may nest")
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None,

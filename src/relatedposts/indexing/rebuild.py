@@ -86,7 +86,7 @@ def _build(settings: Settings, force: bool, quiet: bool, stages: dict[str, float
     """Build from the corpus with the embedding cache; verify and switch (may raise)."""
     from relatedposts.indexing.build import build_index
     from relatedposts.indexing.embedders import make_embedder
-    from relatedposts.ingest.crawl import read_corpus
+    from relatedposts.ingest.store import read_corpus
 
     articles = read_corpus(settings.corpus_dir)
     t0 = time.perf_counter()
