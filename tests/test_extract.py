@@ -50,7 +50,7 @@ def test_sample_site_page_drops_chrome_and_related_block() -> None:
 
 
 @pytest.mark.parametrize("name, reason", [
-    ("empty.html", "empty body"),
+    ("empty.html", "no body text"),
     ("listing.html", "listing"),
 ])
 def test_pages_that_are_not_articles_are_refused_with_a_reason(name: str, reason: str) -> None:

@@ -77,17 +77,20 @@ class _Run:
     def __init__(self) -> None:
         self.parts: list[str] = []
         self.bold_only = True
+        self.linked = 0
 
-    def add(self, text: str, bold: bool) -> None:
+    def add(self, text: str, bold: bool, linked: bool) -> None:
         if text.strip():
             self.parts.append(text)
             self.bold_only = self.bold_only and bold
+            self.linked += len(text.strip()) if linked else 0
 
     def flush(self) -> Block | None:
         text = " ".join(" ".join(self.parts).split())
-        bold, self.parts, self.bold_only = self.bold_only, [], True
-        if not text:
-            return None
+        bold, linked = self.bold_only, self.linked
+        self.parts, self.bold_only, self.linked = [], True, 0
+        if not text or linked > 0.6 * len(text):
+            return None  # empty, or mostly links: a tag list, "Read more", a menu
         if bold and len(text) < 90 and not text.endswith((".", ":")):
             return Block("heading", text)  # a bold line alone: a heading without an h tag
         return Block("para", text)
@@ -98,9 +101,9 @@ def blocks(content: Tag) -> list[Block]:
     out: list[Block] = []
     run = _Run()
     rows: list[int] = []  # where each open <tr> started in out
-    stack: list[tuple[Tag, Iterator, int]] = [(content, iter(content.children), 0)]
+    stack: list[tuple[Tag, Iterator, int, bool]] = [(content, iter(content.children), 0, False)]
     while stack:
-        el, children, bold = stack[-1]
+        el, children, bold, linked = stack[-1]
         child = next(children, None)
         if child is None:
             stack.pop()
@@ -112,7 +115,7 @@ def blocks(content: Tag) -> list[Block]:
         if isinstance(child, Comment) or not isinstance(child, (Tag, NavigableString)):
             continue
         if isinstance(child, NavigableString):
-            run.add(str(child), bold > 0)
+            run.add(str(child), bold > 0, linked)
         elif child.name == "br":
             _emit(out, run)
         elif child.name in HEADINGS or (child.name == "dt" and _short(child)):
@@ -125,7 +128,8 @@ def blocks(content: Tag) -> list[Block]:
                 _emit(out, run)
             if child.name == "tr":
                 rows.append(len(out))
-            stack.append((child, iter(child.children), bold + (child.name in BOLD)))
+            stack.append((child, iter(child.children), bold + (child.name in BOLD),
+                          linked or child.name == "a"))
     _emit(out, run)
     return out
 

@@ -27,6 +27,8 @@ from relatedposts.urls import UnsafeURL, WebURL, parse_web_url
 MAX_REDIRECTS = 5
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 REDIRECTS = {301, 302, 303, 307, 308}
+MALFORMED = (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+             requests.exceptions.MissingSchema, ValueError)
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml",
               "text/plain", "application/x-gzip", "application/gzip")
 
@@ -142,6 +144,8 @@ class Fetcher:
             try:
                 resp = self.session.get(url, headers=headers, stream=True, allow_redirects=False,
                                         timeout=(self.settings.fetch_timeout, read_timeout))
+            except MALFORMED as exc:  # requests could not parse a Location ("http://[::1")
+                raise FetchError(f"refused: malformed address or redirect from {url}") from exc
             except requests.RequestException as exc:
                 if attempt >= most:
                     raise self._failure(exc) from exc

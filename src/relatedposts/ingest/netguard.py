@@ -25,9 +25,6 @@ from urllib3.util import parse_url
 from relatedposts.errors import FetchError
 from relatedposts.urls import DEFAULT_PORTS, UnsafeURL, WebURL, parse_web_url
 
-Address = tuple[str, int]
-
-
 def is_public(ip: str) -> bool:
     """Return True when ip is a public unicast address (no loopback, private, link-local...)."""
     addr = ipaddress.ip_address(ip.split("%")[0])
@@ -49,14 +46,14 @@ class AddressPolicy:
     """Public addresses are fine; internal ones only where a source's own origin lives."""
 
     def __init__(self, origins: Iterable[WebURL]) -> None:
-        self.internal_ok: set[Address] = set()
+        self.internal_ok: set[tuple[str, str, int]] = set()
         for url in origins:  # resolved once, up front: a later change of answer is refused
-            self.internal_ok.update((ip, url.port) for ip in resolve(url.host, url.port)
-                                    if not is_public(ip))
+            self.internal_ok.update((url.host, ip, url.port) for ip in
+                                    resolve(url.host, url.port) if not is_public(ip))
 
     def check(self, host: str, ip: str, port: int) -> None:
         """Raise FetchError unless connecting to ip:port (for host) is allowed."""
-        if not is_public(ip) and (ip, port) not in self.internal_ok:
+        if not is_public(ip) and (host.lower(), ip, port) not in self.internal_ok:
             raise FetchError(f"refused: {host} resolves to a private or loopback address "
                              f"({ip}:{port})")
 
