@@ -57,7 +57,9 @@ class Post:
         return f"/articles/{year}/{month}/{self.slug}.html"
 
     def words(self) -> int:
-        text = [ln.lstrip("#?=|- ").replace("|", " ") for ln in self.lines]
+        """Count body words: headings and FAQ questions head sections, they are not body."""
+        text = [ln.lstrip("=|- ").replace("|", " ") for ln in self.lines
+                if not ln.startswith(("## ", "? "))]
         return sum(len(t.split()) for t in text)
 
 

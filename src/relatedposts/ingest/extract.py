@@ -137,13 +137,13 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
         tag.decompose()
     for tag in soup.find_all(["header", "footer"]):
         # A header inside the article holds its h1 and date; page headers hold the menu.
-        if tag.decomposed or tag.find_parent(["article", "main"]) is not None:
+        if _gone(tag) or tag.find_parent(["article", "main"]) is not None:
             continue
         tag.decompose()
     sizes = measure(page_root(soup))
     page_len = sizes[id(page_root(soup))].text or 1
     for tag in soup.find_all(True):
-        if tag.decomposed or tag.attrs is None or tag.name in ("body", "html"):
+        if _gone(tag) or tag.name in ("body", "html"):
             continue
         role = (tag.get("role") or "").lower()
         hint = " ".join([tag.get("id") or ""] + list(tag.get("class") or []))
@@ -155,11 +155,16 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
     _drop_related_blocks(soup)
 
 
+def _gone(tag: Tag) -> bool:
+    """Return True for a decomposed tag (bs4's own .decomposed walks the subtree)."""
+    return bool(tag.__dict__.get("_decomposed", False))
+
+
 def _drop_related_blocks(soup: BeautifulSoup) -> None:
     """Remove blocks introduced by a heading such as 'You Might Also Enjoy...'."""
     sizes = measure(page_root(soup))
     for el in soup.find_all(list(HEADINGS) + ["b", "strong", "div", "p", "span", "h4"]):
-        if el.decomposed or sizes.get(id(el), Size()).text > 60:
+        if _gone(el) or sizes.get(id(el), Size()).text > 60:
             continue  # only short elements can be such a heading: no text walk of big ones
         if not RELATED_RE.match(el.get_text(" ", strip=True) or "x"):
             continue

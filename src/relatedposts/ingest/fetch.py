@@ -225,12 +225,13 @@ def read_capped(resp: requests.Response, limit: int, truncate: bool = False) -> 
         raise FetchError(f"unsupported Content-Encoding {encoding!r}")
     raw, out = resp.raw, bytearray()
     while len(out) <= limit:
-        left = Deadline.remaining()
-        if left is not None and left <= 0:
+        if _overdue():
             raise FetchError("page took longer than its deadline")
         chunk = (raw.read1(65536, decode_content=False) if isinstance(raw, urllib3.HTTPResponse)
                  else raw.read1(65536))
         if not chunk:
+            if _overdue():  # the deadline shut the socket: this "end" is no real end
+                raise FetchError("page took longer than its deadline")
             break
         try:  # max_length: a gzip bomb never inflates past the cap, even within one chunk
             out += decoder.decompress(chunk, limit + 1 - len(out)) if decoder else chunk
@@ -241,6 +242,11 @@ def read_capped(resp: requests.Response, limit: int, truncate: bool = False) -> 
             return bytes(out[:limit])
         raise FetchError(f"page too large (over {limit} bytes)")
     return bytes(out)
+
+
+def _overdue() -> bool:
+    left = Deadline.remaining()
+    return left is not None and left <= 0
 
 
 def _charset(content_type: str) -> str | None:
