@@ -112,9 +112,8 @@ def body_html(post: Post, style: str) -> str:
 
     for line in post.lines:
         kind = line[:2]
-        if kind != "| ":
-            if rows:
-                flush()
+        if kind != "| " and rows:
+            flush()
         if kind != "- " and items:
             flush()
         if kind not in ("? ", "= ") and qa:

@@ -63,15 +63,19 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
     if as_json:
         click.echo(json.dumps({"articles": len(report.articles), "unchanged": report.unchanged,
                                "removed": report.removed, "seconds": round(seconds, 2),
-                               "skipped": [asdict(f) for f in report.failures]}, indent=2))
+                               **{k: [asdict(f) for f in rows] for k, rows in (
+                                   ("skipped", report.failures), ("warnings", report.warnings),
+                                   ("duplicates", report.duplicates))}}, indent=2))
     else:
-        for f in report.failures:
-            click.echo(f"skipped {f.url}: {f.reason}")
+        for label, rows in (("skipped", report.failures), ("warning", report.warnings),
+                            ("folded", report.duplicates)):
+            for f in rows:
+                click.echo(f"{label} {f.url}: {f.reason}")
         if report.prune_skipped:
             click.echo(f"not pruning: {report.prune_skipped}")
         click.echo(f"wrote {len(report.articles)} articles to {settings.corpus_dir} "
                    f"({report.unchanged} unchanged, {len(report.failures)} skipped, "
-                   f"{report.removed} removed) in {seconds:.1f}s")
+                   f"{len(report.warnings)} warnings, {report.removed} removed) in {seconds:.1f}s")
     if not report.articles and not report.unchanged:
         sys.exit(2)
 
@@ -248,7 +252,7 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
         from relatedposts.serving.querylog import print_report
 
         return print_report(settings.query_log, as_json)
-    rep = build_report(settings.index_dir, limit)
+    rep = build_report(settings.index_dir, limit, settings.thin_words)
     if as_json:
         click.echo(json.dumps(asdict(rep), indent=2))
         return
@@ -259,6 +263,7 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
                                               rep.over_recommended]),
         ("near-duplicates (never shown together)", [" = ".join(g) for g in rep.duplicates]),
         ("override warnings", list(rep.overrides.get("warnings", []))),
+        (f"thin articles (under {settings.thin_words} words: kept, worth a look)", rep.thin),
         (f"lists changed since {rep.previous}", rep.changed if rep.previous else []),
     ]
     counts = {k: v for k, v in rep.overrides.items() if k != "warnings"}

@@ -179,7 +179,8 @@ def _read_url_lists(sources: Iterable[str]) -> list[str]:
     return out
 
 
-def _scrape_one(target: Target, fetcher: Fetcher, previous: dict | None) -> Scraped | Failure | None:
+def _scrape_one(target: Target, fetcher: Fetcher,
+                previous: dict | None) -> Scraped | Failure | None:
     """Fetch and extract one page; None means unchanged since the last scrape."""
     try:
         if target.path is not None:

@@ -9,6 +9,7 @@ operator pointed the crawl at one), and connect to exactly the address they chec
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -24,6 +25,7 @@ from urllib3.util import parse_url
 
 from relatedposts.errors import FetchError
 from relatedposts.urls import DEFAULT_PORTS, UnsafeURL, WebURL, parse_web_url
+
 
 def is_public(ip: str) -> bool:
     """Return True when ip is a public unicast address (no loopback, private, link-local...)."""
@@ -99,10 +101,8 @@ class Deadline:
 
 
 def _shutdown(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):  # already closed: nothing is waiting on it
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:  # already closed: nothing is waiting on it
-        pass
 
 
 def _guarded_connection(base: type[HTTPConnection], policy: AddressPolicy) -> type:
