@@ -91,7 +91,7 @@ def trafilatura_guess(html: bytes, url: str) -> Guess | None:
 
     doc = trafilatura.bare_extraction(decode_html(html)[0], url=url, with_metadata=True,
                                       include_tables=True)
-    if doc is None or not (doc.text or "").strip():
+    if doc is None or isinstance(doc, dict) or not (doc.text or "").strip():
         return None
     return Guess(doc.title or "", doc.date, doc.text or "")
 

@@ -145,8 +145,8 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
     for tag in soup.find_all(True):
         if _gone(tag) or tag.name in ("body", "html"):
             continue
-        role = (tag.get("role") or "").lower()
-        hint = " ".join([tag.get("id") or ""] + list(tag.get("class") or []))
+        role = str(tag.get("role") or "").lower()
+        hint = " ".join([str(tag.get("id") or "")] + [str(c) for c in tag.get("class") or []])
         # A chrome-looking wrapper (say 'has-sidebar') that holds the article itself stays.
         size = sizes.get(id(tag), Size())
         holds = size.struct or size.text > 0.4 * page_len

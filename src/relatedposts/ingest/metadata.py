@@ -28,8 +28,8 @@ def page_meta(soup: BeautifulSoup) -> dict[str, str]:
     """Collect <meta> name/property → content (first wins; article:tag gathered apart)."""
     out: dict[str, str] = {}
     for m in soup.find_all("meta"):
-        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
-        content = (m.get("content") or "").strip()
+        key = str(m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+        content = str(m.get("content") or "").strip()
         if key and content and key not in out:
             out[key] = content
     return out
@@ -104,7 +104,7 @@ def find_date(soup: BeautifulSoup, meta: dict[str, str]) -> str | None:
     candidates = [meta.get(k) for k in ("article:published_time", "datepublished",
                                         "date", "dc.date", "og:published_time")]
     for t in soup.find_all("time"):
-        candidates.append(t.get("datetime") or t.get_text(" ", strip=True))
+        candidates.append(str(t.get("datetime") or t.get_text(" ", strip=True)))
     for script in soup.find_all("script", type="application/ld+json"):
         candidates.extend(jsonld_values(script.string or "", "datePublished"))
     for c in candidates:
@@ -158,7 +158,7 @@ def parse_date(value: str | None) -> str | None:
 
 def find_tags(soup: BeautifulSoup, meta: dict[str, str]) -> tuple[str, ...]:
     """Return tags from article:tag metas, rel=tag links and meta keywords, de-duplicated."""
-    tags = [m.get("content", "") for m in soup.find_all("meta", property="article:tag")]
+    tags = [str(m.get("content", "")) for m in soup.find_all("meta", property="article:tag")]
     # WordPress marks category links rel="category tag": those are the category, not tags.
     tags += [a.get_text(" ", strip=True) for a in soup.select('a[rel~="tag"]')
              if "category" not in (a.get("rel") or [])]

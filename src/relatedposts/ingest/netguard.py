@@ -119,9 +119,11 @@ def _guarded_connection(base: type[HTTPConnection], policy: AddressPolicy) -> ty
             left = Deadline.remaining()
             if left is not None:
                 timeout = max(0.01, min(timeout or left, left))
-            sock = socket.create_connection((ips[0], self.port), timeout)
-            Deadline.watch(sock)
-            return sock
+            return socket.create_connection((ips[0], self.port), timeout)
+
+        def getresponse(self) -> Any:  # a reused keep-alive connection is watched too
+            Deadline.watch(self.sock)
+            return super().getresponse()
 
     return Guarded
 
