@@ -19,9 +19,10 @@ import time
 import zlib
 from pathlib import Path
 
+from tests.localsite import LocalSite, Page, article_page, sitemap
+
 from relatedposts.config import Settings
 from relatedposts.ingest.crawl import scrape
-from tests.localsite import LocalSite, Page, article_page, sitemap
 
 TEXT = "Gentle walking helps most people with back pain recover sooner. "
 

@@ -77,6 +77,8 @@ def _scrape(settings: Settings, quiet: bool, stages: dict[str, float]) -> Scrape
         f"unchanged, {len(report.failures)} failed, {report.removed} removed")
     for f in report.failures:
         say(f"  failed {f.url}: {f.reason}")
+    for f in report.warnings + report.duplicates:  # kept (thin, odd title) or folded copies
+        say(f"  note {f.url}: {f.reason}")
     if report.prune_skipped:
         say(f"  kept records of unlisted pages: {report.prune_skipped}")
     return report
