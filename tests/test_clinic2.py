@@ -57,3 +57,18 @@ def test_titles_that_are_only_the_site_name_fall_back_with_a_warning(settings) -
     assert any("took the first sentence" in r for r in reasons)
     assert any("took the first heading" in r for r in reasons)
     assert any("only the site's name" in r for r in reasons)
+
+
+def test_thin_articles_are_warnings_in_scrape_and_report(settings) -> None:
+    from tests.localsite import run_cli
+
+    scraped = run_cli(settings, "scrape", str(SITE), "--quiet")
+    assert scraped.exit_code == 0
+    assert "warning " in scraped.output and "thin article" in scraped.output
+    assert f"wrote {len(MANIFEST['articles'])} articles" in scraped.output
+    assert run_cli(settings, "build").exit_code == 0
+    report = run_cli(settings, "report", "--json")
+    thin = json.loads(report.output)["thin"]
+    short = [a for a in MANIFEST["articles"] if a["words"] < settings.thin_words]
+    assert len(thin) == len(short)
+    assert any("telehealth-visits" in t for t in thin)

@@ -65,7 +65,7 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
     corpus.mkdir(parents=True, exist_ok=True)
     sources = _read_url_lists(sources)
     report = ScrapeReport()
-    fetcher = Fetcher(settings, _origins(sources, report))
+    fetcher = Fetcher(settings, _origins(sources))
     targets = list(_dedupe(_targets(sources, fetcher, settings, report)))
     listing_failed = [f for f in report.failures if f.url in sources or _is_sitemap(f.url)]
     state = store.load_state(corpus)
@@ -115,11 +115,11 @@ def _place(article: Article, source: str, place: _Placement, report: ScrapeRepor
     return True
 
 
-def _origins(sources: list[str], report: ScrapeReport) -> list[str]:
-    """Return the web sources whose origins the crawl may visit; bad ones are reported."""
+def _origins(sources: list[str]) -> list[str]:
+    """Return the web sources: their origins are the only ones the crawl may visit."""
     out = []
     for source in sources:
-        if source.startswith(("http://", "https://")) or "://" in source:
+        if "://" in source and not source.startswith("file:"):
             try:
                 out.append(str(parse_web_url(source)))
             except UnsafeURL:
