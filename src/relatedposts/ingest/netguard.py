@@ -22,6 +22,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import parse_url
+from urllib3.util.connection import create_connection
 
 from relatedposts.errors import FetchError
 from relatedposts.urls import DEFAULT_PORTS, UnsafeURL, WebURL, parse_web_url
@@ -119,7 +120,15 @@ def _guarded_connection(base: type[HTTPConnection], policy: AddressPolicy) -> ty
             left = Deadline.remaining()
             if left is not None:
                 timeout = max(0.01, min(timeout or left, left))
-            return socket.create_connection((ips[0], self.port), timeout)
+            error: OSError | None = None
+            for ip in ips:  # the very addresses checked, never a fresh lookup
+                try:
+                    return create_connection((ip, self.port), timeout,
+                                             source_address=self.source_address,
+                                             socket_options=self.socket_options)
+                except OSError as exc:
+                    error = exc
+            raise error or OSError("no address to connect to")
 
         def getresponse(self) -> Any:  # a reused keep-alive connection is watched too
             Deadline.watch(self.sock)
