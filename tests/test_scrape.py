@@ -6,9 +6,7 @@ import json
 
 from relatedposts.ingest.crawl import scrape
 from relatedposts.ingest.store import read_corpus
-from tests.conftest import FIXTURES, ROOT
-
-OTHERSITE = FIXTURES / "othersite"
+from tests.support import OTHERSITE, ROOT
 
 
 def test_local_directory_of_sample_site(settings) -> None:

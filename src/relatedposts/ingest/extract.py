@@ -170,8 +170,7 @@ def _drop_related_blocks(soup: BeautifulSoup) -> None:
             continue
         node = el
         # Climb while this is the first thing in a wrapper: the wrapper is the block.
-        while (node.parent is not None and node.parent.name not in ("body", "main", "article")
-               and _first_element(node.parent) is node):
+        while _leads_wrapper(node):
             node = node.parent
         if node is el or node.name in HEADINGS:
             _drop_heading_run(node)
@@ -186,6 +185,13 @@ def _drop_heading_run(heading: Tag) -> None:
             break
         sib.extract()
     heading.decompose()
+
+
+def _leads_wrapper(node: Tag) -> bool:
+    """Return True when node is the first thing inside a wrapper below body/main/article."""
+    parent = node.parent
+    return (parent is not None and parent.name not in ("body", "main", "article")
+            and _first_element(parent) is node)
 
 
 def _first_element(parent: Tag) -> Tag | None:

@@ -153,7 +153,7 @@ class GuardedAdapter(HTTPAdapter):
             "ConnectionCls": _guarded_connection(HTTPSConnection, self.policy)})
         self.poolmanager.pool_classes_by_scheme = {"http": http, "https": https}
 
-    def send(self, request: requests.PreparedRequest, *args: Any,  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, *args: Any,
              **kwargs: Any) -> requests.Response:
         """Refuse a request unless urllib3 reads its host and port exactly as our parser does."""
         try:
