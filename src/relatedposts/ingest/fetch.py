@@ -21,7 +21,12 @@ import urllib3
 from relatedposts.config import Settings
 from relatedposts.errors import FetchError
 from relatedposts.ingest.netguard import AddressPolicy, Deadline, guarded_session, resolve
-from relatedposts.ingest.robots import ROBOTS_MAX_BYTES, Robots, robots_from_answer
+from relatedposts.ingest.robots import (
+    ROBOTS_MAX_BYTES,
+    Robots,
+    robots_from_answer,
+    robots_unfetched,
+)
 from relatedposts.urls import UnsafeURL, WebURL, parse_web_url
 
 MAX_REDIRECTS = 5
@@ -205,12 +210,11 @@ class Fetcher:
         with self._robots_lock:
             if origin not in self._robots:
                 try:
-                    answer: Response | FetchError = self._fetch(
-                        origin + "robots.txt", {}, ROBOTS_MAX_BYTES, truncate=True,
-                        robots=False)
+                    answer = self._fetch(origin + "robots.txt", {}, ROBOTS_MAX_BYTES,
+                                         truncate=True, robots=False)
+                    self._robots[origin] = robots_from_answer(answer.status, answer.body)
                 except FetchError as exc:
-                    answer = exc
-                self._robots[origin] = robots_from_answer(answer)
+                    self._robots[origin] = robots_unfetched(exc.message)
             return self._robots[origin]
 
 

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from protego import Protego
-
-from relatedposts.errors import FetchError
-
-if TYPE_CHECKING:
-    from relatedposts.ingest.fetch import Response
 
 ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309: parse at least 500 KiB; we read no more than that
 
@@ -30,20 +24,25 @@ class Robots:
         return self.allow_all
 
 
-def robots_from_answer(answer: Response | FetchError) -> Robots:
-    """Turn the fetch of /robots.txt (redirects already followed) into rules.
+def robots_from_answer(status: int, body: bytes) -> Robots:
+    """Turn the answer to /robots.txt (redirects already followed) into rules.
 
-    2xx: parse (the first 500 KiB). 4xx, or redirects that lead nowhere we may go:
-    "unavailable", so allow all. 5xx or an unreachable server: disallow all for now.
+    2xx: parse (the first 500 KiB). 4xx: "unavailable", so allow all. 5xx: the site is in
+    trouble, so disallow all for now (RFC 9309).
     """
-    if isinstance(answer, FetchError):
-        reason = answer.message if hasattr(answer, "message") else str(answer)
-        if "too many redirects" in reason or reason.startswith("refused"):
-            return Robots(allow_all=True, why=f"robots.txt unavailable ({reason})")
-        return Robots(allow_all=False, why=f"robots.txt unreachable ({reason})")
-    if answer.status >= 500:
-        return Robots(allow_all=False, why=f"robots.txt answered HTTP {answer.status}")
-    if answer.status != 200:
-        return Robots(allow_all=True, why=f"no robots.txt (HTTP {answer.status})")
-    text = answer.body.decode("utf-8", errors="replace")
-    return Robots(rules=Protego.parse(text))
+    if status >= 500:
+        return Robots(allow_all=False, why=f"robots.txt answered HTTP {status}")
+    if status != 200:
+        return Robots(allow_all=True, why=f"no robots.txt (HTTP {status})")
+    return Robots(rules=Protego.parse(body.decode("utf-8", errors="replace")))
+
+
+def robots_unfetched(reason: str) -> Robots:
+    """Rules when /robots.txt could not be fetched: why decides allow or disallow all.
+
+    Redirects past the limit or off our origin make it "unavailable" (allow all); an
+    unreachable server or a timeout means "crawl nothing for now".
+    """
+    if "too many redirects" in reason or reason.startswith("refused"):
+        return Robots(allow_all=True, why=f"robots.txt unavailable ({reason})")
+    return Robots(allow_all=False, why=f"robots.txt unreachable ({reason})")
