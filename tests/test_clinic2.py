@@ -72,3 +72,9 @@ def test_thin_articles_are_warnings_in_scrape_and_report(settings) -> None:
     short = [a for a in MANIFEST["articles"] if a["words"] < settings.thin_words]
     assert len(thin) == len(short)
     assert any("telehealth-visits" in t for t in thin)
+    # The short posts the old scraper dropped are found by search and have related posts.
+    found = json.loads(run_cli(settings, "search", "telehealth visits", "--json").output)
+    tele = "https://www.lakeviewbackneck.example/articles/2025/01/telehealth-visits.html"
+    assert found["results"][0]["url"] == tele
+    related = run_cli(settings, "related", tele, "--json")
+    assert related.exit_code == 0 and json.loads(related.output)["results"]
