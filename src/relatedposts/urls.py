@@ -1,11 +1,11 @@
-"""URL helpers: normalization for lookups and same-host checks for crawling."""
+"""URL helpers: lookup keys, and the crawler's one parser for every URL it touches."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 from w3lib.url import safe_url_string
 
@@ -28,26 +28,6 @@ def url_key(url: str) -> str:
     return f"{host}{path}".lower() if host else path.lower()
 
 
-def absolute(base: str, href: str | None) -> str | None:
-    """Resolve href against base; return None for empty or non-web links."""
-    if not href or not href.strip():
-        return None
-    try:
-        joined = urljoin(base, href.strip())
-        return joined if urlsplit(joined).scheme in ("http", "https", "file") else None
-    except ValueError:  # a malformed address such as "http://[::1"
-        return None
-
-
-def web_link(url: str | None, page: str | None = None) -> str | None:
-    """Return url if it is http(s) (and, for an http(s) page, on the page's host), else None."""
-    if not url or urlsplit(url).scheme not in ("http", "https"):
-        return None
-    if page and urlsplit(page).scheme in ("http", "https") and host_of(url) != host_of(page):
-        return None
-    return url
-
-
 def host_of(url: str) -> str:
     """Return the host of a URL without a leading www., lowercased ("" if it has none)."""
     try:
@@ -55,17 +35,6 @@ def host_of(url: str) -> str:
     except ValueError:  # a malformed address such as "http://[::1"
         return ""
     return host[4:] if host.startswith("www.") else host
-
-
-def same_site(url: str, hosts: set[str]) -> bool:
-    """Return True when url is on one of the given hosts."""
-    return host_of(url) in hosts
-
-
-def strip_fragment(url: str) -> str:
-    """Return url without its #fragment."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
 
 
 # --- One parser for every URL the crawler checks, fetches or stores (issue 11) -----------
