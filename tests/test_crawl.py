@@ -185,5 +185,6 @@ def test_robots_txt_server_error_means_crawl_nothing(settings, site) -> None:
     site.pages["/robots.txt"] = Page(b"oops", 503, "text/plain")
     publish_tiny(site)
     report = scrape([f"{site.base}/blog/neck.html"], settings)
-    assert [f.reason for f in report.failures] == ["refused: disallowed by robots.txt"]
+    assert [f.reason for f in report.failures] == [
+        "refused: disallowed by robots.txt (robots.txt answered HTTP 503)"]
     assert site.paths() == ["/robots.txt"]

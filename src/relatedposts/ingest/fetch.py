@@ -102,9 +102,10 @@ class Fetcher:
         parsed = self.own_url(url)
         for ip in resolve(parsed.host, parsed.port):  # early, for a clear reason; the
             self.policy.check(parsed.host, ip, parsed.port)  # connection checks again
-        if robots and not self._robots_for(parsed).allows(str(parsed),
-                                                          self.settings.user_agent):
-            raise FetchError("refused: disallowed by robots.txt")
+        rules = self._robots_for(parsed) if robots else None
+        if rules is not None and not rules.allows(str(parsed), self.settings.user_agent):
+            why = f" ({rules.why})" if rules.why else ""
+            raise FetchError(f"refused: disallowed by robots.txt{why}")
         return str(parsed)
 
     def own_url(self, url: str) -> WebURL:
