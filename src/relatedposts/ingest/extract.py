@@ -96,8 +96,8 @@ def extract_page(html: str | bytes, url: str) -> Page:
         raise ExtractError("looks like a listing or navigation page (mostly links)")
     body = [b for b in blocks(content) if not (b.kind == "para" and is_byline(b.text))]
     if not title:
-        title, note = _fallback_title(body)
-        warnings = [*warnings, note]
+        title, took = _fallback_title(body)
+        warnings = [f"{'; '.join(warnings) or 'no title'}, no og:title: {took}"]
     sections = _sections(body, title, site)
     if not any(s.text.strip() for s in sections):
         raise ExtractError("no body text")
@@ -115,11 +115,11 @@ def _fallback_title(body: list[Block]) -> tuple[str, str]:
     """Title a page that names none: its first heading, else its first sentence."""
     heading = next((b.text for b in body if b.kind in ("heading", "h1")), None)
     if heading:
-        return heading, "no title in <title>, og:title or <h1>: took the first heading"
+        return heading, "took the first heading"
     para = next((b.text for b in body if b.kind == "para"), "")
     if not para:
         raise ExtractError("page has no title and no body text")
-    return first_sentence(para), "no title in <title>, og:title or <h1>: took the first sentence"
+    return first_sentence(para), "took the first sentence"
 
 
 def _image(meta: dict[str, str], content: Tag, canonical: str) -> str | None:

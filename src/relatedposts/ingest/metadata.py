@@ -79,23 +79,27 @@ def find_title(soup: BeautifulSoup, meta: dict[str, str],
     """
     not_site = {"", site.casefold()}
     page_title = _title_tag(soup, site)
-    warnings = [] if page_title else [
-        "the <title> is empty or only the site's name" + (f" ({site})" if site else "")]
     h1 = soup.find("h1")
     h1_text = clean(h1.get_text(" ", strip=True)) if h1 else ""
+    problem = "the <title> is empty or only the site's name" + (f" ({site})" if site else "")
     if h1 is not None and not h1_text:
-        warnings.append("the <h1> is empty")
-    for candidate in (meta.get("og:title"), h1_text, page_title):
+        problem += " and the <h1> is empty"
+    for source, candidate in (("og:title", meta.get("og:title")), ("the <h1>", h1_text),
+                              ("<title>", page_title)):
         if candidate and clean(candidate).casefold() not in not_site:
-            return clean(candidate), ([] if page_title else warnings)
-    return "", warnings
+            return clean(candidate), ([] if page_title else [f"{problem}: took {source}"])
+    return "", [problem]
+
+
+SEPARATORS = " |-–—·»/:"
 
 
 def _title_tag(soup: BeautifulSoup, site: str) -> str:
     """Return the <title> text without the site's name ("Post | Clinic" -> "Post")."""
     raw = clean(soup.title.get_text(" ", strip=True)) if soup.title else ""
-    parts = [p for p in re.split(r"\s+(?:[|\-–—·»/]|::)\s+", raw)
-             if p.strip() and p.strip().casefold() != site.casefold()]
+    raw = raw.strip(SEPARATORS)  # "| Summit Spine Care": a separator with nothing before it
+    parts = [p.strip(SEPARATORS) for p in re.split(r"\s+(?:[|\-–—·»/]|::)\s+", raw)]
+    parts = [p for p in parts if p and p.casefold() != site.casefold()]
     return clean(max(parts, key=len)) if parts else ""
 
 
