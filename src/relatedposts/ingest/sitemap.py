@@ -53,12 +53,7 @@ def walk_sitemaps(root: str, fetcher: Fetcher, settings: Settings,
         walk.read.append(key)
         children, locs = _read(key, fetcher, settings.max_page_bytes, walk, depth == 0)
         queue.extend((c, depth + 1) for c in children)
-        for loc in locs:
-            try:
-                page = str(fetcher.own_url(loc))
-            except FetchError as exc:
-                walk.failures.append(Failure(loc, exc.message))
-                continue
+        for page in _own_pages(locs, fetcher, walk):
             if page in pages:
                 continue
             if len(pages) >= settings.max_sitemap_urls:
@@ -69,6 +64,17 @@ def walk_sitemaps(root: str, fetcher: Fetcher, settings: Settings,
             yield page
     if repeats:
         walk.warnings.append(Failure(root, f"{repeats} repeated sitemap entries read once"))
+
+
+def _own_pages(locs: list[str], fetcher: Fetcher, walk: SitemapWalk) -> list[str]:
+    """Return locs normalized; those off our origin (or unreadable) are reported, not kept."""
+    out = []
+    for loc in locs:
+        try:
+            out.append(str(fetcher.own_url(loc)))
+        except FetchError as exc:
+            walk.failures.append(Failure(loc, exc.message))
+    return out
 
 
 def _read(url: str, fetcher: Fetcher, limit: int, walk: SitemapWalk,
