@@ -39,8 +39,8 @@ MODULES = _modules()
 def layer(module: str) -> str:
     """Return the layer of a dotted module name inside the package."""
     parts = module.split(".")
-    if module == "relatedposts.__main__":  # `python -m relatedposts` runs the CLI
-        return "cli"
+    if module == "relatedposts.__main__" or (len(parts) > 1 and parts[1].startswith("cli_")):
+        return "cli"  # `python -m relatedposts`, and command modules cli_<topic>.py
     return parts[1] if len(parts) > 1 and parts[1] in RANK else "core"
 
 

@@ -119,6 +119,12 @@ class Settings:
     query_timeout_seconds: float = setting(5.0, "a slower search answers 503; <= 0 means no budget")
     query_log: str = setting(
         "queries.jsonl", "the scrubbed query log (a bare name is in INDEX_DIR); empty: off")
+    # Issue 11: the crawler on the open web.
+    fetch_deadline: float = setting(30.0, "total seconds one page may take, all reads included")
+    thin_words: int = setting(50, "articles under this many words are reported as thin (kept)")
+    max_sitemap_urls: int = setting(50_000, "page URLs read from one crawl's sitemaps at most")
+    max_sitemap_files: int = setting(500, "sitemap files read in one crawl at most")
+    max_sitemap_depth: int = setting(3, "how deep sitemap indexes may nest")
     # --- Issue 16: the editor's console (logs, events, gaps, links, drafts, /admin). ---
     log_max_bytes: int = setting(10_000_000, "size at which the query and event logs rotate")
     log_backups: int = setting(5, "rotated query/event log files kept")
