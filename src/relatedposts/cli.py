@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from relatedposts.config import Settings
-from relatedposts.errors import RelatedPostsError
+from relatedposts.errors import ConfigError, RelatedPostsError
 
 
 class _Group(click.Group):
@@ -22,6 +22,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except RelatedPostsError as exc:
             click.echo(f"error: {exc.message}", err=True)
+            if isinstance(exc, ConfigError) and ctx.invoked_subcommand == "serve":
+                sys.exit(2)  # a bad setting stops `serve` before it forks any worker
             sys.exit(getattr(exc, "exit_code", 1))  # 3: verification gate refused
 
 
@@ -107,19 +109,21 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, f
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="gunicorn worker processes; each loads the model and the index once.")
+              help="Worker processes; each loads the model and the index once.")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
-              help="Threads per worker (gthread).")
+              help="Application threads per worker (waiting for clients takes none).")
 @click.option("--debug", is_flag=True,
-              help="Flask's development server with reloading instead of gunicorn.")
+              help="Flask's development server with reloading instead of waitress.")
 @click.pass_context
 def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, workers: int,
           threads: int, debug: bool) -> None:
-    """Serve the JSON API, widget and search page (gunicorn; --debug for Flask's server)."""
+    """Serve the JSON API, widget and search page (waitress; --debug for Flask's server)."""
     from relatedposts.indexing.embedders import require_model
+    from relatedposts.serving.server import check_settings
 
     settings = _settings(ctx, index_dir=index_dir)
     require_model(settings)  # fail here, in one line, rather than in every worker
+    check_settings(settings)  # ConfigError: one line, exit 2, before any fork
     click.echo(f"serving on http://{host}:{port}/  (index: {settings.index_dir})")
     if debug:
         from relatedposts.serving.app import create_app

@@ -86,15 +86,24 @@ class Settings:
     hnsw_ef_search: int = 256  # recall@10 0.98 vs exact on 100k synthetic chunks (benchmarks)
     # Rebuild: the embedding cache, the live-pointer watcher, the rebuild log and reload call.
     embed_cache_entries: int = 50_000  # vectors kept in INDEX_DIR/cache/<model>/
-    reload_check_seconds: float = 2.0  # how often the service looks at CURRENT; < 0 never
+    reload_check_seconds: float = 0.0  # how often to look at CURRENT; 0 every request, < 0 never
     log_file: Path | None = Path("indexes/rebuild.log")  # rebuild's log (appended); "" none
     reload_url: str = ""  # e.g. http://127.0.0.1:8000/admin/reload; "" = rely on the watcher
-    # Reliability: per-client rate limit ("" disables; memory:// is per worker process, a
+    # Reliability: searches per visitor ("" disables; memory:// counts per worker process, a
     # redis://HOST:PORT URI shares the count), the search time budget, the editors' query log.
-    rate_limit: str = "120/minute"
+    rate_limit: str = "60/minute"
     rate_limit_storage: str = "memory://"
     query_timeout_seconds: float = 5.0  # a slower search answers 503; <= 0 means no budget
     query_log: str = ""  # path of the scrubbed JSON-lines query log; "" = off
+    # Issue 12: serving on the open internet.
+    admin_rate_limit: str = setting("30/minute", "requests per address to /admin/* (own "
+                                    "budget); empty disables")
+    trusted_proxies: int = setting(0, "proxies in front that append X-Forwarded-For (nginx: "
+                                   "1); 0 ignores the header")
+    max_connections: int = setting(1000, "open connections per worker process (idle and "
+                                   "slow ones included)")
+    idle_timeout_seconds: float = setting(60.0, "close a connection with no request in "
+                                          "progress after this long")
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None,

@@ -24,8 +24,11 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     """Create the app; the Service (holding the live index) sits on app.extensions."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.json.sort_keys = False
+    # No redirects: '//api/search' or '/search/' would be answered with a Location built from
+    # the client's Host header; they are plain 404s in the JSON shape instead.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     init_guard(app, settings)  # 414/413, security headers, rate limit: before anything else
     service = Service(settings, embedder)
     app.extensions[EXTENSION] = service

@@ -47,10 +47,9 @@ class Service:
         self.vocabulary = Vocabulary.load(settings.vocabulary_file)
         self.dictionary = _dictionary(settings)
         self.load_error: str | None = None
-        # The CURRENT watcher: when to look next, what the pointer looked like, busy flag.
+        # The CURRENT watcher: when to look next, what the pointer looked like when loaded.
         self._next_check = 0.0
         self._seen: tuple[int, int] | None = None
-        self._reloading = False
         self._watch_lock = threading.Lock()
         self.query_log = QueryLog(settings.query_log)  # off (a no-op) unless configured
         self._search_pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS,
@@ -83,6 +82,7 @@ class Service:
                 self._seen = self._pointer_stamp()
             path = version_dir or idx.current_version(self.settings.index_dir)
             if self._live is not None and self._live.data.path == path:
+                self.load_error = None  # e.g. CURRENT rolled back to the version being served
                 return self._live.data.manifest
             expected = self._embedder.name if self._embedder else model_name(self.settings)
             data = idx.load(path, expect_model=expected)
@@ -129,22 +129,30 @@ class Service:
     # --- End of the start-up fallback. ---
 
     def watch_pointer(self) -> None:
-        """Reload in the background if CURRENT changed; look at most every reload_check_seconds."""
+        """Switch to the version CURRENT names before answering, if it changed (read-your-writes).
+
+        A stat per request (every reload_check_seconds when > 0) notices a new pointer; the
+        first request to see it loads the version while later ones wait on the lock, so once
+        any worker has answered from a version (or POST /admin/reload said 200), every later
+        request to any worker does too. A version that fails to load is tried once per
+        pointer change; the old one keeps serving and load_error says why.
+        """
         interval = self.settings.reload_check_seconds
-        now = time.monotonic()
-        if interval < 0 or now < self._next_check or self._reloading:
+        if interval < 0:
             return
-        self._next_check = now + interval
-        if self._pointer_stamp() == self._seen:
+        if interval > 0:
+            now = time.monotonic()
+            if now < self._next_check:
+                return
+            self._next_check = now + interval
+        stamp = self._pointer_stamp()
+        if stamp == self._seen:
             return
         with self._watch_lock:
-            if self._reloading:
-                return
-            self._reloading = True
-        threading.Thread(target=self._background_reload, name="relatedposts-reload",
-                         daemon=True).start()
+            if stamp != self._seen:
+                self._sync_reload()
 
-    def _background_reload(self) -> None:
+    def _sync_reload(self) -> None:
         """Reload CURRENT; on any failure keep serving the old version and record why."""
         try:
             manifest = self.reload()
@@ -152,8 +160,6 @@ class Service:
         except Exception as exc:  # noqa: BLE001 - whatever broke, the old index stays live
             self.load_error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             log.warning("reload failed, still serving the previous index: %s", self.load_error)
-        finally:
-            self._reloading = False
 
     def _pointer_stamp(self) -> tuple[int, int] | None:
         """Return CURRENT's (mtime, inode); a rename or a rewrite changes it."""

@@ -19,6 +19,7 @@ from relatedposts.models import Article
 from relatedposts.serving import redflags
 from relatedposts.serving.context import get_service
 from relatedposts.serving.cors import init_cors
+from relatedposts.serving.params import parse_int
 from relatedposts.serving.searchpage import (
     build_model,
     popular_topics,
@@ -75,17 +76,9 @@ def widget() -> Response:
 
 def page_int(name: str, default: int, low: int, high: int) -> int:
     """Read an integer query parameter within [low, high], or raise a friendly BadRequest."""
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
-        raise BadRequest(f"The page address has an invalid '{name}' value: it must be a whole "
-                         f"number from {low} to {high}.")
-    return value
+    return parse_int(request.args.get(name), default, low, high,
+                     f"The page address has an invalid '{name}' value: it must be a whole "
+                     f"number from {low} to {high}.")
 
 
 @bp.get("/search")

@@ -1,0 +1,37 @@
+"""Strict parsing of query parameters: ASCII-digit integers and ISO YYYY-MM-DD dates only.
+
+Python's int() accepts '１' (fullwidth), '٥' (Arabic-Indic), '1_0' and ' 7 ', and
+date.fromisoformat() accepts '20200101'; an API's contract is the narrow form, so anything
+else is a 400 rather than a silently different meaning.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from relatedposts.errors import BadRequest
+
+_INT = re.compile(r"[0-9]{1,9}", re.ASCII)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def parse_int(raw: str | None, default: int, low: int, high: int, message: str) -> int:
+    """Return raw as an integer in [low, high] (default when absent or empty), else BadRequest."""
+    if raw is None or raw == "":
+        return default
+    if not _INT.fullmatch(raw) or not low <= int(raw) <= high:
+        raise BadRequest(message)
+    return int(raw)
+
+
+def parse_date(raw: str | None, message: str) -> str | None:
+    """Return raw as an ISO date YYYY-MM-DD (None when absent or empty), else BadRequest."""
+    if not raw:
+        return None
+    if not _DATE.fullmatch(raw):
+        raise BadRequest(message)
+    try:
+        return datetime.date.fromisoformat(raw).isoformat()
+    except ValueError:
+        raise BadRequest(message) from None
