@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from typing import Any
+
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
@@ -19,11 +22,21 @@ from relatedposts.serving.web import init_web
 log = logging.getLogger(__name__)
 
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing NaN and Infinity (not JSON: a 500 in our shape instead)."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialize obj; raise ValueError on a non-finite float."""
+        kwargs.setdefault("allow_nan", False)
+        return super().dumps(obj, **kwargs)
+
+
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None,
                load: bool = True) -> Flask:
     """Create the app; the Service (holding the live index) sits on app.extensions."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
+    app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
     # No redirects: '//api/search' or '/search/' would be answered with a Location built from
     # the client's Host header; they are plain 404s in the JSON shape instead.

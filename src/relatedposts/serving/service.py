@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -18,6 +19,7 @@ from relatedposts.indexing.ann import tune_for_search
 from relatedposts.indexing.embedders import Embedder, make_embedder, model_name
 from relatedposts.indexing.keywords import Vocabulary, load_dictionary
 from relatedposts.indexing.reasons import FALLBACK, reason
+from relatedposts.indexing.verify import related_problems
 from relatedposts.models import Article, RelatedPost, SearchPage
 from relatedposts.serving.querylog import QueryLog
 from relatedposts.serving.search import Filters, Searcher
@@ -86,6 +88,10 @@ class Service:
                 return self._live.data.manifest
             expected = self._embedder.name if self._embedder else model_name(self.settings)
             data = idx.load(path, expect_model=expected)
+            bad = related_problems(data)
+            if bad:  # the gate refuses these; a version written by hand must not load either
+                raise idx.IndexFormatError(f"index {path.name} is inconsistent: "
+                                           + "; ".join(bad))
             tune_for_search(data.faiss_index, self.settings)
             if self.embedder.dim != data.manifest.dim:
                 raise idx.IndexFormatError(f"index dimension {data.manifest.dim} does not match "
@@ -202,8 +208,8 @@ class Service:
         posts = []
         for j, score, flag in zip(rel.ids[pos][:limit], rel.scores[pos][:limit],
                                   rel.flags[pos][:limit], strict=True):
-            if j < 0:
-                break
+            if not 0 <= j < len(data.articles) or not math.isfinite(score):
+                break  # -1 ends a list; anything else bad was refused at load (never sent)
             target = data.articles[j]
             why = reason(article, target, rel.key_terms[pos], rel.key_terms[j], int(flag))
             posts.append(RelatedPost(url=target.url, title=target.title,
