@@ -96,8 +96,8 @@ class Settings:
     query_timeout_seconds: float = 5.0  # a slower search answers 503; <= 0 means no budget
     query_log: str = ""  # path of the scrubbed JSON-lines query log; "" = off
     # Issue 12: serving on the open internet.
-    admin_rate_limit: str = setting("30/minute", "requests per address to /admin/* (own "
-                                    "budget); empty disables")
+    admin_rate_limit: str = setting("30/minute", "refused admin tokens per address before "
+                                    "/admin/* answers 429; empty disables")
     trusted_proxies: int = setting(0, "proxies in front that append X-Forwarded-For (nginx: "
                                    "1); 0 ignores the header")
     max_connections: int = setting(1000, "open connections per worker process (idle and "

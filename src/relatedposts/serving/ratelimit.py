@@ -3,8 +3,9 @@
 Cheap cached lookups (/api/related, /widget.js, /healthz, /api/index, the pages) are never
 limited: a blog rendering related posts on its server, a static-site build or a whole office
 behind one proxy must not blank the widget. Searches (/api/search and the /search page) share
-one budget per visitor (Settings.rate_limit); the admin routes have their own
-(Settings.admin_rate_limit). The visitor is the TCP peer, or, with
+one budget per visitor (Settings.rate_limit). The admin routes have their own
+(Settings.admin_rate_limit), spent only by refused tokens: a deploy script may reload in a
+burst, a token guesser is stopped. The visitor is the TCP peer, or, with
 RELATEDPOSTS_TRUSTED_PROXIES=N, the address N trusted proxies wrote into X-Forwarded-For
 (werkzeug's ProxyFix); without it the header is ignored, so it cannot be spoofed. Counts live
 in Settings.rate_limit_storage: memory:// (per worker process) or redis://HOST:PORT (shared by
@@ -76,7 +77,8 @@ def init_rate_limits(app: Flask, settings: Settings) -> None:
     if admin:
         limits.append(ApplicationLimit(
             admin, scope="admin", exempt_when=lambda: not request.path.startswith(ADMIN_PREFIX),
-            error_message=f"too many admin requests: at most {admin}, please wait"))
+            deduct_when=lambda resp: resp.status_code == 401,
+            error_message=f"too many refused admin requests: at most {admin}, please wait"))
     # A dead Redis must not fail requests: errors are logged and counting falls back to this
     # process's memory until it is back.
     limiter = Limiter(get_remote_address, app=app, application_limits=limits,

@@ -1,0 +1,65 @@
+"""Read-your-writes reload under `serve --workers 2`: once POST /admin/reload says 200, every
+later request to any worker answers from the new version; a failed one leaves all on the old."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.error
+import urllib.request
+
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder
+from tests.conftest import TINY
+from tests.servers import serve
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def _get(url: str, method: str = "GET") -> tuple[int, dict]:
+    """Request url on a fresh connection; return the status and the JSON body."""
+    req = urllib.request.Request(url, method=method, headers=AUTH)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.load(resp)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+def _fifty(base: str) -> tuple[set[str], set[int], set[bool]]:
+    """Ask 50 fresh connections which version, worker and reload state they see."""
+    seen = [_get(f"{base}/admin/status")[1] for _ in range(50)]
+    health = [_get(f"{base}/healthz")[1]["reload_failed"] for _ in range(10)]
+    return {s["version"] for s in seen}, {s["pid"] for s in seen}, set(health)
+
+
+def test_reload_is_read_your_writes_across_two_workers(built, tmp_path) -> None:
+    env = {"RELATEDPOSTS_ADMIN_TOKEN": TOKEN}
+    with serve(built.index_dir, tmp_path / "serve.log", env, workers=2) as base:
+        first = idx.current_version(built.index_dir).name
+        versions, pids, _ = _fifty(base)
+        assert versions == {first} and len(pids) == 2  # both workers serve and answer
+
+        second = build_index(TINY[:6], FakeEmbedder(), built).version_dir.name
+        status, body = _get(f"{base}/admin/reload", "POST")
+        assert status == 200 and body["version"] == second
+        assert _fifty(base)[:1] == ({second},)
+        assert _get(f"{base}/api/related?url={TINY[6].url}")[0] == 404  # gone in `second`
+
+        bad = built.index_dir / "versions" / "29990101T000000.000000Z"
+        shutil.copytree(idx.current_version(built.index_dir), bad)
+        (bad / "chunks.faiss").write_bytes(b"truncated")
+        idx.set_current(built.index_dir, bad)
+        status, body = _get(f"{base}/admin/reload", "POST")
+        assert status == 503 and f"still serving {second}" in body["error"]["message"]
+        versions, pids, failed = _fifty(base)
+        assert versions == {second} and failed == {True}
+        assert {_get(f"{base}/api/search?q=sciatica")[0] for _ in range(10)} == {200}
+
+        third = build_index(TINY, FakeEmbedder(), built).version_dir.name
+        assert _get(f"{base}/admin/reload", "POST")[0] == 200
+        versions, pids, failed = _fifty(base)
+        assert versions == {third} and failed == {False}  # no stale error on any worker
+        assert "Traceback" not in (tmp_path / "serve.log").read_text()
