@@ -14,8 +14,8 @@ of the way in, one article is edited, a new index version is built (under the lo
 all of them answer from the new version from then on (read-your-writes, checked request by
 request). Any non-200 answer or connection error is an error, and the run fails (exit 1)
 unless there are none and the new version went live before the load ended. Requests/s and
-latency go to docs/benchmarks.md between <!-- bench:soak:start --> and <!-- bench:soak:end
--->.
+latency go to docs/benchmarks.md between <!-- bench:soak:start --> and
+<!-- bench:soak:end -->.
 """
 
 from __future__ import annotations

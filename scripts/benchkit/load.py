@@ -52,12 +52,13 @@ class Visitors:
         if address in self.open:
             self.open.move_to_end(address)
             return self.open[address]
-        if len(self.open) >= OPEN_VISITORS:
+        connector = aiohttp.TCPConnector(local_addr=(address, 0), limit=0)
+        session = self.open[address] = aiohttp.ClientSession(connector=connector,
+                                                             timeout=self.timeout)
+        if len(self.open) > OPEN_VISITORS:  # stored first: no await between check and store
             _, old = self.open.popitem(last=False)
             await old.close()
-        connector = aiohttp.TCPConnector(local_addr=(address, 0), limit=0)
-        self.open[address] = aiohttp.ClientSession(connector=connector, timeout=self.timeout)
-        return self.open[address]
+        return session
 
     async def close(self) -> None:
         """Close every session."""
