@@ -63,3 +63,35 @@ def test_reload_is_read_your_writes_across_two_workers(built, tmp_path) -> None:
         versions, pids, failed = _fifty(base)
         assert versions == {third} and failed == {False}  # no stale error on any worker
         assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+def test_no_stale_reload_failure_after_rolling_back_to_the_served_version(built) -> None:
+    from relatedposts.serving.app import create_app
+
+    client = create_app(built.replace(admin_token=TOKEN), embedder=FakeEmbedder()).test_client()
+    good = idx.current_version(built.index_dir)
+    bad = built.index_dir / "versions" / "29990101T000000.000000Z"
+    shutil.copytree(good, bad)
+    (bad / "articles.jsonl").write_text("{not json")
+    idx.set_current(built.index_dir, bad)
+    assert client.get("/healthz").get_json()["reload_failed"] is True
+    assert client.get("/admin/status", headers=AUTH).get_json()["load_error"]
+    idx.set_current(built.index_dir, good)  # e.g. `relatedposts rollback`
+    assert client.get("/healthz").get_json() == {
+        "status": "ok", "version": good.name, "articles": len(TINY), "reload_failed": False}
+    assert client.get("/admin/status", headers=AUTH).get_json()["load_error"] is None
+
+
+def test_healthz_shows_no_internals(built) -> None:
+    from relatedposts.serving.app import create_app
+
+    client = create_app(built, embedder=FakeEmbedder()).test_client()
+    bad = built.index_dir / "versions" / "29990101T000000.000000Z"
+    shutil.copytree(idx.current_version(built.index_dir), bad)
+    (bad / "chunks.faiss").write_bytes(b"truncated")
+    idx.set_current(built.index_dir, bad)
+    body = client.get("/healthz").get_data(as_text=True)
+    assert set(json.loads(body)) == {"status", "version", "articles", "reload_failed"}
+    for leak in ("faiss", ".cpp", "versions", str(built.index_dir), "corrupt"):
+        assert leak not in body
+    assert client.get("/admin/status").status_code == 404  # admin off: no details at all
