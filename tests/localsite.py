@@ -14,7 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from relatedposts.cli import main
-from relatedposts.indexing import index as idx
+from relatedposts.indexing.versions import current_version
 from tests.conftest import TINY
 
 
@@ -178,7 +178,7 @@ def run_cli(settings, *args: str, **env: str) -> Result:
 
 def live(settings) -> Path:
     """Return the live version directory."""
-    return idx.current_version(settings.index_dir)
+    return current_version(settings.index_dir)
 
 
 def leftovers(settings) -> list[str]:

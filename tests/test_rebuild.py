@@ -22,6 +22,7 @@ from relatedposts.indexing.chunk import chunk_article
 from relatedposts.indexing.embcache import CACHE_FILE, PROBE, cache_dir
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.verify import SAMPLE, GateRefused
+from relatedposts.indexing.versions import VersionStore
 from relatedposts.ingest.crawl import write_record
 from relatedposts.models import Section
 from tests.conftest import ROOT, TINY, make_article
@@ -118,7 +119,7 @@ def test_large_article_drop_is_refused_unless_forced(settings) -> None:
     before = build_index(TINY, FakeEmbedder(), settings).version_dir
     with pytest.raises(GateRefused, match="dropped from 7 to 5"):
         build_index(TINY[:5], FakeEmbedder(), settings)
-    assert live(settings) == before and idx.list_versions(settings.index_dir) == [before]
+    assert live(settings) == before and VersionStore(settings.index_dir).list() == [before]
     assert not leftovers(settings)
     assert build_index(TINY[:6], FakeEmbedder(), settings).manifest.articles == 6  # 14%: fine
     forced = build_index(TINY[:3], FakeEmbedder(), settings, force=True)
@@ -166,7 +167,7 @@ def test_corrupt_version_is_refused(settings, monkeypatch, corruption: str) -> N
         expected = "disagree with the chunk index"
     with pytest.raises(GateRefused, match=expected):
         build_index(TINY, FakeEmbedder(), settings)
-    assert live(settings) == before and idx.list_versions(settings.index_dir) == [before]
+    assert live(settings) == before and VersionStore(settings.index_dir).list() == [before]
     assert not leftovers(settings)
 
 

@@ -16,6 +16,7 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.reasons import FALLBACK, PINNED
 from relatedposts.indexing.related import compute_related
+from relatedposts.indexing.versions import current_version
 from relatedposts.models import Article, Section
 from relatedposts.serving.service import Service
 from tests.conftest import TINY, make_article
@@ -148,7 +149,7 @@ def test_pinned_flag_survives_save_and_load(settings, tmp_path) -> None:
     path = tmp_path / "o.json"
     path.write_text(json.dumps({"pin": {URL.format("neck"): [URL.format("fusion")]}}))
     build_index(TINY, FakeEmbedder(), settings.replace(overrides_file=path))
-    data = idx.load(idx.current_version(settings.index_dir))
+    data = idx.load(current_version(settings.index_dir))
     neck = [a.url for a in data.articles].index(URL.format("neck"))
     assert data.related.flags[neck, 0] == PINNED
 

@@ -1,8 +1,8 @@
-"""Strict parsing of query parameters: ASCII-digit integers and ISO YYYY-MM-DD dates only.
+"""Request parameters shared by the API and the pages: strict integers and dates, paging cap.
 
 Python's int() accepts '１' (fullwidth), '٥' (Arabic-Indic), '1_0' and ' 7 ', and
 date.fromisoformat() accepts '20200101'; an API's contract is the narrow form, so anything
-else is a 400 rather than a silently different meaning.
+else is refused rather than silently given a different meaning.
 """
 
 from __future__ import annotations
@@ -12,17 +12,19 @@ import re
 
 from relatedposts.errors import BadRequest
 
+MAX_OFFSET = 10_000  # deeper paging is a scraper, not a patient
 _INT = re.compile(r"[0-9]{1,9}", re.ASCII)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
-def parse_int(raw: str | None, default: int, low: int, high: int, message: str) -> int:
-    """Return raw as an integer in [low, high] (default when absent or empty), else BadRequest."""
+def parse_int(raw: str | None, default: int, low: int, high: int) -> int | None:
+    """Return raw (ASCII digits only) within [low, high], default when absent, None if invalid."""
     if raw is None or raw == "":
         return default
-    if not _INT.fullmatch(raw) or not low <= int(raw) <= high:
-        raise BadRequest(message)
-    return int(raw)
+    if not _INT.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
 
 
 def parse_date(raw: str | None, message: str) -> str | None:
