@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from relatedposts.indexing import index as idx
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.verify import related_problems, verify
+from relatedposts.indexing.versions import VersionStore, current_version
 from relatedposts.serving.app import create_app, get_service
 from tests.conftest import TINY
 
@@ -46,7 +46,7 @@ BAD = ["id_too_big", "id_negative", "self", "nan", "inf", "shape", "float_ids"]
 
 @pytest.mark.parametrize("how", BAD)
 def test_gate_refuses_bad_related_arrays(built, tmp_path, how: str) -> None:
-    good = idx.current_version(built.index_dir)
+    good = current_version(built.index_dir)
     assert verify(good, built, None, FakeEmbedder()) == []
     bad = tmp_path / "bad"
     shutil.copytree(good, bad)
@@ -60,9 +60,9 @@ def test_service_never_loads_a_version_with_bad_related_arrays(built, how: str) 
     client = create_app(built.replace(admin_token="t"), embedder=FakeEmbedder()).test_client()
     old = client.get("/healthz").get_json()["version"]
     bad = built.index_dir / "versions" / "29990101T000000.000000Z"
-    shutil.copytree(idx.current_version(built.index_dir), bad)
+    shutil.copytree(current_version(built.index_dir), bad)
     _spoil(bad, how)
-    idx.set_current(built.index_dir, bad)
+    VersionStore(built.index_dir).set_current(bad)
     assert client.post("/admin/reload", headers=AUTH).status_code == 503
     health = client.get("/healthz").get_json()
     assert health["version"] == old and health["reload_failed"] is True

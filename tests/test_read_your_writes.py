@@ -8,9 +8,9 @@ import shutil
 import urllib.error
 import urllib.request
 
-from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.indexing.versions import VersionStore, current_version
 from tests.conftest import TINY
 from tests.servers import serve
 
@@ -38,7 +38,7 @@ def _fifty(base: str) -> tuple[set[str], set[int], set[bool]]:
 def test_reload_is_read_your_writes_across_two_workers(built, tmp_path) -> None:
     env = {"RELATEDPOSTS_ADMIN_TOKEN": TOKEN}
     with serve(built.index_dir, tmp_path / "serve.log", env, workers=2) as base:
-        first = idx.current_version(built.index_dir).name
+        first = current_version(built.index_dir).name
         versions, pids, _ = _fifty(base)
         assert versions == {first} and len(pids) == 2  # both workers serve and answer
 
@@ -49,9 +49,9 @@ def test_reload_is_read_your_writes_across_two_workers(built, tmp_path) -> None:
         assert _get(f"{base}/api/related?url={TINY[6].url}")[0] == 404  # gone in `second`
 
         bad = built.index_dir / "versions" / "29990101T000000.000000Z"
-        shutil.copytree(idx.current_version(built.index_dir), bad)
+        shutil.copytree(current_version(built.index_dir), bad)
         (bad / "chunks.faiss").write_bytes(b"truncated")
-        idx.set_current(built.index_dir, bad)
+        VersionStore(built.index_dir).set_current(bad)
         status, body = _get(f"{base}/admin/reload", "POST")
         assert status == 503 and f"still serving {second}" in body["error"]["message"]
         versions, pids, failed = _fifty(base)
@@ -69,14 +69,14 @@ def test_no_stale_reload_failure_after_rolling_back_to_the_served_version(built)
     from relatedposts.serving.app import create_app
 
     client = create_app(built.replace(admin_token=TOKEN), embedder=FakeEmbedder()).test_client()
-    good = idx.current_version(built.index_dir)
+    good = current_version(built.index_dir)
     bad = built.index_dir / "versions" / "29990101T000000.000000Z"
     shutil.copytree(good, bad)
     (bad / "articles.jsonl").write_text("{not json")
-    idx.set_current(built.index_dir, bad)
+    VersionStore(built.index_dir).set_current(bad)
     assert client.get("/healthz").get_json()["reload_failed"] is True
     assert client.get("/admin/status", headers=AUTH).get_json()["load_error"]
-    idx.set_current(built.index_dir, good)  # e.g. `relatedposts rollback`
+    VersionStore(built.index_dir).set_current(good)  # e.g. `relatedposts rollback`
     assert client.get("/healthz").get_json() == {
         "status": "ok", "version": good.name, "articles": len(TINY), "reload_failed": False}
     assert client.get("/admin/status", headers=AUTH).get_json()["load_error"] is None
@@ -87,9 +87,9 @@ def test_healthz_shows_no_internals(built) -> None:
 
     client = create_app(built, embedder=FakeEmbedder()).test_client()
     bad = built.index_dir / "versions" / "29990101T000000.000000Z"
-    shutil.copytree(idx.current_version(built.index_dir), bad)
+    shutil.copytree(current_version(built.index_dir), bad)
     (bad / "chunks.faiss").write_bytes(b"truncated")
-    idx.set_current(built.index_dir, bad)
+    VersionStore(built.index_dir).set_current(bad)
     body = client.get("/healthz").get_data(as_text=True)
     assert set(json.loads(body)) == {"status", "version", "articles", "reload_failed"}
     for leak in ("faiss", ".cpp", "versions", str(built.index_dir), "corrupt"):
