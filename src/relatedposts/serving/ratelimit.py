@@ -14,9 +14,9 @@ every worker and replica).
 
 from __future__ import annotations
 
-import logging
 import math
 import time
+from collections.abc import Callable
 
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -24,7 +24,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from relatedposts.config import Settings
 from relatedposts.errors import ConfigError
 
-log = logging.getLogger(__name__)
 SEARCH_ENDPOINTS = frozenset({"api.search", "web.search_page"})
 ADMIN_PREFIX = "/admin/"
 
@@ -69,7 +68,7 @@ def init_rate_limits(app: Flask, settings: Settings) -> None:
     from flask_limiter import ApplicationLimit, Limiter
     from flask_limiter.util import get_remote_address
 
-    limits = []
+    limits: list[str | Callable[[], str] | ApplicationLimit] = []
     if search:
         limits.append(ApplicationLimit(
             search, scope="search", exempt_when=_not_a_search,
