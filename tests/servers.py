@@ -37,8 +37,12 @@ def wait_ready(log: Path, proc: subprocess.Popen, base: str, workers: int) -> No
 
 @contextlib.contextmanager
 def serve(index_dir: Path, log: Path, env: dict[str, str] | None = None, workers: int = 2,
-          threads: int = 4, port: int | None = None) -> Iterator[str]:
-    """Run `relatedposts --fake-embedder serve` on a free port; yield its base URL."""
+          threads: int = 4, port: int | None = None,
+          procs: list[subprocess.Popen] | None = None) -> Iterator[str]:
+    """Run `relatedposts --fake-embedder serve` on a free port; yield its base URL.
+
+    procs, when given, receives the supervisor's Popen (to signal it).
+    """
     port = port or free_port()
     cmd = [sys.executable, "-m", "relatedposts", "--fake-embedder", "serve", "--index",
            str(index_dir), "--port", str(port), "--workers", str(workers), "--threads",
@@ -48,6 +52,8 @@ def serve(index_dir: Path, log: Path, env: dict[str, str] | None = None, workers
                                 env={**os.environ, "RELATEDPOSTS_EMBEDDER": "fake",
                                      **(env or {})})
     base = f"http://127.0.0.1:{port}"
+    if procs is not None:
+        procs.append(proc)
     try:
         wait_ready(log, proc, base, workers)
         yield base

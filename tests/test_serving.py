@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 
 import faiss
@@ -21,7 +22,7 @@ from relatedposts.serving.search import QueryCache
 from relatedposts.serving.server import share_cores
 from relatedposts.serving.service import Service
 from tests.conftest import TINY
-from tests.servers import serve
+from tests.servers import free_port, serve
 
 
 class CountingEmbedder(FakeEmbedder):
@@ -130,3 +131,48 @@ def test_workers_share_the_cores_and_faiss_searches_on_one_thread() -> None:
     assert share_cores(1) == cores
     assert share_cores(2 * cores) == 1
     assert faiss.omp_get_max_threads() == 1
+
+
+def _pids(base: str, n: int = 40) -> set[int]:
+    """Return the worker pids that answered n fresh connections (all must answer 200)."""
+    pids = set()
+    for _ in range(n):
+        req = urllib.request.Request(f"{base}/admin/status",
+                                     headers={"Authorization": "Bearer t"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            pids.add(json.load(resp)["pid"])
+    return pids
+
+
+def test_a_dead_worker_is_replaced_and_sighup_replaces_all(built, tmp_path) -> None:
+    import signal
+
+    procs: list[subprocess.Popen] = []
+    log = tmp_path / "serve.log"
+    with serve(built.index_dir, log, {"RELATEDPOSTS_ADMIN_TOKEN": "t"}, workers=2,
+               procs=procs) as base:
+        first = _pids(base)
+        victim = first.pop()
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while log.read_text().count(" ready in ") < 3:
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.1)
+        assert victim not in _pids(base)
+        procs[0].send_signal(signal.SIGHUP)
+        while log.read_text().count(" ready in ") < 5:
+            assert time.monotonic() < deadline + 30, log.read_text()[-2000:]
+            time.sleep(0.1)
+        time.sleep(2.0)  # the old workers finish and exit after their successors start
+        assert not _pids(base) & (first | {victim})
+
+
+def test_a_worker_that_cannot_start_stops_serve_with_status_1(built, tmp_path) -> None:
+    bad = tmp_path / "vocabulary.tsv"
+    bad.write_bytes(b"\xff\xfe not utf-8 | at all")
+    cmd = [sys.executable, "-m", "relatedposts", "--fake-embedder", "serve", "--index",
+           str(built.index_dir), "--port", str(free_port())]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "RELATEDPOSTS_VOCABULARY_FILE": str(bad)})
+    assert done.returncode == 1
+    assert "could not start" in done.stderr and done.stderr.count("failed to start") <= 2
