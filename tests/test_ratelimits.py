@@ -142,3 +142,13 @@ def test_bad_serving_settings_stop_serve_before_any_worker(built, name, value) -
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and name in lines[0], lines
     assert "ready in" not in done.stdout + done.stderr
+
+
+def test_a_dead_redis_never_fails_a_request(built) -> None:
+    from tests.servers import free_port
+
+    dead = f"redis://127.0.0.1:{free_port()}"  # nothing listens there
+    client = _client(built, rate_limit="3/minute", rate_limit_storage=dead)
+    statuses = [client.get("/api/search?q=back").status_code for _ in range(6)]
+    assert statuses[:3] == [200] * 3 and 429 in statuses  # counted in memory meanwhile
+    assert client.get(f"/api/related?url={TINY[0].url}").status_code == 200
