@@ -37,8 +37,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app = Flask(__name__)
     app.json = StrictJSONProvider(app)
     app.json.sort_keys = False
-    # No redirects: '//api/search' or '/search/' would be answered with a Location built from
-    # the client's Host header; they are plain 404s in the JSON shape instead.
+    # No redirects: werkzeug would answer '//api/search' or '/search/' with a Location built
+    # from the client's Host header; now they are served as their plain path.
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
     init_guard(app, settings)  # 414/413, security headers, rate limit: before anything else
