@@ -42,8 +42,12 @@ def _limit_md(r: dict | None) -> str:
     if not r:
         return "The per-visitor limit was not measured in this run."
     return (f"The limit, measured separately: {r['requests']} repeated searches from one "
-            f"address (4 connections) answered {r['statuses']} (status: count) in "
-            f"{r['seconds']} s; p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms over all of them.")
+            f"address (4 keep-alive connections) answered {r['statuses']} (status: count) in "
+            f"{r['seconds']} s; p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms over all of them. "
+            "With the default `memory://` storage each worker counts on its own, so one "
+            "address gets between 60 and 2 x 60 searches a minute depending on which workers "
+            "its connections reach; `RELATEDPOSTS_RATE_LIMIT_STORAGE=redis://...` makes it "
+            "exactly 60 (tests/test_ratelimits.py).")
 
 
 def build_md(b: dict) -> str:
