@@ -18,16 +18,14 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from relatedposts.cli import main
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import VersionStore, current_version
-from relatedposts.ingest.crawl import write_record
+from relatedposts.ingest.store import write_record
 from relatedposts.serving.app import create_app
-from tests.conftest import ROOT, TINY, make_article
+from tests.support import ROOT, TINY, make_article
 
 STALL = "stall"
 
@@ -145,12 +143,12 @@ def test_start_up_never_falls_forward_or_onto_nothing(settings) -> None:
 
 @pytest.mark.parametrize("command", [["search", "back pain"], ["related", TINY[0].url],
                                      ["serve", "--port", "8999"]])
-def test_a_missing_model_is_a_one_line_start_up_error(built, monkeypatch, command) -> None:
+def test_a_missing_model_is_a_one_line_start_up_error(built, runner, monkeypatch,
+                                                     command) -> None:
     started = []
     monkeypatch.setattr("relatedposts.serving.server.run", lambda *a: started.append(a))
-    env = {"RELATEDPOSTS_INDEX_DIR": str(built.index_dir), "RELATEDPOSTS_MODEL": "/nonexistent",
-           "RELATEDPOSTS_EMBEDDER": "sentence-transformers"}
-    result = CliRunner().invoke(main, command, env=env)
+    result = runner(*command, catch_exceptions=True, RELATEDPOSTS_MODEL="/nonexistent",
+                    RELATEDPOSTS_EMBEDDER="sentence-transformers")
     assert result.exit_code == 1 and not started
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: embedding model directory")

@@ -13,7 +13,7 @@ from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.verify import related_problems, verify
 from relatedposts.indexing.versions import VersionStore, current_version
 from relatedposts.serving.app import create_app, get_service
-from tests.conftest import TINY
+from tests.support import TINY
 
 SCIATICA = TINY[0].url
 AUTH = {"Authorization": "Bearer t"}

@@ -12,7 +12,7 @@ from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import VersionStore, current_version
-from tests.conftest import TINY
+from tests.support import TINY
 
 
 def test_round_trip_keeps_everything(built) -> None:
@@ -76,7 +76,7 @@ def test_each_build_is_a_new_version_and_old_ones_are_pruned(settings) -> None:
         last = build_index(TINY, FakeEmbedder(), settings).version_dir
     assert current_version(settings.index_dir) == last
     assert not first.exists()
-    assert len(VersionStore(settings.index_dir).list()) == settings.keep_versions
+    assert len(VersionStore(settings.index_dir).finished()) == settings.keep_versions
 
 
 def test_related_lists_never_hold_self_or_duplicates(built) -> None:

@@ -13,8 +13,8 @@ import pytest
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.serving.app import create_app
-from tests.conftest import TINY
 from tests.servers import redis_server, serve
+from tests.support import TINY
 
 DEFAULTS = Settings()
 TOKEN = "s3cret-token"

@@ -11,8 +11,8 @@ import urllib.request
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import VersionStore, current_version
-from tests.conftest import TINY
 from tests.servers import serve
+from tests.support import TINY
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

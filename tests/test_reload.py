@@ -10,23 +10,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import VersionStore
 from relatedposts.serving.app import create_app, get_service
-from tests.conftest import TINY
-from tests.localsite import LocalSite, Page, live, publish_tiny, run_cli, sitemap
-
-TOKEN = "s3cret-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def site() -> Iterator[LocalSite]:
-    with LocalSite() as s:
-        yield s
+from tests.localsite import Page, live, publish_tiny, run_cli, sitemap
+from tests.support import AUTH, TINY, TOKEN, serve_wsgi
 
 
 def make_client(settings, **changes):
@@ -141,10 +131,8 @@ def service_url(settings) -> Iterator[str]:
     """A real HTTP server of the app with admin on and the watcher off."""
     app = create_app(settings.replace(admin_token=TOKEN, reload_check_seconds=-1),
                      embedder=FakeEmbedder())
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve_wsgi(app) as base:
+        yield base
 
 
 def test_rebuild_drops_deleted_pages_from_every_related_list(settings, site) -> None:

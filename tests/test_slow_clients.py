@@ -20,8 +20,8 @@ import pytest
 from relatedposts.config import Settings
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
-from tests.conftest import TINY
 from tests.servers import serve
+from tests.support import TINY
 
 IDLE, DRIPS, SECONDS = 200, 16, 20.0
 

@@ -13,8 +13,8 @@ import pytest
 from relatedposts.config import Settings
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
-from tests.conftest import TINY
 from tests.servers import serve
+from tests.support import TINY
 
 SCIATICA = TINY[0].url
 HEADERS = {"content-security-policy", "x-content-type-options", "referrer-policy"}

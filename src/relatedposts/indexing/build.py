@@ -94,7 +94,7 @@ def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
     keyword = KeywordIndex.build([article_document(a, settings.title_weight) for a in articles])
     manifest = idx.Manifest(
         format_version=idx.FORMAT_VERSION,
-        # Microseconds keep names unique and sortable: VersionStore.list() orders by name.
+        # Microseconds keep names unique and sortable: VersionStore.finished() orders by name.
         version=datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ"),
         model=embedder.name, dim=embedder.dim, articles=len(articles), chunks=len(chunks),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -139,9 +139,10 @@ def check_consistent(data: IndexData) -> None:
 def _load_related(version_dir: Path) -> RelatedLists:
     """Read the related-list arrays and their JSON side data."""
     meta = json.loads((version_dir / "related.json").read_text("utf-8"))
-    arrays = [np.load(version_dir / f"related_{n}.npy", allow_pickle=False)
-              for n in ("ids", "scores", "flags")]
-    return RelatedLists(*arrays, duplicates=meta["duplicates"], key_terms=meta["key_terms"])
+    ids, scores, flags = (np.load(version_dir / f"related_{n}.npy", allow_pickle=False)
+                          for n in ("ids", "scores", "flags"))
+    return RelatedLists(ids, scores, flags, duplicates=meta["duplicates"],
+                        key_terms=meta["key_terms"])
 
 
 def read_manifest(version_dir: Path) -> Manifest:

@@ -220,7 +220,7 @@ def _fallback(recent: list[int], banned: set[int], row: list[tuple[int, float, i
               dup_of: dict[int, set[int]], depth: int) -> list[tuple[int, float, int]]:
     """Fill the list up to depth with the most recent posts, flagged as fallback."""
     taken = {j for j, _, _ in row}
-    out = []
+    out: list[tuple[int, float, int]] = []
     for j in recent:
         if len(row) + len(out) >= depth:
             break

@@ -63,7 +63,7 @@ class VersionStore:
             return None
         return st.st_mtime_ns, st.st_ino
 
-    def list(self) -> list[Path]:
+    def finished(self) -> list[Path]:
         """Return finished version directories, oldest first (names sort by build time)."""
         if not self.versions.is_dir():
             return []
@@ -75,7 +75,7 @@ class VersionStore:
         name = self.current_name()
         if name is None:
             return []  # nothing was ever made live: there is no "last good" version
-        return [v for v in reversed(self.list()) if v.name < name]
+        return [v for v in reversed(self.finished()) if v.name < name]
 
     def set_current(self, version_dir: Path) -> None:
         """Atomically point CURRENT at a version (write a temp file, fsync, rename)."""
@@ -126,7 +126,7 @@ class VersionStore:
         """Delete all but the newest `keep` versions (never the live one) and stale temp dirs."""
         live = self.current().name
         removed = []
-        versions = self.list()
+        versions = self.finished()
         for old in versions[: max(0, len(versions) - keep)]:
             if old.name != live:
                 shutil.rmtree(old, ignore_errors=True)
@@ -145,7 +145,7 @@ class VersionStore:
             while history and history[-1] == live:
                 history.pop()
             names = [n for n in reversed(history) if n != live] or [
-                v.name for v in reversed(self.list()) if v.name < live]
+                v.name for v in reversed(self.finished()) if v.name < live]
             unusable = []
             for name in names:
                 path = self.versions / name

@@ -35,8 +35,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     """Create the app; the Service (holding the live index) sits on app.extensions."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.json = StrictJSONProvider(app)
-    app.json.sort_keys = False
+    provider = StrictJSONProvider(app)
+    provider.sort_keys = False
+    app.json = provider
     # No redirects: werkzeug would answer '//api/search' or '/search/' with a Location built
     # from the client's Host header; now they are served as their plain path.
     app.url_map.merge_slashes = False

@@ -6,6 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -122,7 +123,7 @@ class Searcher:
         """Score every article for the query: dense, keyword and fused."""
         n = len(self.data.articles)
         if self.settings.fusion == "bm25":  # keyword-only: skip the model entirely
-            dense, best_chunk = np.zeros(n, dtype=np.float32), {}
+            dense, best_chunk = np.zeros(n, dtype=np.float32), cast(dict[int, int], {})
         else:
             dense, best_chunk = self._dense(query)
         kw_words, corrected = self._keyword_words(query)

@@ -59,7 +59,7 @@ def widget_source() -> bytes:
 
 
 @bp.get("/widget.js")
-def widget() -> Response:
+def widget() -> ResponseReturnValue:
     """Serve the embeddable widget script, cacheable for an hour."""
     body = widget_source()
     resp = Response(body, mimetype="text/javascript")
