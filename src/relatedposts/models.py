@@ -28,6 +28,7 @@ class Article:
     image: str | None = None
     tags: tuple[str, ...] = ()
     category: str | None = None
+    links: tuple[str, ...] = ()  # same-site links in the body (internal-link suggestions)
 
     @property
     def body(self) -> str:
@@ -49,6 +50,9 @@ class Article:
         d = asdict(self)
         d["sections"] = [asdict(s) for s in self.sections]
         d["tags"] = list(self.tags)
+        d["links"] = list(self.links)
+        if not self.links:  # records (and content hashes) of link-less articles stay as they were
+            del d["links"]
         return d
 
     @classmethod
@@ -63,6 +67,7 @@ class Article:
             image=d.get("image"),
             tags=tuple(d.get("tags") or ()),
             category=d.get("category"),
+            links=tuple(d.get("links") or ()),
         )
 
 
@@ -95,6 +100,8 @@ class ScrapeReport:
 
     articles: list[Article] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)  # kept, but worth a look (thin...)
+    duplicates: list[Failure] = field(default_factory=list)  # folded into another page
     unchanged: int = 0
     removed: int = 0
     prune_skipped: str = ""  # why prune deleted nothing this time, if it was skipped
