@@ -35,6 +35,7 @@ from benchkit.corpus import article_urls, unique_queries  # noqa: E402
 from benchkit.load import run_load  # noqa: E402
 from benchkit.server import Server  # noqa: E402
 
+from relatedposts.config import Settings  # noqa: E402
 from relatedposts.indexing import index as idx  # noqa: E402
 from relatedposts.indexing.versions import current_version  # noqa: E402
 
@@ -211,12 +212,13 @@ def render(r: dict) -> str:
         f"{r['loadavg_start']} at the start, {r['loadavg_end']} at the end (2 shared cores). "
         f"Index: the dev set, {r['articles']} articles, {r['chunks']} chunks, built with the "
         "defaults. One client on 127.0.0.1, keep-alive, one request at a time.",
-        f"**Defaults exactly** (`{lim['server_command']}`; rate limit 120/minute per client "
-        "address, counted in each worker): each row stays under the limit; the burst then "
-        "sends related requests until the limit answers 429.",
+        f"**Defaults exactly** (`{lim['server_command']}`; the default rate limit, "
+        f"`{Settings().rate_limit}` per visitor for searches as configured in this checkout): "
+        "each row stays under it; the burst then sends 400 related lookups from the same "
+        "address (429s would show in its columns).",
         table(heads, [_row("/api/related", lim["related"]),
                       _row("/api/search, unique questions", lim["search"]),
-                      _row("burst: /api/related until 429", lim["burst"])]),
+                      _row("burst: 400 /api/related", lim["burst"])]),
         f"Processes after it (RSS MB): {_rss(lim['memory'])}.",
         f"**Rate limit off** (`{free['server_command']}`; the only non-default setting, "
         "because every request comes from one address):",
