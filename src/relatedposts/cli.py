@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from relatedposts.cli_sites import site_option, sites_command
 from relatedposts.config import Settings
 from relatedposts.errors import RelatedPostsError
 
@@ -41,7 +42,8 @@ def main(ctx: click.Context, fake_embedder: bool) -> None:
 
 
 @main.command()
-@click.argument("sources", nargs=-1, required=True)
+@click.argument("sources", nargs=-1)
+@site_option
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
               help="Where to write article records (default corpus/articles).")
 @click.option("--prune", is_flag=True, help="Delete records of pages no longer listed.")
@@ -56,6 +58,9 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
     from relatedposts.ingest.crawl import scrape as run_scrape
 
     settings = _settings(ctx, corpus_dir=corpus_dir)
+    sources = sources or (settings.site if settings.site_name else ())  # --site: its source
+    if not sources:
+        raise click.UsageError("Missing argument 'SOURCES...' (or --site NAME).")
     t0 = time.perf_counter()
     with tqdm(desc="scraping", unit="page", leave=False, disable=True if quiet else None) as bar:
         report = run_scrape(sources, settings, prune=prune, progress=bar)
@@ -77,6 +82,7 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
 
 
 @main.command()
+@site_option
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Go live despite a large drop in articles.")
@@ -132,6 +138,7 @@ def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, work
 
 
 @main.command()
+@site_option
 @click.argument("text")
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
@@ -155,6 +162,7 @@ def search(ctx: click.Context, text: str, limit: int, index_dir: Path | None,
 
 
 @main.command()
+@site_option
 @click.argument("url")
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
@@ -189,6 +197,7 @@ from relatedposts.indexing.rebuild import rebuild_command, rollback_command  # n
 
 main.add_command(rebuild_command)  # scrape, build, verify, switch, reload (exit 0-4)
 main.add_command(rollback_command)
+main.add_command(sites_command)  # issue 17: list the sites of RELATEDPOSTS_SITES_FILE
 
 
 @main.command("import-dataset")
@@ -207,6 +216,7 @@ def import_dataset(articles_jsonl: Path, corpus_dir: Path) -> None:
 
 
 @main.command()
+@site_option
 @click.option("--queries", type=click.Path(exists=True, path_type=Path), required=True)
 @click.option("--qrels", type=click.Path(exists=True, path_type=Path), required=True)
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
@@ -233,6 +243,7 @@ def evaluate(ctx: click.Context, queries: Path, qrels: Path, index_dir: Path | N
 
 
 @main.command()
+@site_option
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True)
@@ -270,6 +281,7 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
 
 
 @main.command("evaluate-related")
+@site_option
 @click.option("--labels", type=click.Path(exists=True, path_type=Path),
               default=Path("corpus/related-labels.json"), show_default=True)
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))

@@ -95,6 +95,14 @@ class Settings:
     rate_limit_storage: str = "memory://"
     query_timeout_seconds: float = 5.0  # a slower search answers 503; <= 0 means no budget
     query_log: str = ""  # path of the scrubbed JSON-lines query log; "" = off
+    # Issue 17: many sites in one service, replicas sharing state through Redis.
+    sites_file: Path | None = setting(
+        None, "TOML file of [sites.NAME] tables served together; unset = one site as before")
+    site_name: str = setting("", "with a sites file: the site a command works on (--site)")
+    max_loaded_sites: int = setting(8, "site indexes one worker keeps loaded (LRU)")
+    mmap_index: bool = setting(True, "memory-map the FAISS files of a sites file's indexes")
+    redis_url: str = setting(
+        "", "redis://HOST:PORT shared by replicas: query log, clicks, reload; '' = none")
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None,

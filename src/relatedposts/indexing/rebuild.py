@@ -195,9 +195,23 @@ def _settings(ctx: click.Context, **overrides: object) -> Settings:
     return ctx.obj.replace(**{k: v for k, v in overrides.items() if v is not None})
 
 
+def _site_settings(ctx: click.Context, sites: tuple[str, ...]) -> tuple[Settings,
+                                                                       tuple[str, ...]]:
+    """With a sites file --site names the site (its sources come from the file); without
+    one it stays what it always was, a source to scrape. Return (settings, sources)."""
+    from relatedposts.sites import settings_for
+
+    if not ctx.obj.sites_file:
+        return ctx.obj, sites
+    if len(sites) > 1:
+        raise click.UsageError("with a sites file, give one --site NAME")
+    return settings_for(ctx.obj, sites[0] if sites else None), ()
+
+
 @click.command("rebuild")
 @click.option("--site", "sites", multiple=True,
-              help="Source to scrape (repeatable); default: the RELATEDPOSTS_SITE setting.")
+              help="Source to scrape (repeatable; default: the RELATEDPOSTS_SITE setting), or "
+                   "with RELATEDPOSTS_SITES_FILE the NAME of the site to rebuild.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True,
@@ -207,6 +221,7 @@ def _settings(ctx: click.Context, **overrides: object) -> Settings:
 def rebuild_command(ctx: click.Context, sites: tuple[str, ...], index_dir: Path | None,
                     corpus_dir: Path | None, force: bool, quiet: bool) -> None:
     """Scrape the site, build and verify a new index, make it live, reload the service."""
+    ctx.obj, sites = _site_settings(ctx, sites)
     settings = _settings(ctx, index_dir=index_dir, corpus_dir=corpus_dir, site=sites or None)
     with log_to_file(settings.log_file, _describe(ctx)):
         code = run_rebuild(settings, force, quiet)
@@ -215,9 +230,14 @@ def rebuild_command(ctx: click.Context, sites: tuple[str, ...], index_dir: Path 
 
 @click.command("rollback")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--site", "site_name", metavar="NAME",
+              help="With RELATEDPOSTS_SITES_FILE: the site to roll back.")
 @click.pass_context
-def rollback_command(ctx: click.Context, index_dir: Path | None) -> None:
+def rollback_command(ctx: click.Context, index_dir: Path | None, site_name: str | None) -> None:
     """Make the previously live index version live again (refuses if there is none)."""
+    from relatedposts.sites import settings_for
+
+    ctx.obj = settings_for(ctx.obj, site_name)
     settings = _settings(ctx, index_dir=index_dir)
     with log_to_file(settings.log_file, _describe(ctx)):
         try:

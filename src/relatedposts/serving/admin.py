@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from relatedposts.serving.context import get_service
+from relatedposts.serving.context import get_service, loaded_services
 from relatedposts.serving.http_errors import error_response
 from relatedposts.serving.service import Service
 
@@ -35,8 +35,9 @@ def _service() -> Service:
 
 
 def _watch() -> None:
-    """Let the service notice a new CURRENT (it reloads in the background)."""
-    _service().watch_pointer()
+    """Let every loaded site notice a new CURRENT (it reloads in the background)."""
+    for service in loaded_services(current_app):
+        service.watch_pointer()
 
 
 def _authorize(token: str) -> None:

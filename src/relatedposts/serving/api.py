@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from relatedposts.errors import BadRequest
-from relatedposts.serving.context import get_service
+from relatedposts.serving.context import get_registry, get_service
 from relatedposts.serving.http_errors import public_message
 from relatedposts.serving.search import Filters
 
@@ -114,7 +114,11 @@ def index_info() -> ResponseReturnValue:
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """Return 200 once an index is loaded, else 503 with the reason."""
-
+    registry = get_registry(current_app)
+    if registry is not None and not request.args.get("site"):
+        # The process is up; each site's own state is /healthz?site=NAME.
+        return jsonify({"status": "ok", "sites": len(registry.sites),
+                        "loaded": len(registry.loaded_names())})
     service = _service()
     live = service.live
     body = {"status": "ok", "version": live.data.manifest.version,

@@ -10,10 +10,11 @@ from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.serving.admin import init_admin
 from relatedposts.serving.api import bp
-from relatedposts.serving.context import EXTENSION, get_service
+from relatedposts.serving.context import EXTENSION, SITES, get_service
 from relatedposts.serving.guard import init_guard
 from relatedposts.serving.http_errors import register_error_handlers
 from relatedposts.serving.service import Service
+from relatedposts.serving.sites import SiteRegistry
 from relatedposts.serving.web import init_web
 
 log = logging.getLogger(__name__)
@@ -27,10 +28,13 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.json.sort_keys = False
     init_guard(app, settings)  # 414/413, security headers, rate limit: before anything else
-    service = Service(settings, embedder)
-    app.extensions[EXTENSION] = service
-    if load and not service.try_reload():
-        log.warning("serving without an index: %s", service.load_error)
+    if settings.sites_file:  # many sites: each request names one (?site=NAME)
+        app.extensions[SITES] = SiteRegistry(settings, embedder)
+    else:
+        service = Service(settings, embedder)
+        app.extensions[EXTENSION] = service
+        if load and not service.try_reload():
+            log.warning("serving without an index: %s", service.load_error)
     app.register_blueprint(bp)
     # /widget.js, /search, /demo and the API's CORS
     init_web(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, request
 from flask.typing import ResponseReturnValue
@@ -25,15 +25,22 @@ def allowed_origins(configured: Iterable[str]) -> frozenset[str]:
     return frozenset(normalize_origin(o) for o in configured if o.strip())
 
 
-def init_cors(app: Flask, configured: Iterable[str]) -> None:
-    """Answer cross-origin API requests (and preflights) from the allowed origins only."""
-    allowed = allowed_origins(configured)
+def init_cors(app: Flask, configured: Iterable[str] | Callable[[], frozenset[str]]) -> None:
+    """Answer cross-origin API requests (and preflights) from the allowed origins only.
+
+    configured is a list of origins, or a function returning the set allowed for the
+    current request (with a sites file: the origins of the request's site).
+    """
+    fixed = None if callable(configured) else allowed_origins(configured)
+
+    def allowed() -> frozenset[str]:
+        return fixed if fixed is not None else configured()  # type: ignore[operator]
 
     @app.before_request
     def _preflight() -> ResponseReturnValue | None:
         if not _is_preflight():
             return None
-        if request.headers["Origin"] not in allowed:
+        if request.headers["Origin"] not in allowed():
 
             return error_response(403, "this origin may not call the API")
         return Response(status=204)
@@ -44,7 +51,7 @@ def init_cors(app: Flask, configured: Iterable[str]) -> None:
             return resp
         resp.vary.add("Origin")
         origin = request.headers.get("Origin")
-        if origin and origin in allowed:
+        if origin and origin in allowed():
             resp.headers["Access-Control-Allow-Origin"] = origin
             if request.method == "OPTIONS":
                 resp.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS

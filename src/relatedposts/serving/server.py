@@ -36,7 +36,8 @@ class GunicornServer(BaseApplication):
 
     def load(self) -> Flask:
         """Create the app in this worker: load the model and the live index once."""
-        from relatedposts.serving.app import create_app, get_service
+        from relatedposts.serving.app import create_app
+        from relatedposts.serving.context import describe
 
         t0 = time.perf_counter()
         share = share_cores(self.cfg.workers)
@@ -46,8 +47,7 @@ class GunicornServer(BaseApplication):
         app = create_app(settings)
         if "torch" in sys.modules:  # loaded by the sentence-transformers embedder
             sys.modules["torch"].set_num_threads(share)
-        service = get_service(app)
-        state = "index loaded" if service.load_error is None else service.load_error
+        state = describe(app)
         log.info("worker %d ready in %.1fs: %s", os.getpid(), time.perf_counter() - t0, state)
         return app
 

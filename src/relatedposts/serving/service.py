@@ -85,7 +85,9 @@ class Service:
             if self._live is not None and self._live.data.path == path:
                 return self._live.data.manifest
             expected = self._embedder.name if self._embedder else model_name(self.settings)
-            data = idx.load(path, expect_model=expected)
+            # A sites file's indexes are memory-mapped: many sites, one page cache.
+            data = idx.load(path, expect_model=expected,
+                            mmap=self.settings.mmap_index and bool(self.settings.site_name))
             tune_for_search(data.faiss_index, self.settings)
             if self.embedder.dim != data.manifest.dim:
                 raise idx.IndexFormatError(f"index dimension {data.manifest.dim} does not match "

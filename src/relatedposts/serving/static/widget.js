@@ -3,7 +3,8 @@
  *   <script src="https://SERVICE/widget.js" async></script>
  * Options on the div: data-limit (1-20, default 5), data-heading (default
  * "You Might Also Enjoy..."; empty for none), data-timeout (ms, default 3000),
- * data-api (service base URL; default: where this script was loaded from).
+ * data-api (service base URL; default: where this script was loaded from),
+ * data-site (the site's name when the service hosts several sites).
  * Style it with .rp-block .rp-heading .rp-list .rp-item .rp-link .rp-image
  * .rp-title .rp-summary. If the service fails, is slow or finds nothing, the
  * div stays empty and nothing is logged. */
@@ -86,6 +87,8 @@
     var wait = parseInt(box.getAttribute("data-timeout"), 10) || 3000;
     var api = new URL("api/related", base);
     api.search = "url=" + encodeURIComponent(page.href) + "&limit=" + limit;
+    var site = box.getAttribute("data-site");
+    if (site) api.search += "&site=" + encodeURIComponent(site);
     var ctl = window.AbortController ? new AbortController() : null;
     var timer = ctl && setTimeout(function () { ctl.abort(); }, wait);
     fetch(api.href, ctl ? { signal: ctl.signal, credentials: "omit" } : { credentials: "omit" })
