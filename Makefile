@@ -18,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test,browser,onnx]'
+	$(BIN)/pip install --quiet -e '.[test,browser,onnx,replicas,ray]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -42,7 +42,7 @@ lint: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests scripts
 
 $(BIN)/.installed-bench: $(BIN)/.installed-test pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test,browser,onnx,bench]'
+	$(BIN)/pip install --quiet -e '.[test,browser,onnx,replicas,ray,bench]'
 	touch $@
 
 bench: $(BIN)/.installed-bench

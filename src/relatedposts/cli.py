@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from relatedposts.cli_sites import site_option, sites_command
+from relatedposts.cli_sites import announce_if_shared, site_option, sites_command
 from relatedposts.config import Settings
 from relatedposts.errors import RelatedPostsError
 
@@ -106,6 +106,7 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, f
                f"(dim {m.dim}) in {time.perf_counter() - t0:.1f}s ({stages})")
     click.echo(f"{result.embedded} chunks embedded, {result.reused} reused from the cache")
     click.echo(f"live index: {result.version_dir}")
+    announce_if_shared(settings)  # replicas swap now, not at their next CURRENT check
 
 
 @main.command()
@@ -256,9 +257,9 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
 
     settings = _settings(ctx, index_dir=index_dir)
     if queries:  # the most frequent searches and those that found nothing
-        from relatedposts.serving.querylog import print_report
+        from relatedposts.cli_sites import query_report
 
-        return print_report(settings.query_log, as_json)
+        return query_report(settings, as_json)
     rep = build_report(settings.index_dir, limit)
     if as_json:
         click.echo(json.dumps(asdict(rep), indent=2))

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from relatedposts.config import Settings
 from relatedposts.sites import load_sites, settings_for
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,3 +49,22 @@ def sites_command(ctx: click.Context, as_json: bool) -> None:
     for row in rows:
         live = f"{row['version']} ({row['articles']} articles)" if row["version"] else "not built"
         click.echo(f"{row['site']:20s} {live}  index {row['index']}")
+
+
+def query_report(settings: Settings, as_json: bool) -> None:
+    """Print the query log report: every replica's searches from Redis, else the file."""
+    from relatedposts.serving.querylog import print_report
+    from relatedposts.serving.replicas import print_shared_report
+
+    if settings.redis_url and settings.query_log:
+        print_shared_report(settings, as_json)
+    else:
+        print_report(settings.query_log, as_json)
+
+
+def announce_if_shared(settings: Settings) -> None:
+    """With replicas sharing a Redis, announce the version just made live."""
+    if settings.redis_url:
+        from relatedposts.indexing.rebuild import announce
+
+        announce(settings, {})

@@ -74,5 +74,19 @@ def reload() -> ResponseReturnValue:
         log.warning("admin reload failed: %s", reason)
         return error_response(503, f"reload failed, still serving {previous or 'nothing'}: "
                                    f"{reason}")
-    return jsonify({"status": "ok", "version": manifest.version, "previous": previous,
-                    "articles": manifest.articles, "chunks": manifest.chunks})
+    body = {"status": "ok", "version": manifest.version, "previous": previous,
+            "articles": manifest.articles, "chunks": manifest.chunks}
+    if service.settings.redis_url:  # replicas: every other worker reloads on the announcement
+        body["announced"] = _announce(service, manifest.version)
+    return jsonify(body)
+
+
+def _announce(service: Service, version: str) -> int | None:
+    """Publish the new version to the replicas; None when Redis cannot be reached."""
+    from relatedposts.redisbus import publish_reload
+
+    try:
+        return publish_reload(service.settings, version)
+    except Exception as exc:  # noqa: BLE001 - this worker reloaded; the watcher covers the rest
+        log.warning("cannot announce the reload through redis: %s", exc)
+        return None

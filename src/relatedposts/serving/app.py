@@ -10,20 +10,22 @@ from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.serving.admin import init_admin
 from relatedposts.serving.api import bp
-from relatedposts.serving.context import EXTENSION, SITES, get_service
+from relatedposts.serving.context import EXTENSION, SITES, get_service, reload_targets
 from relatedposts.serving.guard import init_guard
 from relatedposts.serving.http_errors import register_error_handlers
+from relatedposts.serving.replicas import shared_settings, start_subscriber
 from relatedposts.serving.service import Service
 from relatedposts.serving.sites import SiteRegistry
 from relatedposts.serving.web import init_web
 
 log = logging.getLogger(__name__)
+SUBSCRIBER = "relatedposts.reload_subscriber"
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None,
                load: bool = True) -> Flask:
     """Create the app; the Service (holding the live index) sits on app.extensions."""
-    settings = settings or Settings.from_env()
+    settings = shared_settings(settings or Settings.from_env())  # replicas: counts in Redis
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     app.json.sort_keys = False
@@ -41,6 +43,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     # POST /admin/reload and the CURRENT watcher
     init_admin(app)
     register_error_handlers(app)
+    # Replicas: reload when any of them (or a build) announces a new version through Redis.
+    app.extensions[SUBSCRIBER] = start_subscriber(settings, lambda s: reload_targets(app, s))
     return app
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, request
 
 from relatedposts.errors import BadRequest
+from relatedposts.redisbus import DEFAULT_SITE
 from relatedposts.serving.service import Service
 from relatedposts.serving.sites import SiteRegistry
 
@@ -43,6 +44,18 @@ def loaded_services(app: Flask) -> list[Service]:
     if registry is None:
         return [app.extensions[EXTENSION]]
     return registry.loaded()
+
+
+def reload_targets(app: Flask, site: str) -> list[Service]:
+    """Return the loaded Services an announced reload of site concerns ('*': all)."""
+    registry = get_registry(app)
+    if registry is None:
+        service = app.extensions[EXTENSION]
+        return [service] if site in ("*", DEFAULT_SITE) else []
+    if site == "*":
+        return registry.loaded()
+    service = registry.peek(site)
+    return [service] if service is not None else []  # an unloaded site loads fresh anyway
 
 
 def describe(app: Flask) -> str:

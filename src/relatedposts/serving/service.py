@@ -19,7 +19,7 @@ from relatedposts.indexing.embedders import Embedder, make_embedder, model_name
 from relatedposts.indexing.keywords import Vocabulary, load_dictionary
 from relatedposts.indexing.reasons import FALLBACK, reason
 from relatedposts.models import Article, RelatedPost, SearchPage
-from relatedposts.serving.querylog import QueryLog
+from relatedposts.serving.replicas import make_query_log
 from relatedposts.serving.search import Filters, Searcher
 from relatedposts.urls import url_key
 
@@ -52,7 +52,8 @@ class Service:
         self._seen: tuple[int, int] | None = None
         self._reloading = False
         self._watch_lock = threading.Lock()
-        self.query_log = QueryLog(settings.query_log)  # off (a no-op) unless configured
+        # Off (a no-op) unless configured; on Redis when replicas share one (issue 17).
+        self.query_log = make_query_log(settings)
         self._search_pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS,
                                                thread_name_prefix="relatedposts-search")
 
