@@ -87,19 +87,23 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Go live despite a large drop in articles.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--ray", "ray_address", metavar="local|ADDRESS",
+              help="Embed on a Ray cluster (pip install 'relatedposts[ray]').")
 @click.pass_context
 def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, force: bool,
-          quiet: bool) -> None:
+          quiet: bool, ray_address: str | None) -> None:
     """Build a new index version from the corpus, verify it and make it live (3: refused)."""
     from relatedposts.indexing.build import build_index
     from relatedposts.indexing.embedders import make_embedder
+    from relatedposts.indexing.raybuild import ray_embedder
     from relatedposts.ingest.crawl import read_corpus
 
     settings = _settings(ctx, corpus_dir=corpus_dir, index_dir=index_dir)
     t0 = time.perf_counter()
     articles = read_corpus(settings.corpus_dir)
-    result = build_index(articles, make_embedder(settings), settings, force=force,
-                         progress=not quiet)
+    embedder = make_embedder(settings) if ray_address is None else ray_embedder(settings,
+                                                                                ray_address)
+    result = build_index(articles, embedder, settings, force=force, progress=not quiet)
     m = result.manifest
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     click.echo(f"built {m.version}: {m.articles} articles, {m.chunks} chunks, model {m.model} "

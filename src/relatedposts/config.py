@@ -103,6 +103,9 @@ class Settings:
     mmap_index: bool = setting(True, "memory-map the FAISS files of a sites file's indexes")
     redis_url: str = setting(
         "", "redis://HOST:PORT shared by replicas: query log, clicks, reload; '' = none")
+    ray_workers: int = setting(0, "build --ray: embedding actors; 0 = as many as CPUs (GPUs)")
+    ray_cpus_per_worker: float = setting(1.0, "build --ray: CPUs each embedding actor holds")
+    ray_gpus_per_worker: float = setting(0.0, "build --ray: GPUs each actor holds (0 = CPU)")
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None,
