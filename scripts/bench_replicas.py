@@ -34,12 +34,13 @@ sys.path.insert(0, str(ROOT))
 
 def replicas(swaps: int) -> None:
     """Measure announced-reload latency and soak errors through nginx."""
+    from tests.replicakit import Nginx, RedisServer, Replica
+    from tests.support import TINY
+
     from relatedposts.config import Settings
     from relatedposts.indexing.build import build_index
     from relatedposts.indexing.embedders import FakeEmbedder
     from relatedposts.redisbus import publish_reload
-    from tests.conftest import TINY
-    from tests.replicakit import Nginx, RedisServer, Replica
 
     tmp = Path(tempfile.mkdtemp(prefix="rp-bench-"))
     settings = Settings(index_dir=tmp / "idx", embedder="fake", related_min_score=0.0)

@@ -10,10 +10,9 @@ import argparse
 import itertools
 from pathlib import Path
 
-import numpy as np
-
 from relatedposts.config import Settings
 from relatedposts.quality.evaluate import evaluate, load_qrels, load_queries
+from relatedposts.serving.search import Searcher
 from relatedposts.serving.service import Service
 
 GRID = {
@@ -26,10 +25,9 @@ GRID = {
 }
 
 
-def ranked_urls(searcher, query: str, k: int = 10) -> list[str]:
-    """Rank like Searcher.search but without building snippets (ranking is all we score)."""
-    scored = searcher.score(" ".join(query[:1000].split()))
-    order = scored.candidates[np.argsort(-scored.fused[scored.candidates], kind="stable")]
+def ranked_urls(searcher: Searcher, query: str, k: int = 10) -> list[str]:
+    """Rank with Searcher.rank, the search's own ranking, without building snippets."""
+    _, order = searcher.rank(" ".join(query[:1000].split()))
     return [searcher.data.articles[int(a)].url for a in order[:k]]
 
 
@@ -50,8 +48,10 @@ def main() -> None:
             continue
         if combo["aggregation"] != "max_bonus" and combo["aggregation_bonus"] != 0.1:
             continue
-        searcher = base.live.searcher
-        searcher.settings = base.settings.replace(**combo)
+        # A separate searcher per combination: the live one keeps its settings. They share
+        # its query-vector cache, so each query is embedded once for the whole sweep.
+        searcher = base.live.searcher.with_settings(base.settings.replace(**combo),
+                                                    share_cache=True)
         m = evaluate(lambda q, s=searcher: ranked_urls(s, q), queries, qrels)
         rows.append((m.ndcg, m.recall, m.mrr, combo))
     for ndcg, recall, mrr, combo in sorted(rows, key=lambda r: -r[0]):

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from relatedposts.cli import main
-from relatedposts.indexing import index as idx
-from tests.conftest import TINY
+from relatedposts.config import Settings
+from relatedposts.indexing.versions import current_version
+from tests.support import TINY, Cli
 
 
 @dataclass
@@ -167,20 +167,16 @@ def publish_tiny(site: LocalSite, skip: tuple[str, ...] = ()) -> list[str]:
     return [site.base + p for p in paths]
 
 
-def run_cli(settings, *args: str, **env: str) -> Result:
-    """Run the CLI on settings' directories with the fake embedder."""
-    base = {"RELATEDPOSTS_CORPUS_DIR": str(settings.corpus_dir),
-            "RELATEDPOSTS_INDEX_DIR": str(settings.index_dir), "RELATEDPOSTS_EMBEDDER": "fake",
-            "RELATEDPOSTS_LOG_FILE": str(settings.index_dir / "rebuild.log"),
-            "RELATEDPOSTS_RELATED_MIN_SCORE": "0", "RELATEDPOSTS_MAX_RETRIES": "1"}
-    return CliRunner().invoke(main, list(args), env=base | env, catch_exceptions=False)
+def run_cli(settings: Settings, *args: str, **env: str) -> Result:
+    """Run the CLI on settings' directories with the fake embedder (the `runner` fixture's)."""
+    return Cli(settings)(*args, **env)
 
 
-def live(settings) -> Path:
+def live(settings: Settings) -> Path:
     """Return the live version directory."""
-    return idx.current_version(settings.index_dir)
+    return current_version(settings.index_dir)
 
 
-def leftovers(settings) -> list[str]:
+def leftovers(settings: Settings) -> list[str]:
     """Return the temp version directories left in the index."""
     return [p.name for p in (settings.index_dir / "versions").glob(".tmp-*")]

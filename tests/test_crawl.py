@@ -6,20 +6,13 @@ import json
 import re
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from relatedposts.errors import FetchError
 from relatedposts.ingest.crawl import scrape
 from relatedposts.ingest.fetch import MAX_REDIRECTS, Fetcher
-from tests.localsite import LocalSite, Page, article_page, publish_tiny, sitemap
-
-
-@pytest.fixture
-def site() -> Iterator[LocalSite]:
-    with LocalSite() as s:
-        yield s
+from tests.localsite import Page, article_page, publish_tiny, sitemap
 
 
 def _records(settings) -> dict[str, dict]:

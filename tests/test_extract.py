@@ -8,7 +8,7 @@ import pytest
 
 from relatedposts.errors import ExtractError
 from relatedposts.ingest.extract import extract
-from tests.conftest import FIXTURES, ROOT
+from tests.support import FIXTURES, ROOT
 
 PAGES = FIXTURES / "pages"
 EXPECTED = json.loads((PAGES / "expected.json").read_text("utf-8"))

@@ -18,10 +18,11 @@ from relatedposts.errors import ConfigError
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder, make_embedder
+from relatedposts.indexing.versions import current_version
 from relatedposts.ingest.crawl import scrape, write_record
 from relatedposts.serving.service import Service
-from tests.conftest import ROOT, TINY, make_article
 from tests.raykit import RayCluster
+from tests.support import ROOT, TINY, make_article
 
 pytestmark = pytest.mark.ray
 
@@ -69,8 +70,8 @@ def test_ray_build_gives_the_same_index_as_a_local_build(cluster, tmp_path) -> N
     embedder = make_embedder(settings)
     build_index(articles, embedder, settings)
     output = _cli_build(cluster, settings.corpus_dir, tmp_path / "ray")
-    local = idx.load(idx.current_version(settings.index_dir))
-    remote = idx.load(idx.current_version(tmp_path / "ray"))
+    local = idx.load(current_version(settings.index_dir))
+    remote = idx.load(current_version(tmp_path / "ray"))
     assert (remote.manifest.articles, remote.manifest.chunks, remote.manifest.model) == (
         local.manifest.articles, local.manifest.chunks, local.manifest.model)
     assert [c.text for c in remote.chunks] == [c.text for c in local.chunks]
@@ -99,14 +100,14 @@ def test_only_changed_chunks_travel_to_the_cluster(cluster, tmp_path) -> None:
     for a in articles:
         write_record(corpus, a, a.url)
     first = _cli_build(cluster, corpus, index, "--fake-embedder")
-    chunks = idx.read_manifest(idx.current_version(index)).chunks
+    chunks = idx.read_manifest(current_version(index)).chunks
     assert f"{chunks} chunks embedded, 0 reused" in first
     changed = dataclasses.replace(articles[3], title="A changed title")
     write_record(corpus, changed, changed.url)
     second = _cli_build(cluster, corpus, index, "--fake-embedder")
     embedded, reused = map(int, re.search(r"(\d+) chunks embedded, (\d+) reused",
                                           second).groups())
-    data = idx.load(idx.current_version(index))
+    data = idx.load(current_version(index))
     mine = [c for c in data.chunks if data.articles[c.article].url == changed.url]
     assert embedded == len(mine) and reused == chunks - len(mine)
     # And the vectors are those the embedder gives locally.

@@ -19,8 +19,8 @@ from relatedposts.redisbus import RELOAD_CHANNEL, publish_reload
 from relatedposts.serving.app import create_app
 from relatedposts.serving.replicas import RedisEventSink, read_events
 from relatedposts.sites import settings_for
-from tests.conftest import TINY
 from tests.replicakit import Nginx, RedisServer, Replica, free_port
+from tests.support import TINY
 from tests.test_sites import SITES_TOML, _other_articles, _summit_articles
 
 

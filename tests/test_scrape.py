@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 from relatedposts.ingest.crawl import read_corpus, scrape
-from tests.conftest import FIXTURES, ROOT
-
-OTHERSITE = FIXTURES / "othersite"
+from tests.support import OTHERSITE, ROOT
 
 
 def test_local_directory_of_sample_site(settings) -> None:

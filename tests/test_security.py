@@ -25,11 +25,10 @@ from relatedposts.ingest.fetch import Fetcher
 from relatedposts.models import Article, Section
 from relatedposts.serving.app import create_app
 from relatedposts.urls import host_of
-from tests.conftest import TINY
 from tests.localsite import LocalSite, Page, article_page, sitemap
+from tests.support import TINY, TOKEN
 
 PUBLIC = "blog.example"  # the configured site: elsewhere (never resolved in these tests)
-TOKEN = "s3cret-token"
 
 
 @pytest.fixture
@@ -181,9 +180,13 @@ def test_json_api_snippets_are_escaped_and_titles_are_plain_json(settings) -> No
     plain = hit["snippet"].replace("<mark>", "").replace("</mark>", "")
     assert "&lt;script&gt;alert(2)" in plain and "<" not in plain
     assert hit["title"] == EVIL.title  # data, not markup: the widget sets it as textContent
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
     related = client.get(f"/api/related?url={TINY[3].url}&limit=10")
     assert related.mimetype == "application/json"
-    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert related.headers["X-Content-Type-Options"] == "nosniff"
+    # The payload article is listed (every other post fits in 10) as data, unchanged.
+    evil = next(r for r in related.get_json()["results"] if r["url"] == EVIL.url)
+    assert (evil["title"], evil["summary"]) == (EVIL.title, EVIL.summary)
 
 
 @pytest.mark.parametrize("header", [

@@ -12,14 +12,14 @@ from click.testing import CliRunner
 from relatedposts.cli import main
 from relatedposts.config import Settings
 from relatedposts.errors import ConfigError, NotFound
-from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.indexing.versions import CURRENT, VersionStore, current_version
 from relatedposts.ingest.crawl import write_record
 from relatedposts.serving.app import create_app
 from relatedposts.serving.context import get_registry
 from relatedposts.sites import load_sites, settings_for
-from tests.conftest import TINY
+from tests.support import TINY
 
 SUMMIT = "https://www.summit.example"
 OTHER = "https://www.otherclinic.example"
@@ -184,14 +184,14 @@ def test_admin_tokens_are_per_site(multi) -> None:
 
 def test_a_sites_rebuild_and_rollback_never_touch_another(multi) -> None:
     other = settings_for(multi, "other")
-    before = (other.index_dir / idx.CURRENT).read_text()
+    before = (other.index_dir / CURRENT).read_text()
     summit = settings_for(multi, "summit")
     build_index(_summit_articles()[:6], FakeEmbedder(), summit)
     result = _cli(multi, "rollback", "--site", "summit")
     assert result.exit_code == 0, result.output
-    assert (other.index_dir / idx.CURRENT).read_text() == before
-    assert len(idx.list_versions(other.index_dir)) == 1
-    assert len(idx.list_versions(summit.index_dir)) == 2
+    assert (other.index_dir / CURRENT).read_text() == before
+    assert len(VersionStore(other.index_dir).finished()) == 1
+    assert len(VersionStore(summit.index_dir).finished()) == 2
 
 
 def test_sites_load_lazily_within_the_lru_bound(multi) -> None:
@@ -210,7 +210,7 @@ def test_sites_load_lazily_within_the_lru_bound(multi) -> None:
 def test_indexes_of_a_sites_file_are_memory_mapped(multi) -> None:
     client = _client(multi)
     assert client.get("/api/search?site=summit&q=back").status_code == 200
-    live = idx.current_version(settings_for(multi, "summit").index_dir) / "chunks.faiss"
+    live = current_version(settings_for(multi, "summit").index_dir) / "chunks.faiss"
     maps = Path("/proc/self/maps").read_text()
     assert str(live.resolve()) in maps
 

@@ -114,6 +114,12 @@ class SearchHit:
     tags: tuple[str, ...] = ()
     heading: str = ""
 
+    def to_dict(self) -> dict[str, object]:
+        """Return the hit as the API and `search --json` show it (one shape for both)."""
+        return {"url": self.url, "title": self.title, "summary": self.summary,
+                "snippet": self.snippet, "score": self.score, "date": self.date,
+                "image": self.image, "tags": list(self.tags)}
+
 
 @dataclass(frozen=True)
 class SearchPage:
@@ -124,6 +130,16 @@ class SearchPage:
     offset: int
     results: tuple[SearchHit, ...]
     corrected_query: str | None = None
+
+    def to_dict(self, limit: int, query: str | None = None) -> dict[str, object]:
+        """Return the page as the API and `search --json` show it; query: as the user typed."""
+        body: dict[str, object] = {
+            "query": self.query if query is None else query, "total": self.total,
+            "offset": self.offset, "limit": limit,
+            "results": [h.to_dict() for h in self.results]}
+        if self.corrected_query:
+            body["corrected_query"] = self.corrected_query
+        return body
 
 
 @dataclass(frozen=True)
@@ -138,3 +154,9 @@ class RelatedPost:
     score: float
     reason: str = ""
     fallback: bool = False
+
+
+def related_to_dict(article: Article, posts: list[RelatedPost]) -> dict[str, object]:
+    """Return a related list as the API and `related --json` show it (one shape for both)."""
+    return {"article": {"url": article.url, "title": article.title},
+            "results": [asdict(p) for p in posts]}

@@ -153,9 +153,9 @@ def settings_for(settings: Settings, name: str | None) -> Settings:
     name = name or settings.site_name
     if not name:
         if settings.sites_file:
-            sites = ", ".join(load_sites(settings))
+            names = ", ".join(load_sites(settings))
             raise ConfigError(f"this service hosts several sites: choose one with --site NAME "
-                              f"({sites})")
+                              f"({names})")
         return settings
     if not settings.sites_file:
         raise ConfigError("--site needs a sites file: set RELATEDPOSTS_SITES_FILE")

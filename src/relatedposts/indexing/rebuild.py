@@ -8,12 +8,11 @@ Exit statuses a cron job can act on: 0 live and reloaded, 1 error, 2 nothing scr
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import click
 
 from relatedposts.config import Settings
 from relatedposts.errors import RelatedPostsError
@@ -30,7 +29,7 @@ log.propagate = False
 
 def say(message: str, err: bool = False) -> None:
     """Print a line for the operator and append it to the rebuild log."""
-    click.echo(message, err=err)
+    print(message, file=sys.stderr if err else sys.stdout, flush=True)
     log.log(logging.ERROR if err else logging.INFO, message)
 
 
@@ -124,12 +123,12 @@ def reload_services(settings: Settings, stages: dict[str, float]) -> int:
 
 def announce(settings: Settings, stages: dict[str, float]) -> int:
     """Publish the live version on the replicas' reload channel; return the exit status."""
-    from relatedposts.indexing import index as idx
+    from relatedposts.indexing.versions import current_version
     from relatedposts.redisbus import publish_reload
 
     t0 = time.perf_counter()
     try:
-        version = idx.current_version(settings.index_dir).name
+        version = current_version(settings.index_dir).name
         heard = publish_reload(settings, version)
     except Exception as exc:  # noqa: BLE001 - a dead Redis: the CURRENT watcher still works
         say(f"error: the new version is live on disk but announcing it through redis failed: "
@@ -156,29 +155,10 @@ def post_reload(settings: Settings) -> str | None:
 
 def rollback(settings: Settings) -> tuple[str, str]:
     """Point CURRENT back at the version live before this one; return (from, to) names."""
-    from relatedposts.indexing import index as idx
     from relatedposts.indexing.verify import verify
+    from relatedposts.indexing.versions import VersionStore
 
-    root = Path(settings.index_dir)
-    with build_lock(root):
-        live = idx.current_version(root).name
-        history = idx.read_history(root)
-        while history and history[-1] == live:
-            history.pop()
-        names = [n for n in reversed(history) if n != live] or [
-            v.name for v in reversed(idx.list_versions(root)) if v.name < live]
-        unusable = []
-        for name in names:
-            path = root / "versions" / name
-            problems = verify(path, settings, None) if path.is_dir() else ["deleted"]
-            if not problems:
-                idx.set_current(root, path)
-                idx.write_history(root, history[:history.index(name) + 1] if history else [name])
-                return live, name
-            unusable.append(f"{name}: {problems[0]}")
-    detail = f" (unusable: {'; '.join(unusable)})" if unusable else ""
-    raise RelatedPostsError(f"no previous version to roll back to in {root}{detail}; "
-                            f"{live} stays live")
+    return VersionStore(settings.index_dir).rollback(lambda path: verify(path, settings, None))
 
 
 @contextmanager
@@ -203,71 +183,3 @@ def log_to_file(path: Path | None, command: str = "") -> Iterator[None]:
         log.removeHandler(handler)
         logger.setLevel(level)
         handler.close()
-
-
-def _describe(ctx: click.Context) -> str:
-    """Return the command and the options it was given, for the log."""
-    given = []
-    for key, value in ctx.params.items():
-        values = value if isinstance(value, tuple) else (value,)
-        given += [key if v is True else f"{key}={v}" for v in values if v]
-    return " ".join([ctx.info_name or "", *given])
-
-
-def _settings(ctx: click.Context, **overrides: object) -> Settings:
-    return ctx.obj.replace(**{k: v for k, v in overrides.items() if v is not None})
-
-
-def _site_settings(ctx: click.Context, sites: tuple[str, ...]) -> tuple[Settings,
-                                                                       tuple[str, ...]]:
-    """With a sites file --site names the site (its sources come from the file); without
-    one it stays what it always was, a source to scrape. Return (settings, sources)."""
-    from relatedposts.sites import settings_for
-
-    if not ctx.obj.sites_file:
-        return ctx.obj, sites
-    if len(sites) > 1:
-        raise click.UsageError("with a sites file, give one --site NAME")
-    return settings_for(ctx.obj, sites[0] if sites else None), ()
-
-
-@click.command("rebuild")
-@click.option("--site", "sites", multiple=True,
-              help="Source to scrape (repeatable; default: the RELATEDPOSTS_SITE setting), or "
-                   "with RELATEDPOSTS_SITES_FILE the NAME of the site to rebuild.")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
-@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
-@click.option("--force", is_flag=True,
-              help="Go live even if more than max_article_drop of the articles disappeared.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
-@click.pass_context
-def rebuild_command(ctx: click.Context, sites: tuple[str, ...], index_dir: Path | None,
-                    corpus_dir: Path | None, force: bool, quiet: bool) -> None:
-    """Scrape the site, build and verify a new index, make it live, reload the service."""
-    ctx.obj, sites = _site_settings(ctx, sites)
-    settings = _settings(ctx, index_dir=index_dir, corpus_dir=corpus_dir, site=sites or None)
-    with log_to_file(settings.log_file, _describe(ctx)):
-        code = run_rebuild(settings, force, quiet)
-    ctx.exit(code)
-
-
-@click.command("rollback")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
-@click.option("--site", "site_name", metavar="NAME",
-              help="With RELATEDPOSTS_SITES_FILE: the site to roll back.")
-@click.pass_context
-def rollback_command(ctx: click.Context, index_dir: Path | None, site_name: str | None) -> None:
-    """Make the previously live index version live again (refuses if there is none)."""
-    from relatedposts.sites import settings_for
-
-    ctx.obj = settings_for(ctx.obj, site_name)
-    settings = _settings(ctx, index_dir=index_dir)
-    with log_to_file(settings.log_file, _describe(ctx)):
-        try:
-            old, new = rollback(settings)
-        except RelatedPostsError as exc:
-            say(f"error: {exc.message}", err=True)
-            ctx.exit(EXIT_ERROR)
-        say(f"rolled back: {new} is live again (was {old})")
-        code = reload_services(settings, {})
-    ctx.exit(code)

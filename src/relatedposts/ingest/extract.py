@@ -8,6 +8,7 @@ cookie banners, footers, forms, scripts and related-post blocks are removed firs
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
@@ -124,8 +125,7 @@ def _drop_related_blocks(soup: BeautifulSoup) -> None:
             continue
         node = el
         # Climb while this is the first thing in a wrapper: the wrapper is the block.
-        while (node.parent is not None and node.parent.name not in ("body", "main", "article")
-               and _first_element(node.parent) is node):
+        while _leads_wrapper(node):
             node = node.parent
         if node is el or node.name in HEADINGS:
             _drop_heading_run(node)
@@ -140,6 +140,13 @@ def _drop_heading_run(heading: Tag) -> None:
             break
         sib.extract()
     heading.decompose()
+
+
+def _leads_wrapper(node: Tag) -> bool:
+    """Return True when node is the first thing inside a wrapper below body/main/article."""
+    parent = node.parent
+    return (parent is not None and parent.name not in ("body", "main", "article")
+            and _first_element(parent) is node)
 
 
 def _first_element(parent: Tag) -> Tag | None:
@@ -188,7 +195,7 @@ def _densest(body: Tag) -> Tag | None:
 def _sections(content: Tag, title: str) -> list[Section]:
     """Split the content into sections at headings; paragraphs joined by blank lines."""
     sections: list[Section] = []
-    heading, paras = "", []
+    heading, paras = "", cast(list[str], [])
     for el in content.find_all(True):
         if el.name in HEADINGS or _pseudo_heading(el):
             text = clean(el.get_text(" ", strip=True))

@@ -194,7 +194,7 @@ def _is_internal(host: str) -> bool:
     except (socket.gaierror, UnicodeError):
         return False
     for info in infos:
-        ip = ipaddress.ip_address(info[4][0].split("%")[0])
+        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved:
             return True
     return False

@@ -6,14 +6,16 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from relatedposts.errors import BadRequest
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.reasons import FALLBACK
-from relatedposts.indexing.related import tfidf_matrix
+from relatedposts.indexing.versions import VersionStore
 from relatedposts.models import Article
+from relatedposts.text import tfidf_matrix
 from relatedposts.urls import url_key
 
 
@@ -39,23 +41,24 @@ def top_lists(data: idx.IndexData, limit: int) -> list[list[int]]:
 
 def build_report(index_dir: Path, limit: int) -> Report:
     """Compare the live version with the previous one and list orphans and hubs."""
-    current = idx.current_version(index_dir)
-    data = idx.load(current)
+    store = VersionStore(index_dir)
+    data = idx.load(store.current())
     urls = [a.url for a in data.articles]
     lists = top_lists(data, limit)
     counts = Counter(j for row in lists for j in row)
     report = Report(version=data.manifest.version,
                     duplicates=[[urls[i] for i in g] for g in data.related.duplicates],
-                    overrides=dict(data.manifest.settings.get("overrides", {}) or {}))
+                    overrides=dict(cast(dict[str, object],
+                                        data.manifest.settings.get("overrides") or {})))
     report.overrides["warnings"] = data.manifest.settings.get("override_warnings", [])
     report.orphans = [urls[i] for i in range(len(urls)) if counts[i] == 0]
     # A post in far more lists than average crowds out the rest of the blog.
     cap = max(3 * limit, int(np.mean(list(counts.values()) or [0]) * 3))
     report.over_recommended = [(urls[j], c) for j, c in counts.most_common() if c > cap]
-    older = [v for v in idx.list_versions(index_dir) if v.name < current.name]
+    older = store.older_than_current()
     if older:
-        report.previous = older[-1].name
-        report.changed = _changed(idx.load(older[-1]), data, lists, limit)
+        report.previous = older[0].name
+        report.changed = _changed(idx.load(older[0]), data, lists, limit)
     return report
 
 

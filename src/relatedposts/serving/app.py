@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
@@ -28,7 +29,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     settings = shared_settings(settings or Settings.from_env())  # replicas: counts in Redis
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    app.json.sort_keys = False
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.sort_keys = False
     init_guard(app, settings)  # 414/413, security headers, rate limit: before anything else
     if settings.sites_file:  # many sites: each request names one (?site=NAME)
         app.extensions[SITES] = SiteRegistry(settings, embedder)

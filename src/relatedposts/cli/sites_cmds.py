@@ -1,4 +1,5 @@
-"""The command line for many sites: the --site NAME option and the `sites` command."""
+"""Many sites, replicas and Ray builds on the command line: the --site NAME option, the
+`sites` command, the shared query report and the reload announcement after a build."""
 
 from __future__ import annotations
 
@@ -31,14 +32,14 @@ def site_option(f: F) -> F:
 @click.pass_context
 def sites_command(ctx: click.Context, as_json: bool) -> None:
     """List the sites of RELATEDPOSTS_SITES_FILE with their index and live version."""
-    from relatedposts.indexing.build import live_manifest
+    from relatedposts.indexing.versions import VersionStore
 
     settings = ctx.obj
     if not settings.sites_file:
         raise click.UsageError("no sites file: set RELATEDPOSTS_SITES_FILE")
     rows = []
     for name, site in load_sites(settings).items():
-        manifest = live_manifest(site.index)
+        manifest = VersionStore(site.index).live_manifest()
         rows.append({"site": name, "index": str(site.index), "corpus": str(site.corpus),
                      "version": manifest.version if manifest else None,
                      "articles": manifest.articles if manifest else 0,
@@ -51,15 +52,14 @@ def sites_command(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{row['site']:20s} {live}  index {row['index']}")
 
 
-def query_report(settings: Settings, as_json: bool) -> None:
-    """Print the query log report: every replica's searches from Redis, else the file."""
-    from relatedposts.serving.querylog import print_report
-    from relatedposts.serving.replicas import print_shared_report
+def shared_query_report(settings: Settings) -> object | None:
+    """Return the report of every replica's searches from Redis (None: no shared log)."""
+    if not (settings.redis_url and settings.query_log):
+        return None
+    from relatedposts.serving.querylog import summarize
+    from relatedposts.serving.replicas import read_events
 
-    if settings.redis_url and settings.query_log:
-        print_shared_report(settings, as_json)
-    else:
-        print_report(settings.query_log, as_json)
+    return summarize(read_events(settings, "queries"))
 
 
 def announce_if_shared(settings: Settings) -> None:
@@ -68,3 +68,17 @@ def announce_if_shared(settings: Settings) -> None:
         from relatedposts.indexing.rebuild import announce
 
         announce(settings, {})
+
+
+def site_or_sources(settings: Settings, sites: tuple[str, ...]) -> tuple[Settings,
+                                                                        tuple[str, ...]]:
+    """rebuild --site: with a sites file it names the site (its sources come from the file);
+    without one it stays what it always was, a source to scrape. Return (settings, sources)."""
+    if not settings.sites_file:
+        return settings, sites
+    if len(sites) > 1:
+        raise click.UsageError("with a sites file, give one --site NAME")
+    return settings_for(settings, sites[0] if sites else None), ()
+
+
+COMMANDS = [sites_command]
