@@ -127,8 +127,8 @@ class Settings:
     redis_url: str = setting(
         "", "redis://HOST:PORT shared by replicas: rate limits, query log, clicks, reloads")
     ray_workers: int = setting(0, "build --ray: embedding actors; 0 = as many as CPUs (GPUs)")
-    ray_cpus_per_worker: float = setting(1.0, "build --ray: CPUs each embedding actor holds")
-    ray_gpus_per_worker: float = setting(0.0, "build --ray: GPUs each actor holds (0 = CPU)")
+    ray_cpus_per_worker: float = setting(1.0, "build --ray: CPUs given to each embedding actor")
+    ray_gpus_per_worker: float = setting(0.0, "build --ray: GPUs given to each actor (0: CPU)")
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None,
