@@ -264,3 +264,47 @@ def test_cli_site_without_a_sites_file_is_an_error(settings) -> None:
     env = {"RELATEDPOSTS_INDEX_DIR": str(settings.index_dir), "RELATEDPOSTS_EMBEDDER": "fake"}
     result = CliRunner().invoke(main, ["search", "x", "--site", "a"], env=env)
     assert result.exit_code == 1 and "RELATEDPOSTS_SITES_FILE" in result.output
+
+
+def test_admin_needs_a_known_site_and_never_loads_one_unauthorized(multi) -> None:
+    client = _client(multi)
+    for query in ("", "?site=nope", "?site=../summit"):
+        assert client.post("/admin/reload" + query,
+                           headers={"Authorization": f"Bearer {TOKEN_A}"}).status_code == 404
+    assert client.post("/admin/reload?site=summit").status_code == 401
+    assert client.get("/admin/reload?site=summit").status_code == 405
+    assert get_registry(client.application).loaded_names() == []
+
+
+def test_a_site_without_an_index_answers_503_and_others_still_serve(tmp_path, settings) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("[sites.built]\n[sites.empty]\n", "utf-8")
+    base = settings.replace(sites_file=path)
+    build_index(_summit_articles(), FakeEmbedder(), settings_for(base, "built"))
+    client = _client(base)
+    resp = client.get("/api/search?site=empty&q=back")
+    assert resp.status_code == 503 and "relatedposts build" in resp.get_json()["error"]["message"]
+    assert client.get("/api/search?site=built&q=back").status_code == 200
+
+
+def test_overrides_are_per_site(tmp_path, settings) -> None:
+    overrides = tmp_path / "overrides.json"
+    base = settings.replace(sites_file=tmp_path / "s.toml", overrides_file=overrides)
+    (tmp_path / "s.toml").write_text("[sites.summit]\n[sites.other]\n", "utf-8")
+    hidden = f"{SUMMIT}/blog/stenosis/"
+    (tmp_path / "overrides.summit.json").write_text(json.dumps({"exclude": [hidden]}), "utf-8")
+    same_urls = _summit_articles()  # both sites hold the same posts: only summit excludes one
+    for name in ("summit", "other"):
+        build_index(same_urls, FakeEmbedder(), settings_for(base, name))
+    client = _client(base)
+    shown = {name: {r["url"] for a in same_urls for r in client.get(
+        "/api/related", query_string={"site": name, "url": a.url, "limit": 6}).get_json()[
+        "results"]} for name in ("summit", "other")}
+    assert hidden not in shown["summit"] and hidden in shown["other"]
+
+
+def test_serve_refuses_a_bad_sites_file_before_starting(tmp_path, settings) -> None:
+    (tmp_path / "s.toml").write_text("[sites.Bad]\n", "utf-8")
+    result = CliRunner().invoke(main, ["--fake-embedder", "serve", "--port", "9"], env={
+        "RELATEDPOSTS_SITES_FILE": str(tmp_path / "s.toml")})
+    assert result.exit_code == 1 and "site name" in result.output

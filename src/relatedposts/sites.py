@@ -5,8 +5,9 @@
     origins = ["https://www.summitspinecare.example"]             # CORS for its widget
     # optional: corpus = "...", index = "...", overrides = "...", admin_token = "..."
 
-A site's corpus and index default to <corpus_dir>/<name>/ and <index_dir>/<name>/; relative
-paths in the file are relative to the file. Names are short slugs, so a name can never climb
+A site's corpus and index default to <corpus_dir>/<name>/ and <index_dir>/<name>/, its
+overrides to overrides.<name>.json beside Settings.overrides_file; relative paths in the file
+are relative to the file. Names are short slugs, so a name can never climb
 out of a directory or collide with the single-site layout (versions/, cache/, onnx/).
 """
 
@@ -76,8 +77,8 @@ def _site(name: str, table: object, settings: Settings, base: Path) -> Site:
     return Site(
         name=name, source=_strings(table, "source", where), origins=_origins(table, where),
         corpus=corpus, index=_path(table, "index", base, Path(settings.index_dir) / name, where),
-        overrides=_path(table, "overrides", base, corpus.parent / f"{name}-overrides.json",
-                        where),
+        overrides=_path(table, "overrides", base,
+                        Path(_per_site_file(str(settings.overrides_file), name)), where),
         admin_token=_string(table, "admin_token", where))
 
 
@@ -167,7 +168,7 @@ def settings_for(settings: Settings, name: str | None) -> Settings:
 
 
 def _per_site_file(path: str, name: str) -> str:
-    """Return queries.jsonl -> queries.NAME.jsonl, so sites never share a log."""
+    """Return queries.jsonl -> queries.NAME.jsonl, so sites never share a file."""
     if not path:
         return path
     p = Path(path)

@@ -29,7 +29,12 @@ def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, work
 
     settings = settings_from(ctx, index_dir=index_dir)
     require_model(settings)  # fail here, in one line, rather than in every worker
-    click.echo(f"serving on http://{host}:{port}/  (index: {settings.index_dir})")
+    where = f"index: {settings.index_dir}"
+    if settings.sites_file:  # a bad sites file stops here, in one line, not in every worker
+        from relatedposts.sites import load_sites
+
+        where = f"{len(load_sites(settings))} sites from {settings.sites_file}"
+    click.echo(f"serving on http://{host}:{port}/  ({where})")
     if debug:
         from relatedposts.serving.app import create_app
 

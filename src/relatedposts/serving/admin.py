@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from relatedposts.serving.context import get_service, loaded_services
+from relatedposts.serving.context import get_registry, get_service, loaded_services
 from relatedposts.serving.http_errors import error_response
 from relatedposts.serving.service import Service
 
@@ -40,6 +40,19 @@ def _watch() -> None:
         service.watch_pointer()
 
 
+def _admin_token() -> str:
+    """Return the token guarding this request's admin route ('' = admin off).
+
+    With a sites file it is the site's own token (else the global one); a missing or unknown
+    site is admin off, a 404 like any unknown route.
+    """
+    registry = get_registry(current_app)
+    if registry is None:
+        return _service().settings.admin_token
+    site = registry.sites.get(request.args.get("site") or "")
+    return (site.admin_token or registry.settings.admin_token) if site else ""
+
+
 def _authorize(token: str) -> None:
     """Abort with 404 when admin is off, 401 unless the bearer token matches (constant time)."""
 
@@ -58,13 +71,14 @@ def _authorize(token: str) -> None:
 def reload() -> ResponseReturnValue:
     """Load the version CURRENT names now; on failure keep serving the old one (503)."""
 
-    service = _service()
+    token = _admin_token()
     # Every method is 404 while admin is off, so the route's existence is not revealed.
-    if not service.settings.admin_token:
+    if not token:
         raise NotFound()
     if request.method != "POST":
         raise MethodNotAllowed(valid_methods=["POST"])
-    _authorize(service.settings.admin_token)
+    _authorize(token)
+    service = _service()  # only now: an unauthorized call never loads a site's index
     previous = service.live.data.manifest.version if service.has_live else None
     try:
         manifest = service.reload()
