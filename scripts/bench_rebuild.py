@@ -33,7 +33,7 @@ DOC = ROOT / "docs/benchmarks.md"
 
 def make_corpus(corpus: Path, dataset: Path, variants: int, env: dict[str, str]) -> int:
     """Import the dataset, add synthetic variants; return the article count."""
-    from relatedposts.ingest.crawl import read_corpus, write_record
+    from relatedposts.ingest.store import read_corpus, write_record
     from relatedposts.models import Article
 
     run_cli(["import-dataset", str(dataset), "--corpus", str(corpus)], env)

@@ -30,6 +30,7 @@ class Page:
     last_modified: float | None = None  # epoch seconds: sent as Last-Modified
     send_length: bool = True  # False: no Content-Length, the body ends when the socket closes
     delay: float = 0.0  # seconds to wait before answering
+    drip: float = 0.0  # > 0: send the body one byte at a time, this many seconds apart
 
 
 @dataclass
@@ -117,7 +118,15 @@ def _send(handler: http.server.BaseHTTPRequestHandler, page: Page) -> None:
     if page.send_length:
         handler.send_header("Content-Length", str(len(page.body)))
     handler.end_headers()
-    if page.status != 304:
+    if page.status != 304 and page.drip > 0:
+        for i in range(len(page.body)):
+            try:
+                handler.wfile.write(page.body[i:i + 1])
+                handler.wfile.flush()
+            except OSError:  # the client gave up: stop dripping
+                return
+            time.sleep(page.drip)
+    elif page.status != 304:
         handler.wfile.write(page.body)
 
 

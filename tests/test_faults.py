@@ -23,7 +23,7 @@ from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import VersionStore, current_version
-from relatedposts.ingest.crawl import write_record
+from relatedposts.ingest.store import write_record
 from relatedposts.serving.app import create_app
 from tests.support import ROOT, TINY, make_article
 

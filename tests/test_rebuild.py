@@ -23,7 +23,7 @@ from relatedposts.indexing.embcache import CACHE_FILE, PROBE, cache_dir
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.verify import SAMPLE, GateRefused
 from relatedposts.indexing.versions import VersionStore
-from relatedposts.ingest.crawl import write_record
+from relatedposts.ingest.store import write_record
 from relatedposts.models import Section
 from tests.localsite import leftovers, live, run_cli
 from tests.support import ROOT, TINY, CountingEmbedder, make_article

@@ -10,7 +10,7 @@ import pytest
 
 from relatedposts.config import Settings
 from relatedposts.indexing.versions import current_version
-from relatedposts.ingest.crawl import write_record
+from relatedposts.ingest.store import write_record
 from relatedposts.serving.search import Searcher
 from relatedposts.serving.service import Service
 from tests.support import TINY, CountingEmbedder

@@ -118,6 +118,12 @@ class Settings:
         "memory://", "`memory://` (per worker) or `redis://HOST:PORT` (shared)")
     query_timeout_seconds: float = setting(5.0, "a slower search answers 503; <= 0 means no budget")
     query_log: str = setting("", "file for the scrubbed JSON-lines query log; empty: off")
+    # Issue 11: the crawler on the open web.
+    fetch_deadline: float = setting(30.0, "total seconds one page may take, all reads included")
+    thin_words: int = setting(50, "articles under this many words are reported as thin (kept)")
+    max_sitemap_urls: int = setting(50_000, "page URLs read from one crawl's sitemaps at most")
+    max_sitemap_files: int = setting(500, "sitemap files read in one crawl at most")
+    max_sitemap_depth: int = setting(3, "how deep sitemap indexes may nest")
     # Issue 17: many sites in one service, replicas sharing state through Redis.
     sites_file: Path | None = setting(
         None, "TOML file of [sites.NAME] tables served together; empty: one site as before")

@@ -95,6 +95,8 @@ class ScrapeReport:
 
     articles: list[Article] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)  # kept, but worth a look (thin...)
+    duplicates: list[Failure] = field(default_factory=list)  # folded into another page
     unchanged: int = 0
     removed: int = 0
     prune_skipped: str = ""  # why prune deleted nothing this time, if it was skipped

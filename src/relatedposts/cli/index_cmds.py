@@ -41,15 +41,20 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
     if as_json:
         echo_json({"articles": len(report.articles), "unchanged": report.unchanged,
                    "removed": report.removed, "seconds": round(seconds, 2),
-                   "skipped": [asdict(f) for f in report.failures]})
+                   "skipped": [asdict(f) for f in report.failures],
+                   "warnings": [asdict(f) for f in report.warnings],
+                   "duplicates": [asdict(f) for f in report.duplicates]})
     else:
-        for f in report.failures:
-            click.echo(f"skipped {f.url}: {f.reason}")
+        for label, rows in (("skipped", report.failures), ("warning", report.warnings),
+                            ("folded", report.duplicates)):
+            for f in rows:
+                click.echo(f"{label} {f.url}: {f.reason}")
         if report.prune_skipped:
             click.echo(f"not pruning: {report.prune_skipped}")
         click.echo(f"wrote {len(report.articles)} articles to {settings.corpus_dir} "
                    f"({report.unchanged} unchanged, {len(report.failures)} skipped, "
-                   f"{report.removed} removed) in {seconds:.1f}s")
+                   f"{len(report.warnings)} warnings, {report.removed} removed) in "
+                   f"{seconds:.1f}s")
     if not report.articles and not report.unchanged:
         sys.exit(2)
 
@@ -71,7 +76,7 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, f
     from relatedposts.indexing.build import build_index
     from relatedposts.indexing.embedders import make_embedder
     from relatedposts.indexing.raybuild import ray_embedder
-    from relatedposts.ingest.crawl import read_corpus
+    from relatedposts.ingest.store import read_corpus
 
     settings = settings_from(ctx, corpus_dir=corpus_dir, index_dir=index_dir)
     t0 = time.perf_counter()
@@ -145,7 +150,7 @@ def rollback(ctx: click.Context, index_dir: Path | None) -> None:
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), required=True)
 def import_dataset(articles_jsonl: Path, corpus_dir: Path) -> None:
     """Turn a dataset's articles.jsonl into corpus records (for `build` and `evaluate`)."""
-    from relatedposts.ingest.crawl import write_record
+    from relatedposts.ingest.store import write_record
     from relatedposts.quality.evaluate import import_jsonl
 
     corpus_dir.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,7 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
         return
     from relatedposts.quality.related_report import build_report
 
-    rep = build_report(settings.index_dir, limit)
+    rep = build_report(settings.index_dir, limit, settings.thin_words)
     if as_json:
         echo_json(asdict(rep))
         return
@@ -68,6 +68,7 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
                                               rep.over_recommended]),
         ("near-duplicates (never shown together)", [" = ".join(g) for g in rep.duplicates]),
         ("override warnings", list(cast(list[str], rep.overrides.get("warnings") or []))),
+        (f"thin articles (under {settings.thin_words} words: kept, worth a look)", rep.thin),
         (f"lists changed since {rep.previous}", rep.changed if rep.previous else []),
     ]
     counts = {k: v for k, v in rep.overrides.items() if k != "warnings"}

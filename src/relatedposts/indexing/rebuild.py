@@ -76,6 +76,8 @@ def _scrape(settings: Settings, quiet: bool, stages: dict[str, float]) -> Scrape
         f"unchanged, {len(report.failures)} failed, {report.removed} removed")
     for f in report.failures:
         say(f"  failed {f.url}: {f.reason}")
+    for f in report.warnings + report.duplicates:  # kept (thin, odd title) or folded copies
+        say(f"  note {f.url}: {f.reason}")
     if report.prune_skipped:
         say(f"  kept records of unlisted pages: {report.prune_skipped}")
     return report
@@ -85,7 +87,7 @@ def _build(settings: Settings, force: bool, quiet: bool, stages: dict[str, float
     """Build from the corpus with the embedding cache; verify and switch (may raise)."""
     from relatedposts.indexing.build import build_index
     from relatedposts.indexing.embedders import make_embedder
-    from relatedposts.ingest.crawl import read_corpus
+    from relatedposts.ingest.store import read_corpus
 
     articles = read_corpus(settings.corpus_dir)
     t0 = time.perf_counter()

@@ -30,6 +30,7 @@ class Report:
     duplicates: list[list[str]] = field(default_factory=list)
     overrides: dict[str, object] = field(default_factory=dict)
     previous: str | None = None
+    thin: list[str] = field(default_factory=list)  # "url (N words)": short, kept articles
 
 
 def top_lists(data: idx.IndexData, limit: int) -> list[list[int]]:
@@ -39,7 +40,7 @@ def top_lists(data: idx.IndexData, limit: int) -> list[list[int]]:
              if j >= 0 and f != FALLBACK] for i in range(len(data.articles))]
 
 
-def build_report(index_dir: Path, limit: int) -> Report:
+def build_report(index_dir: Path, limit: int, thin_words: int = 50) -> Report:
     """Compare the live version with the previous one and list orphans and hubs."""
     store = VersionStore(index_dir)
     data = idx.load(store.current())
@@ -52,6 +53,8 @@ def build_report(index_dir: Path, limit: int) -> Report:
                                         data.manifest.settings.get("overrides") or {})))
     report.overrides["warnings"] = data.manifest.settings.get("override_warnings", [])
     report.orphans = [urls[i] for i in range(len(urls)) if counts[i] == 0]
+    report.thin = [f"{a.url} ({a.word_count} words)" for a in data.articles
+                   if a.word_count < thin_words]
     # A post in far more lists than average crowds out the rest of the blog.
     cap = max(3 * limit, int(np.mean(list(counts.values()) or [0]) * 3))
     report.over_recommended = [(urls[j], c) for j, c in counts.most_common() if c > cap]
