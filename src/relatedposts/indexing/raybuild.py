@@ -47,6 +47,11 @@ class EmbedWorker:
         except ImportError:  # pragma: no cover - the onnx backend without torch
             pass
         self.embedder = make_embedder(settings.replace(onnx_threads=threads))
+        model = getattr(self.embedder, "model", None)
+        if settings.ray_gpus_per_worker > 0 and model is not None and hasattr(model, "to"):
+            # Ray has given this actor a GPU (CUDA_VISIBLE_DEVICES): the node's torch must be a
+            # CUDA build. Not exercised by the tests here (no GPU on this machine).
+            model.to("cuda")
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Embed one batch of {"i", "text"} rows into {"i", "vector"}."""
