@@ -186,3 +186,24 @@ def test_two_replicas_behind_nginx_soak_across_a_swap(built, tmp_path, redis_ser
     searches = sum(1 for r in results if r[1].startswith("/api/search"))
     logged = redis_server.client.xlen("relatedposts:default:queries")
     assert logged == searches  # one shared query log, every replica's searches in it
+
+
+def test_a_sink_skips_a_dead_redis_for_a_while_then_retries(built, redis_server) -> None:
+    from relatedposts.serving import replicas
+
+    sink = RedisEventSink(built.replace(redis_url=redis_server.url), "clicks")
+    calls = []
+
+    class Flaky:
+        def xadd(self, *args, **kwargs):
+            calls.append(args)
+            raise ConnectionError("down")
+
+    real, sink._client = sink._client, Flaky()
+    for _ in range(5):
+        sink.append({"n": 1})  # never raises
+    assert len(calls) == 1  # one failed attempt, then no waiting on every request
+    sink._client, sink._down_until = real, 0.0  # RETRY_AFTER later, Redis is back
+    sink.append({"n": 2})
+    assert read_events(built.replace(redis_url=redis_server.url), "clicks") == [{"n": 2}]
+    assert replicas.RETRY_AFTER > 0

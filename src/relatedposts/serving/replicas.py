@@ -24,6 +24,7 @@ from relatedposts.serving.querylog import scrub
 
 log = logging.getLogger(__name__)
 WARN_EVERY = 60.0  # seconds between two warnings about an unreachable Redis
+RETRY_AFTER = 5.0  # seconds a sink stops trying after a failure: a dead Redis costs nothing
 
 
 class EventSink(Protocol):
@@ -40,13 +41,17 @@ class RedisEventSink:
         self.key = redisbus.stream_key(settings, kind)
         self._client = client or redisbus.connect(settings.redis_url, timeout=0.5)
         self._warned = 0.0
+        self._down_until = 0.0
 
     def append(self, event: dict[str, Any]) -> None:
         """XADD the event (trimmed to about redisbus.STREAM_MAX); never raise."""
+        if time.monotonic() < self._down_until:
+            return  # Redis failed just now: drop the event rather than wait on every request
         try:
             self._client.xadd(self.key, {"event": json.dumps(event, ensure_ascii=False)},
                               maxlen=redisbus.STREAM_MAX, approximate=True)
         except Exception as exc:  # noqa: BLE001 - shared logging is optional, serving is not
+            self._down_until = time.monotonic() + RETRY_AFTER
             if time.monotonic() - self._warned > WARN_EVERY:
                 log.warning("cannot write %s to redis: %s", self.key, exc)
                 self._warned = time.monotonic()
