@@ -50,8 +50,9 @@ def local_rate(texts: list[str], threads: int) -> float:
     return len(texts) / (time.perf_counter() - t0)
 
 
-def ray_run(texts: list[str], address: str, workers: int) -> tuple[float, int]:
-    """Return the wall seconds of one cluster embedding stage and the actors used."""
+def ray_run(texts: list[str], address: str, workers: int) -> tuple[float, int, float]:
+    """Return the wall seconds of one cluster embedding stage, the actors used and the
+    per-worker rate while embedding (chunks / model seconds summed over the actors)."""
     from relatedposts.config import Settings
     from relatedposts.indexing.raybuild import ray_embedder
 
@@ -59,7 +60,8 @@ def ray_run(texts: list[str], address: str, workers: int) -> tuple[float, int]:
     t0 = time.perf_counter()
     vectors = embedder.encode_all(texts)
     assert vectors.shape[0] == len(texts)
-    return time.perf_counter() - t0, embedder.workers_used
+    return (time.perf_counter() - t0, embedder.workers_used,
+            len(texts) / max(embedder.busy_seconds, 1e-9))
 
 
 def main() -> None:
@@ -79,9 +81,10 @@ def main() -> None:
     cluster = RayCluster(workers=1, num_cpus=1)
     try:
         for workers in (1, 2):
-            seconds, used = ray_run(texts, cluster.address, workers)
+            seconds, used, per_worker = ray_run(texts, cluster.address, workers)
             print(f"ray, {used} worker(s):    {len(texts) / seconds:6.1f} chunks/s end to end "
-                  f"({seconds:.1f} s incl. actor start and model load); "
+                  f"({seconds:.1f} s incl. actor start and model load), "
+                  f"{per_worker:.1f} chunks/s per worker while embedding; "
                   f"load average {os.getloadavg()[0]:.2f}")
     finally:
         cluster.stop()

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import socket
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -54,9 +55,12 @@ class EmbedWorker:
             model.to("cuda")
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Embed one batch of {"i", "text"} rows into {"i", "vector"}."""
+        """Embed one batch of {"i", "text"} rows into {"i", "vector", "seconds"}."""
+        t0 = time.perf_counter()
         vectors = self.embedder.encode([str(t) for t in batch["text"]])
-        return {"i": batch["i"], "vector": np.asarray(vectors, dtype=np.float32)}
+        share = (time.perf_counter() - t0) / max(1, len(batch["i"]))  # model time per row
+        return {"i": batch["i"], "vector": np.asarray(vectors, dtype=np.float32),
+                "seconds": np.full(len(batch["i"]), share)}
 
 
 class RayEmbedder:
@@ -69,6 +73,7 @@ class RayEmbedder:
         self.name = self.local.name
         self.dim = self.local.dim
         self.workers_used = 0
+        self.busy_seconds = 0.0  # model time summed over the actors: the per-worker rate
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed a few texts on the driver (the cache probe, the verification gate)."""
@@ -105,6 +110,7 @@ class RayEmbedder:
         for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
             out[batch["i"]] = batch["vector"]
             seen += len(batch["i"])
+            self.busy_seconds += float(np.sum(batch["seconds"]))
         if seen != len(texts):
             raise RuntimeError(f"the cluster returned {seen} vectors for {len(texts)} texts")
         return out
