@@ -107,13 +107,15 @@ class Settings:
     hnsw_ef_search: int = setting(256, "HNSW query-time search depth")
     # Rebuild: the embedding cache, the live-pointer watcher, the rebuild log and reload call.
     embed_cache_entries: int = setting(50_000, "vectors kept in INDEX_DIR/cache/<model>/")
-    reload_check_seconds: float = setting(2.0, "how often the service looks at CURRENT; < 0 never")
+    reload_check_seconds: float = setting(
+        0.0, "look at CURRENT before every request (0), at most every N s (N), never (< 0)")
     log_file: Path | None = setting(
         Path("indexes/rebuild.log"), "rebuild's log (appended); empty: none")
     reload_url: str = setting(
         "", "e.g. http://127.0.0.1:8000/admin/reload; empty: rely on the watcher")
     # Reliability.
-    rate_limit: str = setting("120/minute", "requests per client address; empty disables")
+    rate_limit: str = setting(
+        "60/minute", "searches per visitor (lookups are never limited); empty disables")
     rate_limit_storage: str = setting(
         "memory://", "`memory://` (per worker) or `redis://HOST:PORT` (shared)")
     query_timeout_seconds: float = setting(5.0, "a slower search answers 503; <= 0 means no budget")
@@ -124,6 +126,15 @@ class Settings:
     max_sitemap_urls: int = setting(50_000, "page URLs read from one crawl's sitemaps at most")
     max_sitemap_files: int = setting(500, "sitemap files read in one crawl at most")
     max_sitemap_depth: int = setting(3, "how deep sitemap indexes may nest")
+    # Issue 12: serving on the open internet.
+    admin_rate_limit: str = setting("30/minute", "refused admin tokens per address before "
+                                    "/admin/* answers 429; empty disables")
+    trusted_proxies: int = setting(0, "proxies in front that append X-Forwarded-For (nginx: "
+                                   "1); 0 ignores the header")
+    max_connections: int = setting(1000, "open connections per worker process (idle and "
+                                   "slow ones included)")
+    idle_timeout_seconds: float = setting(60.0, "close a connection with no request in "
+                                          "progress after this long")
     # Issue 17: many sites in one service, replicas sharing state through Redis.
     sites_file: Path | None = setting(
         None, "TOML file of [sites.NAME] tables served together; empty: one site as before")

@@ -29,7 +29,7 @@ def connect(url: str, timeout: float = 2.0) -> Any:
         import redis
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ConfigError("RELATEDPOSTS_REDIS_URL needs the redis package: "
-                          "pip install 'relatedposts[replicas]'") from exc
+                          "pip install 'relatedposts[redis]'") from exc
     try:
         return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
                                     health_check_interval=30, decode_responses=True)

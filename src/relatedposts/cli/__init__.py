@@ -15,7 +15,7 @@ import click
 
 from relatedposts.cli import index_cmds, report_cmds, serve_cmds, settings_cmd, sites_cmds
 from relatedposts.config import Settings
-from relatedposts.errors import RelatedPostsError
+from relatedposts.errors import ConfigError, RelatedPostsError
 
 
 class _Group(click.Group):
@@ -26,6 +26,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except RelatedPostsError as exc:
             click.echo(f"error: {exc.message}", err=True)
+            if isinstance(exc, ConfigError) and ctx.invoked_subcommand == "serve":
+                sys.exit(2)  # a bad setting stops `serve` before it forks any worker
             sys.exit(getattr(exc, "exit_code", 1))  # 3: verification gate refused
 
 

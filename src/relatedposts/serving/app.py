@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
@@ -23,14 +24,27 @@ log = logging.getLogger(__name__)
 SUBSCRIBER = "relatedposts.reload_subscriber"
 
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing NaN and Infinity (not JSON: a 500 in our shape instead)."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialize obj; raise ValueError on a non-finite float."""
+        kwargs.setdefault("allow_nan", False)
+        return super().dumps(obj, **kwargs)
+
+
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None,
                load: bool = True) -> Flask:
     """Create the app; the Service (holding the live index) sits on app.extensions."""
     settings = shared_settings(settings or Settings.from_env())  # replicas: counts in Redis
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    if isinstance(app.json, DefaultJSONProvider):
-        app.json.sort_keys = False
+    provider = StrictJSONProvider(app)
+    provider.sort_keys = False
+    app.json = provider
+    # No redirects: werkzeug would answer '//api/search' or '/search/' with a Location built
+    # from the client's Host header; now they are served as their plain path.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     init_guard(app, settings)  # 414/413, security headers, rate limit: before anything else
     if settings.sites_file:  # many sites: each request names one (?site=NAME)
         app.extensions[SITES] = SiteRegistry(settings, embedder)

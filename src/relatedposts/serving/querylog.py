@@ -3,9 +3,9 @@
 Off unless Settings.query_log names a file. Each first-page search appends one JSON line
 {"time", "query", "results"}; e-mail addresses, phone numbers and dates (birth dates and
 anything else date-like) become [email], [phone] and [date] before anything is written.
-Lines are short single writes in append mode, so gunicorn workers can share one file.
-`relatedposts report --queries` reads it back: the most frequent queries and those that
-found nothing (topics the clinic could write about).
+Lines are short single writes in append mode, so the worker processes of `serve` can share
+one file. `relatedposts report --queries` reads it back: the most frequent queries and those
+that found nothing (topics the clinic could write about).
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ def widget() -> ResponseReturnValue:
 
 def page_int(name: str, default: int, low: int, high: int) -> int:
     """Read an integer query parameter within [low, high], or raise a friendly BadRequest."""
-    value = parse_int((request.args.get(name) or "").strip(), default, low, high)
+    value = parse_int(request.args.get(name), default, low, high)
     if value is None:
         raise BadRequest(f"The page address has an invalid '{name}' value: it must be a whole "
                          f"number from {low} to {high}.")
