@@ -76,4 +76,4 @@ def test_serve_refuses_a_bad_sites_file_before_starting(tmp_path, settings) -> N
     (tmp_path / "s.toml").write_text("[sites.Bad]\n", "utf-8")
     result = CliRunner().invoke(main, ["--fake-embedder", "serve", "--port", "9"], env={
         "RELATEDPOSTS_SITES_FILE": str(tmp_path / "s.toml")})
-    assert result.exit_code == 1 and "site name" in result.output
+    assert result.exit_code == 2 and "site name" in result.output  # settings: exit 2

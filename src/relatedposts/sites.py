@@ -101,7 +101,7 @@ def _origins(table: dict, where: str) -> tuple[str, ...]:
                 or parts.query or parts.fragment or "*" in origin:
             raise ConfigError(f"{where}: origin {origin!r} must be scheme://host[:port], "
                               "with no path or wildcard")
-    return origins
+    return tuple(o.rstrip("/").lower() for o in origins)  # as a browser's Origin header
 
 
 def _string(table: dict, key: str, where: str) -> str:

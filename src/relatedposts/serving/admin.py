@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from relatedposts.serving.context import get_registry, get_service, loaded_services
+from relatedposts.serving.context import admin_token, get_service, loaded_services
 from relatedposts.serving.http_errors import error_response
 from relatedposts.serving.service import Service
 
@@ -42,16 +42,8 @@ def _watch() -> None:
 
 
 def _admin_token() -> str:
-    """Return the token guarding this request's admin route ('' = admin off).
-
-    With a sites file it is the site's own token (else the global one); a missing or unknown
-    site is admin off, a 404 like any unknown route.
-    """
-    registry = get_registry(current_app)
-    if registry is None:
-        return _service().settings.admin_token
-    site = registry.sites.get(request.args.get("site") or "")
-    return (site.admin_token or registry.settings.admin_token) if site else ""
+    """Return the token guarding this request's admin route ('' = admin off)."""
+    return admin_token(current_app)
 
 
 def _authorize(token: str) -> None:

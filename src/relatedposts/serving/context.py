@@ -46,6 +46,19 @@ def loaded_services(app: Flask) -> list[Service]:
     return registry.loaded()
 
 
+def admin_token(app: Flask) -> str:
+    """Return the token guarding this request's admin routes ('' = admin off).
+
+    With a sites file it is the site's own token (else the global one); a missing or unknown
+    site is admin off, a 404 like any unknown route, and nothing is loaded to find out.
+    """
+    registry = get_registry(app)
+    if registry is None:
+        return app.extensions[EXTENSION].settings.admin_token
+    site = registry.sites.get(request.args.get("site") or "")
+    return (site.admin_token or registry.settings.admin_token) if site else ""
+
+
 def reload_targets(app: Flask, site: str) -> list[Service]:
     """Return the loaded Services an announced reload of site concerns ('*': all)."""
     registry = get_registry(app)

@@ -8,7 +8,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotFound
 
-from relatedposts.serving.context import get_service
+from relatedposts.serving.context import admin_token
 from relatedposts.serving.http_errors import error_response
 
 API_PREFIX = "/api/"
@@ -69,7 +69,7 @@ def _options() -> ResponseReturnValue | None:
     rule = request.url_rule
     if rule is None:
         return None  # an unknown path: the routing 404, in the JSON shape
-    if rule.endpoint.startswith("admin.") and not get_service(current_app).settings.admin_token:
+    if rule.endpoint.startswith("admin.") and not admin_token(current_app):
         raise NotFound()  # admin is off: its routes do not exist, for any method
     methods = sorted((rule.methods or set()) | {"OPTIONS"})
     resp = jsonify({"allow": methods})

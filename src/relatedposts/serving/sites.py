@@ -16,7 +16,6 @@ from collections import OrderedDict
 from relatedposts.config import Settings
 from relatedposts.errors import NotFound
 from relatedposts.indexing.embedders import Embedder, make_embedder
-from relatedposts.serving.cors import allowed_origins
 from relatedposts.serving.service import Service
 from relatedposts.sites import Site, load_sites, site_settings
 
@@ -35,7 +34,8 @@ class SiteRegistry:
         self._loaded: OrderedDict[str, Service] = OrderedDict()
         self._lock = threading.Lock()
         self._site_locks = {name: threading.Lock() for name in self.sites}
-        self._origins = {name: allowed_origins(s.origins) for name, s in self.sites.items()}
+        # Origins as browsers send them (sites.py lowercases them and drops a trailing slash).
+        self._origins = {name: frozenset(s.origins) for name, s in self.sites.items()}
 
     def names(self) -> list[str]:
         """Return the site names, in file order."""
