@@ -47,19 +47,25 @@ def evaluate(ctx: click.Context, queries: Path, qrels: Path, index_dir: Path | N
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--queries", is_flag=True, help="Report the query log (RELATEDPOSTS_QUERY_LOG).")
+@click.option("--gaps", is_flag=True, help="Topics patients search for that no article answers.")
 @click.pass_context
 def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool,
-           queries: bool) -> None:
+           queries: bool, gaps: bool) -> None:
     """List orphans, over-recommended posts, duplicates, overrides, changed lists (or --queries)."""
+    from relatedposts.cli.editor_cmds import click_summary, print_gaps
+
     settings = settings_from(ctx, index_dir=index_dir)
     if queries:  # the most frequent searches and those that found nothing
         _query_report(settings, as_json)
+        return
+    if gaps:  # issue 16: unanswered searches grouped into topics
+        print_gaps(settings, as_json)
         return
     from relatedposts.quality.related_report import build_report
 
     rep = build_report(settings.index_dir, limit, settings.thin_words)
     if as_json:
-        echo_json(asdict(rep))
+        echo_json(asdict(rep) | {"clicks": click_summary(settings)})
         return
     click.echo(f"index {rep.version} (previous: {rep.previous or 'none'})")
     sections = [
@@ -84,7 +90,7 @@ def _query_report(settings: Settings, as_json: bool) -> None:
     from relatedposts.serving.querylog import QueryReport, load_report, report_lines
 
     shared = shared_query_report(settings)
-    rep = shared if isinstance(shared, QueryReport) else load_report(settings.query_log)
+    rep = shared if isinstance(shared, QueryReport) else load_report(settings)
     if as_json:
         echo_json(asdict(rep), ensure_ascii=False)
     else:

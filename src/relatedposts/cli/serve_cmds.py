@@ -37,14 +37,14 @@ def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, work
 
         where = f"{len(load_sites(settings))} sites from {settings.sites_file}"
     click.echo(f"serving on http://{host}:{port}/  ({where})")
-    if debug:
-        from relatedposts.serving.app import create_app
+    from relatedposts.console.app import create_app  # the service plus the /admin console
 
+    if debug:
         create_app(settings).run(host=host, port=port, debug=True, threaded=True)
         return
     from relatedposts.serving.server import run
 
-    run(settings, host, port, workers, threads)
+    run(settings, host, port, workers, threads, factory=create_app)
 
 
 @click.command()

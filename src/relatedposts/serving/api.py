@@ -71,6 +71,7 @@ def related() -> ResponseReturnValue:
     limit = int_arg("limit", service.settings.related_limit, 1, service.settings.max_limit)
     version = service.live.data.manifest.version
     article, posts = service.related(url.strip(), limit)
+    service.events.impressions("related", [p.url for p in posts])  # browser caching: a floor
     resp = jsonify(related_to_dict(article, posts))
     # The list only changes with a new index version: let browsers and CDNs cache it.
     tag = hashlib.sha1(f"{version}|{article.url}|{limit}".encode()).hexdigest()[:20]

@@ -13,6 +13,7 @@ from relatedposts.indexing.embedders import Embedder
 from relatedposts.serving.admin import init_admin
 from relatedposts.serving.api import bp
 from relatedposts.serving.context import EXTENSION, SITES, get_service, reload_targets
+from relatedposts.serving.events_api import bp as events_bp
 from relatedposts.serving.guard import init_guard
 from relatedposts.serving.http_errors import register_error_handlers
 from relatedposts.serving.replicas import shared_settings, start_subscriber
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     init_web(app)
     # POST /admin/reload and the CURRENT watcher
     init_admin(app)
+    app.register_blueprint(events_bp)  # POST /api/events: click feedback (issue 16)
     register_error_handlers(app)
     # Replicas: reload when any of them (or a build) announces a new version through Redis.
     app.extensions[SUBSCRIBER] = start_subscriber(settings, lambda s: reload_targets(app, s))

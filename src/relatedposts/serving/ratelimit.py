@@ -3,7 +3,8 @@
 Cheap cached lookups (/api/related, /widget.js, /healthz, /api/index, the pages) are never
 limited: a blog rendering related posts on its server, a static-site build or a whole office
 behind one proxy must not blank the widget. Searches (/api/search and the /search page) share
-one budget per visitor (Settings.rate_limit). The admin routes have their own
+one budget per visitor (Settings.rate_limit); click reports (POST /api/events) have a budget
+of the same size of their own, so a flood of fake clicks is cut off. The admin routes have their own
 (Settings.admin_rate_limit), spent only by refused tokens: a deploy script may reload in a
 burst, a token guesser is stopped. The visitor is the TCP peer, or, with
 RELATEDPOSTS_TRUSTED_PROXIES=N, the address N trusted proxies wrote into X-Forwarded-For
@@ -26,6 +27,7 @@ from relatedposts.errors import ConfigError
 
 SEARCH_ENDPOINTS = frozenset({"api.search", "web.search_page"})
 ADMIN_PREFIX = "/admin/"
+EVENTS_ENDPOINT = "events.post_event"
 
 
 def check_limit_settings(settings: Settings) -> None:
@@ -73,6 +75,10 @@ def init_rate_limits(app: Flask, settings: Settings) -> None:
         limits.append(ApplicationLimit(
             search, scope="search", exempt_when=_not_a_search,
             error_message=f"too many searches: at most {search} per visitor, please wait"))
+    if search:  # issue 16: click reports, counted apart from searches
+        limits.append(ApplicationLimit(
+            search, scope="events", exempt_when=lambda: request.endpoint != EVENTS_ENDPOINT,
+            error_message=f"too many click reports: at most {search} per visitor, please wait"))
     if admin:
         limits.append(ApplicationLimit(
             admin, scope="admin", exempt_when=lambda: not request.path.startswith(ADMIN_PREFIX),

@@ -11,6 +11,7 @@ subscriber reconnects with a backoff, reloading what it may have missed.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import threading
@@ -20,7 +21,8 @@ from typing import Any, Protocol
 
 from relatedposts import redisbus
 from relatedposts.config import Settings
-from relatedposts.serving.querylog import scrub
+from relatedposts.serving.events import EventStore
+from relatedposts.serving.querylog import QueryLog, scrub
 
 log = logging.getLogger(__name__)
 WARN_EVERY = 60.0  # seconds between two warnings about an unreachable Redis
@@ -36,6 +38,9 @@ class EventSink(Protocol):
 
 class RedisEventSink:
     """Append events as JSON to one Redis stream (shared by all replicas)."""
+
+    enabled = True  # what events.EventStore asks of its log
+    path = None
 
     def __init__(self, settings: Settings, kind: str, client: Any = None) -> None:
         self.key = redisbus.stream_key(settings, kind)
@@ -55,6 +60,21 @@ class RedisEventSink:
             if time.monotonic() - self._warned > WARN_EVERY:
                 log.warning("cannot write %s to redis: %s", self.key, exc)
                 self._warned = time.monotonic()
+
+
+class RedisEventStore(EventStore):
+    """The click/impression store (events.py) on the site's Redis stream 'events'."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(None)  # no file: the log below replaces it
+        self.log = RedisEventSink(settings, "events")  # type: ignore[assignment]
+        self._settings = settings
+        atexit.register(self.flush)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Return every replica's events (the impressions counted here flushed first)."""
+        self.flush()
+        return read_events(self._settings, "events")
 
 
 class RedisQueryLog:
@@ -166,11 +186,9 @@ def shared_settings(settings: Settings) -> Settings:
 
 def make_query_log(settings: Settings) -> Any:
     """Return the query log: on a Redis stream with redis_url, else querylog.QueryLog."""
-    from relatedposts.serving.querylog import QueryLog
-
     if settings.query_log and settings.redis_url:
         return RedisQueryLog(settings)
-    return QueryLog(settings.query_log)
+    return QueryLog.from_settings(settings)
 
 
 def start_subscriber(settings: Settings,
@@ -194,3 +212,10 @@ def print_shared_report(settings: Settings, as_json: bool = False, top: int = 20
         click.echo(json.dumps(asdict(rep), indent=2, ensure_ascii=False))
     else:
         click.echo("\n".join(report_lines(rep)))
+
+
+def make_event_store(settings: Settings) -> Any:
+    """Return the click/impression store: on a Redis stream with redis_url, else the file."""
+    if settings.redis_url and settings.event_log:
+        return RedisEventStore(settings)
+    return EventStore.from_settings(settings)

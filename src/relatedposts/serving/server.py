@@ -18,6 +18,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -37,6 +38,8 @@ class ServerPlan:
     port: int
     workers: int
     threads: int
+    # Builds each worker's app; the CLI passes the app with the console (a higher layer).
+    factory: Callable[[Settings], Any] | None = None
 
 
 def share_cores(workers: int) -> int:
@@ -88,7 +91,8 @@ def raise_fd_limit(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
-def build_app(settings: Settings, workers: int) -> Any:
+def build_app(settings: Settings, workers: int,
+              factory: Callable[[Settings], Any] | None = None) -> Any:
     """Create the app in this worker: load the model and the live index once."""
     from relatedposts.serving.app import create_app
     from relatedposts.serving.context import describe
@@ -97,7 +101,7 @@ def build_app(settings: Settings, workers: int) -> Any:
     share = share_cores(workers)
     if settings.onnx_threads <= 0:
         settings = settings.replace(onnx_threads=share)
-    app = create_app(settings)
+    app = (factory or create_app)(settings)
     if "torch" in sys.modules:  # loaded by the sentence-transformers embedder
         sys.modules["torch"].set_num_threads(share)
     state = describe(app)  # one Service, or a sites file's sites (loaded on first use)
@@ -113,7 +117,7 @@ def worker_main(settings: Settings, sock: socket.socket, plan: ServerPlan) -> No
         signal.signal(sig, _exit_quietly)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
     try:
-        app = build_app(settings, plan.workers)
+        app = build_app(settings, plan.workers, plan.factory)
         front = make_front(app, [sock], waitress_options(
             plan.threads, settings.max_connections, settings.idle_timeout_seconds))
     except Exception:  # noqa: BLE001 - reported by the master as a boot failure
@@ -218,12 +222,13 @@ def _signal(pid: int, sig: int) -> None:
         os.kill(pid, sig)
 
 
-def run(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
+def run(settings: Settings, host: str, port: int, workers: int, threads: int,
+        factory: Callable[[Settings], Any] | None = None) -> None:
     """Serve until stopped (SIGINT/SIGTERM); exit 1 if the workers cannot start."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
     raise_fd_limit(workers * settings.max_connections + 256)
-    plan = ServerPlan(host, port, max(1, workers), max(1, threads))
+    plan = ServerPlan(host, port, max(1, workers), max(1, threads), factory)
     sock = bind(host, port)
     log.info("listening on %s:%d with %d workers x %d threads (waitress)", host,
              sock.getsockname()[1], plan.workers, plan.threads)

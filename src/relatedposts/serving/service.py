@@ -21,7 +21,7 @@ from relatedposts.indexing.reasons import FALLBACK, reason
 from relatedposts.indexing.verify import related_problems
 from relatedposts.indexing.versions import VersionStore
 from relatedposts.models import Article, RelatedPost, SearchPage
-from relatedposts.serving.replicas import make_query_log
+from relatedposts.serving.replicas import make_event_store, make_query_log
 from relatedposts.serving.search import Filters, Searcher
 from relatedposts.urls import url_key
 
@@ -54,8 +54,9 @@ class Service:
         self._next_check = 0.0
         self._seen: tuple[int, int] | None = None
         self._watch_lock = threading.Lock()
-        # Off (a no-op) unless configured; on Redis when replicas share one (issue 17).
+        # On by default; on Redis streams when replicas share one (issue 17).
         self.query_log = make_query_log(settings)
+        self.events = make_event_store(settings)  # clicks and impressions (issue 16)
         self._search_pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS,
                                                thread_name_prefix="relatedposts-search")
 

@@ -1,13 +1,9 @@
-/*! relatedposts widget. Embed:
- *   <div data-relatedposts></div>
- *   <script src="https://SERVICE/widget.js" async></script>
- * Options on the div: data-limit (1-20, default 5), data-heading (default
- * "You Might Also Enjoy..."; empty for none), data-timeout (ms, default 3000),
- * data-api (service base URL; default: where this script was loaded from),
- * data-site (the site's name when the service hosts several sites).
- * Style it with .rp-block .rp-heading .rp-list .rp-item .rp-link .rp-image
- * .rp-title .rp-summary. If the service fails, is slow or finds nothing, the
- * div stays empty and nothing is logged. */
+/*! relatedposts widget: <div data-relatedposts></div>
+ * <script src="https://SERVICE/widget.js" async></script>
+ * Div options: data-limit (1-20, 5), data-heading ("" for none), data-timeout
+ * (ms, 3000), data-api (service URL), data-site (with several sites). Classes:
+ * .rp-block .rp-heading .rp-list .rp-item .rp-link .rp-image .rp-title
+ * .rp-summary. On failure the div stays empty. Clicks go to SERVICE/api/events. */
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -27,6 +23,14 @@
     el.className = cls;
     if (text) el.textContent = text;
     return el;
+  }
+
+  // text/plain: no preflight; nothing about the reader.
+  function beacon(base, from, post, pos, sq) {
+    try {
+      navigator.sendBeacon(new URL("api/events?" + sq, base).href, JSON.stringify(
+        { type: "click", list: "related", from: from, to: post.url, position: pos }));
+    } catch (e) {}
   }
 
   function item(post) {
@@ -56,11 +60,18 @@
     return li;
   }
 
-  function render(box, posts, heading) {
+  function render(box, posts, heading, base, from) {
     var list = make("ul", "rp-list");
+    var sq = box.rpSite;
     for (var i = 0; i < posts.length; i++) {
       var li = item(posts[i]);
-      if (li) list.appendChild(li);
+      if (!li) continue;
+      list.appendChild(li);
+      (function (post, pos) {
+        var go = function (e) { if (e.button < 2) beacon(base, from, post, pos, sq); };
+        li.firstChild.addEventListener("click", go);
+        li.firstChild.addEventListener("auxclick", go);
+      })(posts[i], list.childNodes.length);
     }
     if (!list.firstChild) return;
     var block = make("section", "rp-block");
@@ -86,9 +97,9 @@
     var heading = box.getAttribute("data-heading");
     var wait = parseInt(box.getAttribute("data-timeout"), 10) || 3000;
     var api = new URL("api/related", base);
-    api.search = "url=" + encodeURIComponent(page.href) + "&limit=" + limit;
     var site = box.getAttribute("data-site");
-    if (site) api.search += "&site=" + encodeURIComponent(site);
+    box.rpSite = site ? "site=" + encodeURIComponent(site) : "";
+    api.search = "url=" + encodeURIComponent(page.href) + "&limit=" + limit + "&" + box.rpSite;
     var ctl = window.AbortController ? new AbortController() : null;
     var timer = ctl && setTimeout(function () { ctl.abort(); }, wait);
     fetch(api.href, ctl ? { signal: ctl.signal, credentials: "omit" } : { credentials: "omit" })
@@ -96,7 +107,8 @@
       .then(function (data) {
         if (data && Array.isArray(data.results)) {
           render(box, data.results.slice(0, limit),
-                 heading === null ? "You Might Also Enjoy..." : heading);
+                 heading === null ? "You Might Also Enjoy..." : heading, base,
+                 (data.article || {}).url || page.href);
         }
       })
       .catch(function () {})
