@@ -207,3 +207,16 @@ def test_a_sink_skips_a_dead_redis_for_a_while_then_retries(built, redis_server)
     sink.append({"n": 2})
     assert read_events(built.replace(redis_url=redis_server.url), "clicks") == [{"n": 2}]
     assert replicas.RETRY_AFTER > 0
+
+
+def test_click_events_from_two_replicas_land_in_one_store(built, redis_server) -> None:
+    shared = built.replace(redis_url=redis_server.url)
+    apps = [_app(shared) for _ in range(2)]
+    for i, app in enumerate(apps):
+        resp = app.test_client().post("/api/events", data=json.dumps(
+            {"type": "click", "list": "related", "from": TINY[0].url, "to": TINY[i + 1].url,
+             "position": i + 1}), content_type="text/plain")
+        assert resp.status_code in (200, 202, 204), resp.get_data(as_text=True)
+    store = apps[0].extensions["relatedposts"].events
+    assert [e["to"] for e in store.entries() if e["type"] == "click"] == [
+        TINY[1].url, TINY[2].url]
