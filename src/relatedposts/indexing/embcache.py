@@ -128,6 +128,9 @@ def _encode(texts: list[str], embedder: Embedder, progress: bool) -> np.ndarray:
     Sorting the whole build by length (not only within a step) lets the embedder's batches
     hold texts of nearly equal length, so little compute goes into padding.
     """
+    bulk = getattr(embedder, "encode_all", None)  # a cluster embedder takes everything at once
+    if bulk is not None:
+        return np.asarray(bulk(texts), dtype=np.float32).reshape(len(texts), embedder.dim)
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     with tqdm(total=len(texts), desc="embedding", unit="chunk", leave=False,
