@@ -1,7 +1,12 @@
-"""Sweep search settings on a labeled dev set and print nDCG@10 / Recall@10 / MRR@10 per setting.
+"""Sweep search settings on a labeled set and print nDCG@10 / Recall@10 / MRR@10 per setting.
 
-Usage: python scripts/tune_search.py --index DIR --queries Q.jsonl --qrels QRELS.tsv
-Query vectors are computed once and shared, so each setting costs only the ranking.
+Usage: python scripts/tune_search.py --index DIR --queries Q.jsonl --qrels QRELS.tsv [--grid]
+
+By default: the fusion-weight landscape (dense weight x title-signal weight, then the
+heading-signal weight), as Markdown tables. Each query is scored once per query-side setting
+and its signals are re-weighted in NumPy, so a whole landscape costs seconds. --grid sweeps
+the older settings (fusion, aggregation, expansion, typo fixing) one evaluation each.
+Query vectors are computed once and shared.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from relatedposts.config import Settings
-from relatedposts.quality.evaluate import evaluate, load_qrels, load_queries
+from relatedposts.quality.evaluate import doc_id, evaluate, load_qrels, load_queries, ndcg_at
 from relatedposts.serving.service import Service
 
 GRID = {
@@ -24,6 +29,9 @@ GRID = {
     "query_expansion": [True, False],
     "typo_correction": [True, False],
 }
+DENSE_WEIGHTS = [0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9]
+TITLE_WEIGHTS = [0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25]
+HEADING_WEIGHTS = [0.0, 0.025, 0.05, 0.1, 0.15]
 
 
 def ranked_urls(searcher, query: str, k: int = 10) -> list[str]:
@@ -33,16 +41,55 @@ def ranked_urls(searcher, query: str, k: int = 10) -> list[str]:
     return [searcher.data.articles[int(a)].url for a in order[:k]]
 
 
-def main() -> None:
+def signals(searcher, queries: dict[str, str]) -> dict[str, tuple[np.ndarray, ...]]:
+    """Return each query's (candidates, dense, BM25/max, title, heading) arrays."""
+    out = {}
+    for qid, text in queries.items():
+        s = searcher.score(" ".join(text[:1000].split()))
+        kw = s.keyword if s.keyword is not None else np.zeros_like(s.dense)
+        top = kw.max() if kw.size and kw.max() > 0 else 1.0
+        out[qid] = (s.candidates, s.dense, kw / top, s.title, s.heading)
+    return out
+
+
+def mean_ndcg(sig: dict[str, tuple[np.ndarray, ...]], qrels: dict[str, dict[str, int]],
+              ids: list[str], w: float, wt: float, wh: float) -> float:
+    """Return mean nDCG@10 of the weighted fusion with these weights."""
+    total, n = 0.0, 0
+    for qid, (cand, dense, kw, title, heading) in sig.items():
+        judged = qrels.get(qid, {})
+        if not any(g > 0 for g in judged.values()):
+            continue
+        fused = w * dense + (1 - w) * kw + wt * title + wh * heading
+        order = cand[np.argsort(-fused[cand], kind="stable")][:10]
+        total += ndcg_at([ids[int(a)] for a in order], judged, 10)
+        n += 1
+    return total / max(n, 1)
+
+
+def landscape(service: Service, queries: dict[str, str],
+              qrels: dict[str, dict[str, int]]) -> None:
+    """Print nDCG@10 over dense weight x title weight, and over the heading weight."""
+    searcher = service.live.searcher
+    searcher.settings = service.settings.replace(title_signal_weight=1.0,
+                                                 heading_signal_weight=1.0)
+    sig = signals(searcher, queries)
+    known = {d for judged in qrels.values() for d in judged}
+    ids = [doc_id(a.url, known) for a in searcher.data.articles]
+    print("| dense weight \\ title weight | " + " | ".join(map(str, TITLE_WEIGHTS)) + " |")
+    print("|---" * (len(TITLE_WEIGHTS) + 1) + "|")
+    for w in DENSE_WEIGHTS:
+        row = [mean_ndcg(sig, qrels, ids, w, wt, 0.0) for wt in TITLE_WEIGHTS]
+        print(f"| {w} | " + " | ".join(f"{v:.4f}" for v in row) + " |")
+    s = service.settings
+    print(f"\nheading weight at dense {s.dense_weight}, title {s.title_signal_weight}:")
+    for wh in HEADING_WEIGHTS:
+        v = mean_ndcg(sig, qrels, ids, s.dense_weight, s.title_signal_weight, wh)
+        print(f"  {wh}: {v:.4f}")
+
+
+def grid(service: Service, queries: dict[str, str], qrels: dict[str, dict[str, int]]) -> None:
     """Evaluate every combination of GRID and print them best first."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--queries", type=Path, required=True)
-    parser.add_argument("--qrels", type=Path, required=True)
-    args = parser.parse_args()
-    queries, qrels = load_queries(args.queries), load_qrels(args.qrels)
-    base = Service(Settings.from_env(index_dir=args.index))
-    base.reload()
     rows = []
     for values in itertools.product(*GRID.values()):
         combo = dict(zip(GRID, values, strict=True))
@@ -50,12 +97,26 @@ def main() -> None:
             continue
         if combo["aggregation"] != "max_bonus" and combo["aggregation_bonus"] != 0.1:
             continue
-        searcher = base.live.searcher
-        searcher.settings = base.settings.replace(**combo)
+        searcher = service.live.searcher
+        searcher.settings = service.settings.replace(**combo)
         m = evaluate(lambda q, s=searcher: ranked_urls(s, q), queries, qrels)
         rows.append((m.ndcg, m.recall, m.mrr, combo))
     for ndcg, recall, mrr, combo in sorted(rows, key=lambda r: -r[0]):
         print(f"{ndcg:.4f} {recall:.4f} {mrr:.4f} {combo}")
+
+
+def main() -> None:
+    """Parse arguments and run the chosen sweep."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--queries", type=Path, required=True)
+    parser.add_argument("--qrels", type=Path, required=True)
+    parser.add_argument("--grid", action="store_true", help="sweep the older settings")
+    args = parser.parse_args()
+    queries, qrels = load_queries(args.queries), load_qrels(args.qrels)
+    service = Service(Settings.from_env(index_dir=args.index))
+    service.reload()
+    (grid if args.grid else landscape)(service, queries, qrels)
 
 
 if __name__ == "__main__":

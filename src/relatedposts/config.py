@@ -95,6 +95,17 @@ class Settings:
     rate_limit_storage: str = "memory://"
     query_timeout_seconds: float = 5.0  # a slower search answers 503; <= 0 means no budget
     query_log: str = ""  # path of the scrubbed JSON-lines query log; "" = off
+    # Issue 15: attribute ranking (title and heading signals), compounds, long messages.
+    title_signal_weight: float = setting(
+        0.1, "weight of the IDF-weighted share of an article's title that the query names")
+    heading_signal_weight: float = setting(
+        0.0, "weight of the same share for the best passage's heading")
+    decompound: bool = setting(
+        True, "match split and joined words ('knee cap' = 'kneecap') from corpus compounds")
+    strip_courtesy: bool = setting(
+        True, "drop greetings, thanks and signatures from the keyword side of a query")
+    courtesy_file: Path | None = setting(
+        None, "an editor's extra courtesy phrases, one per line, added to the packaged list")
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None,

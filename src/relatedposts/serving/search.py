@@ -11,8 +11,11 @@ import numpy as np
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.index import IndexData
+from relatedposts.indexing.compounds import raw_tokens
 from relatedposts.indexing.keywords import Vocabulary, stems, words
 from relatedposts.models import SearchHit, SearchPage
+from relatedposts.serving.attributes import AttributeScorer
+from relatedposts.serving.message import default_courtesy
 from relatedposts.serving.snippet import make_snippet
 
 
@@ -45,6 +48,9 @@ class Scored:
     candidates: np.ndarray
     keyword_words: list[str]
     corrected: str | None
+    keyword: np.ndarray | None = None  # the fused signals, kept for tuning and ablation
+    title: np.ndarray | None = None
+    heading: np.ndarray | None = None
 
 
 class QueryCache:
@@ -89,6 +95,8 @@ class Searcher:
         n = len(data.articles)
         self._chunk_owner = np.fromiter((c.article for c in data.chunks), dtype=np.int64)
         self._stem_cache: dict[int, frozenset[str]] = {}
+        self.attributes = AttributeScorer(data.keyword, [a.title for a in data.articles])
+        self.courtesy = default_courtesy(settings.courtesy_file)
         self._article_chunks: list[list[int]] = [[] for _ in range(n)]
         for i, c in enumerate(data.chunks):
             self._article_chunks[c.article].append(i)
@@ -113,12 +121,16 @@ class Searcher:
             dense, best_chunk = np.zeros(n, dtype=np.float32), {}
         else:
             dense, best_chunk = self._dense(query)
-        kw_words, corrected = self._keyword_words(query)
+        subject = self.courtesy.strip(query) if self.settings.strip_courtesy else query
+        kw_words, corrected = self._keyword_words(query, subject)
         kw = self._keyword_scores(kw_words)
-        fused = self._fuse(dense, kw)
+        title, heading = self._attribute_scores(kw_words, best_chunk)
+        fused = self._fuse(dense, kw) + (self.settings.title_signal_weight * title
+                                         + self.settings.heading_signal_weight * heading)
         matched = (dense >= self.settings.search_min_similarity) | (kw > 0)
         candidates = np.flatnonzero(matched) if n else np.zeros(0, np.int64)
-        return Scored(fused, dense, best_chunk, candidates, kw_words, corrected)
+        return Scored(fused, dense, best_chunk, candidates, kw_words, corrected,
+                      kw, title, heading)
 
     def embed_query(self, query: str) -> np.ndarray:
         """Return the query's vector, from the cache when it was asked before."""
@@ -153,16 +165,19 @@ class Searcher:
         # max_bonus: the best passage, plus a little for a second supporting passage.
         return sims[0] + self.settings.aggregation_bonus * sims[1]
 
-    def _keyword_words(self, query: str) -> tuple[list[str], str | None]:
-        """Return the query words for BM25 after typo correction, and the corrected query."""
-        raw = words(query)
-        if not self.settings.typo_correction:
-            return raw, None
-        fixed = self.data.keyword.correct(raw, self.dictionary)
+    def _keyword_words(self, query: str, subject: str) -> tuple[list[str], str | None]:
+        """Return the subject's words for BM25 after typo fixing, and the corrected query."""
+        raw = words(subject)
+        keyword = self.data.keyword
+        if self.settings.decompound:  # before typo fixing: "backpain" is no typo of "back"
+            raw = keyword.split_unknown(raw)
+        fixed = keyword.correct(raw, self.dictionary) if self.settings.typo_correction else raw
+        mapping = dict(zip(raw, fixed, strict=True))
         corrected = None
         if fixed != raw:
-            mapping = dict(zip(raw, fixed, strict=True))
             corrected = " ".join(mapping.get(w.lower(), w) for w in query.split())
+        if self.settings.decompound:  # "knee cap" also means the corpus's "kneecap"
+            fixed = fixed + keyword.compounds.join([mapping.get(t, t) for t in raw_tokens(subject)])
         return fixed, corrected
 
     def _keyword_scores(self, kw_words: list[str]) -> np.ndarray:
@@ -173,6 +188,22 @@ class Searcher:
             if extra:
                 scores = scores + 0.5 * self.data.keyword.scores(extra)
         return scores
+
+    def _attribute_scores(self, kw_words: list[str],
+                          best_chunk: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Return each article's title share and its best passage's heading share."""
+        n = len(self.data.articles)
+        title, heading = np.zeros(n, np.float32), np.zeros(n, np.float32)
+        if self.settings.fusion != "weighted" or not kw_words:
+            return title, heading
+        qterms = frozenset(stems(kw_words))
+        if self.settings.title_signal_weight:
+            title = self.attributes.titles(qterms)
+        if self.settings.heading_signal_weight:
+            for a, cid in best_chunk.items():
+                if self.data.chunks[cid].heading:
+                    heading[a] = self.attributes.heading(self.data.chunks[cid].heading, qterms)
+        return title, heading
 
     def _fuse(self, dense: np.ndarray, kw: np.ndarray) -> np.ndarray:
         """Fuse dense and keyword scores as the settings say (weighted sum or RRF)."""
