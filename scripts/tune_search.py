@@ -30,8 +30,11 @@ GRID = {
     "typo_correction": [True, False],
 }
 DENSE_WEIGHTS = [0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9]
-TITLE_WEIGHTS = [0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.2, 0.25]
-HEADING_WEIGHTS = [0.0, 0.025, 0.05, 0.1, 0.15]
+TITLE_WEIGHTS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+COVERAGES = [0.0, 0.25, 0.5, 0.75, 1.0]
+HEADING_WEIGHTS = [0.0, 0.05, 0.1, 0.2, 0.3]
+BONUSES = [0.0, 0.05, 0.1, 0.2]
+Signals = dict[str, tuple[np.ndarray, ...]]
 
 
 def ranked_urls(searcher, query: str, k: int = 10) -> list[str]:
@@ -41,51 +44,66 @@ def ranked_urls(searcher, query: str, k: int = 10) -> list[str]:
     return [searcher.data.articles[int(a)].url for a in order[:k]]
 
 
-def signals(searcher, queries: dict[str, str]) -> dict[str, tuple[np.ndarray, ...]]:
+def signals(service: Service, queries: dict[str, str], **changes: float) -> Signals:
     """Return each query's (candidates, dense, BM25/max, title, heading) arrays."""
+    searcher = service.live.searcher
+    searcher.settings = service.settings.replace(**changes)
     out = {}
     for qid, text in queries.items():
         s = searcher.score(" ".join(text[:1000].split()))
         kw = s.keyword if s.keyword is not None else np.zeros_like(s.dense)
         top = kw.max() if kw.size and kw.max() > 0 else 1.0
         out[qid] = (s.candidates, s.dense, kw / top, s.title, s.heading)
+    searcher.settings = service.settings
     return out
 
 
-def mean_ndcg(sig: dict[str, tuple[np.ndarray, ...]], qrels: dict[str, dict[str, int]],
-              ids: list[str], w: float, wt: float, wh: float) -> float:
+def mean_ndcg(sig: Signals, qrels: dict[str, dict[str, int]], ids: list[str],
+              w: float, wt: float, wh: float) -> float:
     """Return mean nDCG@10 of the weighted fusion with these weights."""
     total, n = 0.0, 0
     for qid, (cand, dense, kw, title, heading) in sig.items():
         judged = qrels.get(qid, {})
         if not any(g > 0 for g in judged.values()):
             continue
-        fused = w * dense + (1 - w) * kw + wt * title + wh * heading
+        fused = (w * dense + (1 - w) * kw) * (1 + wt * title + wh * heading)
         order = cand[np.argsort(-fused[cand], kind="stable")][:10]
         total += ndcg_at([ids[int(a)] for a in order], judged, 10)
         n += 1
     return total / max(n, 1)
 
 
+def _table(name: str, rows: list[tuple[object, list[float]]], cols: list[float]) -> None:
+    print(f"| {name} | " + " | ".join(map(str, cols)) + " |")
+    print("|---" * (len(cols) + 1) + "|")
+    for label, values in rows:
+        print(f"| {label} | " + " | ".join(f"{v:.4f}" for v in values) + " |")
+    print()
+
+
 def landscape(service: Service, queries: dict[str, str],
               qrels: dict[str, dict[str, int]]) -> None:
-    """Print nDCG@10 over dense weight x title weight, and over the heading weight."""
-    searcher = service.live.searcher
-    searcher.settings = service.settings.replace(title_signal_weight=1.0,
-                                                 heading_signal_weight=1.0)
-    sig = signals(searcher, queries)
-    known = {d for judged in qrels.values() for d in judged}
-    ids = [doc_id(a.url, known) for a in searcher.data.articles]
-    print("| dense weight \\ title weight | " + " | ".join(map(str, TITLE_WEIGHTS)) + " |")
-    print("|---" * (len(TITLE_WEIGHTS) + 1) + "|")
-    for w in DENSE_WEIGHTS:
-        row = [mean_ndcg(sig, qrels, ids, w, wt, 0.0) for wt in TITLE_WEIGHTS]
-        print(f"| {w} | " + " | ".join(f"{v:.4f}" for v in row) + " |")
+    """Print nDCG@10 around the shipped weights: each table varies two, the rest shipped."""
     s = service.settings
-    print(f"\nheading weight at dense {s.dense_weight}, title {s.title_signal_weight}:")
-    for wh in HEADING_WEIGHTS:
-        v = mean_ndcg(sig, qrels, ids, s.dense_weight, s.title_signal_weight, wh)
-        print(f"  {wh}: {v:.4f}")
+    known = {d for judged in qrels.values() for d in judged}
+    ids = [doc_id(a.url, known) for a in service.live.searcher.data.articles]
+    on = {"title_signal_weight": 1.0, "heading_signal_weight": 1.0}
+    sig = signals(service, queries, **on)
+    _table("dense weight \\ title weight", [
+        (w, [mean_ndcg(sig, qrels, ids, w, wt, s.heading_signal_weight) for wt in TITLE_WEIGHTS])
+        for w in DENSE_WEIGHTS], TITLE_WEIGHTS)
+    rows = []
+    for cov in COVERAGES:
+        sc = sig if cov == s.title_coverage else signals(service, queries, title_coverage=cov, **on)
+        rows.append((cov, [mean_ndcg(sc, qrels, ids, s.dense_weight, wt, s.heading_signal_weight)
+                           for wt in TITLE_WEIGHTS]))
+    _table("title coverage \\ title weight", rows, TITLE_WEIGHTS)
+    _table("heading weight", [("nDCG@10", [mean_ndcg(sig, qrels, ids, s.dense_weight,
+                                                     s.title_signal_weight, wh)
+                                           for wh in HEADING_WEIGHTS])], HEADING_WEIGHTS)
+    _table("aggregation bonus", [("nDCG@10", [mean_ndcg(
+        signals(service, queries, aggregation_bonus=b, **on), qrels, ids, s.dense_weight,
+        s.title_signal_weight, s.heading_signal_weight) for b in BONUSES])], BONUSES)
 
 
 def grid(service: Service, queries: dict[str, str], qrels: dict[str, dict[str, int]]) -> None:
@@ -116,6 +134,9 @@ def main() -> None:
     queries, qrels = load_queries(args.queries), load_qrels(args.qrels)
     service = Service(Settings.from_env(index_dir=args.index))
     service.reload()
+    print(f"{len(queries)} queries; shipped: dense {service.settings.dense_weight}, title "
+          f"{service.settings.title_signal_weight} (coverage {service.settings.title_coverage})"
+          f", heading {service.settings.heading_signal_weight}\n")
     (grid if args.grid else landscape)(service, queries, qrels)
 
 

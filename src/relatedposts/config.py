@@ -97,9 +97,11 @@ class Settings:
     query_log: str = ""  # path of the scrubbed JSON-lines query log; "" = off
     # Issue 15: attribute ranking (title and heading signals), compounds, long messages.
     title_signal_weight: float = setting(
-        0.1, "weight of the IDF-weighted share of an article's title that the query names")
+        0.3, "title signal: fused score x (1 + this x how much of the title the query names)")
     heading_signal_weight: float = setting(
-        0.0, "weight of the same share for the best passage's heading")
+        0.1, "weight of the same signal for the best passage's heading")
+    title_coverage: float = setting(
+        0.25, "title/heading signal blend: share of the field named (1) vs of the subject (0)")
     decompound: bool = setting(
         True, "match split and joined words ('knee cap' = 'kneecap') from corpus compounds")
     strip_courtesy: bool = setting(

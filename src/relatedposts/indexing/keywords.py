@@ -44,7 +44,7 @@ def stems(tokens: list[str]) -> list[str]:
 def analyze(text: str, compounds: Compounds | None = None) -> list[str]:
     """Return text's stemmed keyword terms, plus the compounds its adjacent words spell."""
     terms = words(text)
-    if compounds is not None and compounds.joined:
+    if compounds is not None:
         terms += compounds.join(raw_tokens(text))
     return stems(terms)
 
@@ -100,7 +100,7 @@ class KeywordIndex:
         self.bm25 = bm25
         self.vocab = vocab
         self._choices = sorted(vocab, key=lambda w: -vocab[w])
-        self.compounds = (compounds or Compounds(frozenset())).with_known(vocab)
+        self.compounds = (compounds or Compounds(frozenset())).with_known(vocab, STOPWORDS)
         indptr = np.asarray(bm25.scores["indptr"])
         n = bm25.scores["num_docs"]
         df = np.diff(indptr).astype(np.float64)  # bm25s keeps one column per term
@@ -109,11 +109,13 @@ class KeywordIndex:
     @classmethod
     def build(cls, documents: list[str], decompound: bool = True) -> KeywordIndex:
         """Index documents (one per article) with stemming, stopwords and compounds."""
-        compounds = Compounds.learn(documents, STOPWORDS) if decompound else None
+        vocab = Counter(w for d in documents for w in words(d) if not w.isdigit())
+        compounds = None
+        if decompound:
+            compounds = Compounds.learn(documents, STOPWORDS).with_known(vocab, STOPWORDS)
         tokenized = [analyze(d, compounds) or ["<empty>"] for d in documents]
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
         bm25.index(tokenized, show_progress=False)
-        vocab = Counter(w for d in documents for w in words(d) if not w.isdigit())
         return cls(bm25, dict(vocab), compounds)
 
     def save(self, directory: Path) -> None:
@@ -141,12 +143,12 @@ class KeywordIndex:
         tid = self.bm25.vocab_dict.get(stem)
         return float(self._idf[tid]) if tid is not None else float(self._idf.max(initial=1.0))
 
-    def split_unknown(self, query_words: list[str]) -> list[str]:
-        """Replace each word the corpus lacks but spells with two corpus words by those two."""
+    def split_unknown(self, query_words: list[str],
+                      dictionary: frozenset[str] = frozenset()) -> list[str]:
+        """Replace each unknown word that spells two corpus words ("backpain") by those two."""
         out: list[str] = []
         for w in query_words:
-            parts = None if w in self.vocab else self.compounds.split(w)
-            out.extend(parts or (w,))
+            out.extend(self.compounds.split(w, dictionary) or (w,))
         return out
 
     def correct(self, query_words: list[str],

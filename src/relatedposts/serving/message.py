@@ -32,7 +32,7 @@ class Courtesy:
             text += "\n" + Path(extra).read_text("utf-8")
         return cls(_compile(text))
 
-    def strip(self, message: str) -> str:
+    def remove(self, message: str) -> str:
         """Return message without courtesy phrases and without a trailing signature."""
         if self.pattern is None:
             return message
@@ -56,10 +56,8 @@ def _compile(text: str) -> re.Pattern[str] | None:
 
 def _is_closing(pattern: re.Pattern[str], message: str) -> bool:
     """Return True when the message's last courtesy phrase is a closing (thanks, regards)."""
-    last = None
-    for last in pattern.finditer(message):
-        pass
-    return last is not None and any(w in last.group(0).lower() for w in CLOSINGS)
+    matches = list(pattern.finditer(message))
+    return bool(matches) and any(w in matches[-1].group(0).lower() for w in CLOSINGS)
 
 
 @lru_cache(maxsize=4)

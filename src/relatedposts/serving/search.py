@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from relatedposts.config import Settings
+from relatedposts.indexing.compounds import Compounds, raw_tokens
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.index import IndexData
-from relatedposts.indexing.compounds import raw_tokens
 from relatedposts.indexing.keywords import Vocabulary, stems, words
 from relatedposts.models import SearchHit, SearchPage
 from relatedposts.serving.attributes import AttributeScorer
@@ -95,7 +95,7 @@ class Searcher:
         n = len(data.articles)
         self._chunk_owner = np.fromiter((c.article for c in data.chunks), dtype=np.int64)
         self._stem_cache: dict[int, frozenset[str]] = {}
-        self.attributes = AttributeScorer(data.keyword, [a.title for a in data.articles])
+        self._attributes: dict[bool, AttributeScorer] = {}  # by the decompound setting
         self.courtesy = default_courtesy(settings.courtesy_file)
         self._article_chunks: list[list[int]] = [[] for _ in range(n)]
         for i, c in enumerate(data.chunks):
@@ -121,11 +121,13 @@ class Searcher:
             dense, best_chunk = np.zeros(n, dtype=np.float32), {}
         else:
             dense, best_chunk = self._dense(query)
-        subject = self.courtesy.strip(query) if self.settings.strip_courtesy else query
+        subject = self.courtesy.remove(query) if self.settings.strip_courtesy else query
         kw_words, corrected = self._keyword_words(query, subject)
         kw = self._keyword_scores(kw_words)
         title, heading = self._attribute_scores(kw_words, best_chunk)
-        fused = self._fuse(dense, kw) + (self.settings.title_signal_weight * title
+        # Multiplied, not added: a title match lifts an article the text already supports
+        # and cannot drag up one that merely names a body part ("sore neck") in its title.
+        fused = self._fuse(dense, kw) * (1.0 + self.settings.title_signal_weight * title
                                          + self.settings.heading_signal_weight * heading)
         matched = (dense >= self.settings.search_min_similarity) | (kw > 0)
         candidates = np.flatnonzero(matched) if n else np.zeros(0, np.int64)
@@ -170,7 +172,7 @@ class Searcher:
         raw = words(subject)
         keyword = self.data.keyword
         if self.settings.decompound:  # before typo fixing: "backpain" is no typo of "back"
-            raw = keyword.split_unknown(raw)
+            raw = keyword.split_unknown(raw, self.dictionary)
         fixed = keyword.correct(raw, self.dictionary) if self.settings.typo_correction else raw
         mapping = dict(zip(raw, fixed, strict=True))
         corrected = None
@@ -197,13 +199,25 @@ class Searcher:
         if self.settings.fusion != "weighted" or not kw_words:
             return title, heading
         qterms = frozenset(stems(kw_words))
+        scorer, coverage = self.attributes(), self.settings.title_coverage
         if self.settings.title_signal_weight:
-            title = self.attributes.titles(qterms)
+            title = scorer.titles(qterms, coverage)
         if self.settings.heading_signal_weight:
-            for a, cid in best_chunk.items():
-                if self.data.chunks[cid].heading:
-                    heading[a] = self.attributes.heading(self.data.chunks[cid].heading, qterms)
+            headings = {a: self.data.chunks[cid].heading for a, cid in best_chunk.items()
+                        if self.data.chunks[cid].heading}
+            heading = scorer.headings(headings, qterms, coverage)
         return title, heading
+
+    def attributes(self) -> AttributeScorer:
+        """Return the title/heading scorer (titles analysed once, with or without compounds)."""
+        on = self.settings.decompound
+        scorer = self._attributes.get(on)
+        if scorer is None:
+            compounds = self.data.keyword.compounds if on else Compounds(frozenset())
+            scorer = AttributeScorer(self.data.keyword, [a.title for a in self.data.articles],
+                                     compounds)
+            self._attributes[on] = scorer
+        return scorer
 
     def _fuse(self, dense: np.ndarray, kw: np.ndarray) -> np.ndarray:
         """Fuse dense and keyword scores as the settings say (weighted sum or RRF)."""
