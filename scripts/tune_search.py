@@ -106,6 +106,27 @@ def landscape(service: Service, queries: dict[str, str],
         s.title_signal_weight, s.heading_signal_weight) for b in BONUSES])], BONUSES)
 
 
+WRAPS = [("{q}", "as written"),
+         ("Hi, dear sir. {q} Thank you very much, Mary", "greeting + thanks + signature"),
+         ("Hello doctor, good morning. {q} I would be grateful for any help. Kind regards, "
+          "John Smith", "longer courtesy")]
+
+
+def courtesy(service: Service, queries: dict[str, str],
+             qrels: dict[str, dict[str, int]]) -> None:
+    """Print nDCG@10 with queries wrapped in courtesy text, courtesy stripping on and off."""
+    searcher = service.live.searcher
+    print("| queries | stripping on | stripping off |\n|---|---|---|")
+    for wrap, label in WRAPS:
+        wrapped = {qid: wrap.format(q=text) for qid, text in queries.items()}
+        row = []
+        for strip in (True, False):
+            searcher.settings = service.settings.replace(strip_courtesy=strip)
+            row.append(evaluate(lambda q: ranked_urls(searcher, q), wrapped, qrels).ndcg)
+        print(f"| {label} | {row[0]:.4f} | {row[1]:.4f} |")
+    searcher.settings = service.settings
+
+
 def grid(service: Service, queries: dict[str, str], qrels: dict[str, dict[str, int]]) -> None:
     """Evaluate every combination of GRID and print them best first."""
     rows = []
@@ -130,6 +151,8 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--qrels", type=Path, required=True)
     parser.add_argument("--grid", action="store_true", help="sweep the older settings")
+    parser.add_argument("--courtesy", action="store_true",
+                        help="measure queries wrapped in greetings, thanks and signatures")
     args = parser.parse_args()
     queries, qrels = load_queries(args.queries), load_qrels(args.qrels)
     service = Service(Settings.from_env(index_dir=args.index))
@@ -137,7 +160,8 @@ def main() -> None:
     print(f"{len(queries)} queries; shipped: dense {service.settings.dense_weight}, title "
           f"{service.settings.title_signal_weight} (coverage {service.settings.title_coverage})"
           f", heading {service.settings.heading_signal_weight}\n")
-    (grid if args.grid else landscape)(service, queries, qrels)
+    sweep = grid if args.grid else courtesy if args.courtesy else landscape
+    sweep(service, queries, qrels)
 
 
 if __name__ == "__main__":
