@@ -36,10 +36,12 @@ run: $(BIN)/.installed $(INDEX)/CURRENT
 
 test: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy src
 	$(BIN)/pytest -q
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy src
 
 $(BIN)/.installed-bench: $(BIN)/.installed-test pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,browser,onnx,bench]'

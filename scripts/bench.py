@@ -38,6 +38,7 @@ from benchkit.serving import measure_serving
 from relatedposts.config import Settings
 from relatedposts.errors import RelatedPostsError
 from relatedposts.indexing import index as idx
+from relatedposts.indexing.versions import current_version
 from relatedposts.quality.benchdoc import write_section
 
 SECTIONS = ("build", "backends", "serving", "scale", "quality")
@@ -103,17 +104,17 @@ def run_build(work: Path, env: dict[str, str], settings: Settings) -> dict[str, 
 def dev_index(args: argparse.Namespace, work: Path, env: dict[str, str]) -> tuple[Path, str]:
     """Return a dev-set index this code can read: the given one, or one built here."""
     try:
-        idx.load(idx.current_version(args.dev_index))
+        idx.load(current_version(args.dev_index))
         return args.dev_index, f"`{args.dev_index}` (built with torch)"
     except RelatedPostsError as exc:
         print(f"   {args.dev_index} unusable ({exc.message[:80]}); building one", flush=True)
-    from benchkit.corpus import cli
+    from benchkit.cli import run_cli
 
     dev_env = {**env, "RELATEDPOSTS_CORPUS_DIR": str(work / "dev-articles"),
                "RELATEDPOSTS_INDEX_DIR": str(work / "dev-idx")}
-    cli(["import-dataset", str(args.dev_dataset / "articles.jsonl"), "--corpus",
-         str(work / "dev-articles")], dev_env)
-    cli(["build"], dev_env)
+    run_cli(["import-dataset", str(args.dev_dataset / "articles.jsonl"), "--corpus",
+             str(work / "dev-articles")], dev_env)
+    run_cli(["build"], dev_env)
     return work / "dev-idx", "rebuilt here with torch from the dev set's articles.jsonl"
 
 
@@ -150,7 +151,7 @@ def run_sections(args: argparse.Namespace, only: list[str], work: Path, env: dic
     t0 = time.perf_counter()
     if set(only) & {"build", "backends", "serving", "scale"}:  # all need the sample index
         section(results, "build", lambda: run_build(work, env, settings))
-        version = idx.current_version(work / "idx")
+        version = current_version(work / "idx")
         queries = unique_queries(version, 100, seed=99)
     if "backends" in only:
         section(results, "backends", lambda: measure_backends(

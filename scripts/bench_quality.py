@@ -19,6 +19,7 @@ from relatedposts.config import Settings
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index, corpus_hash
 from relatedposts.indexing.embedders import make_embedder
+from relatedposts.indexing.versions import current_version
 from relatedposts.ingest.crawl import scrape
 from relatedposts.quality.benchdoc import table, write_section
 from relatedposts.quality.evaluate import evaluate, import_jsonl, load_qrels, load_queries
@@ -32,7 +33,7 @@ CMD = ".venv/bin/python scripts/bench_quality.py"
 def ensure_index(articles, index_dir: Path, settings: Settings) -> Path:
     """Build an index of articles into index_dir unless an identical one is already live."""
     try:
-        live = idx.current_version(index_dir)
+        live = current_version(index_dir)
         if idx.read_manifest(live).corpus_hash == corpus_hash(articles):
             return live
     except idx.IndexNotReady:
@@ -54,9 +55,10 @@ def search_rows(index_dir: Path, dataset: Path) -> list[list[object]]:
                 f"{shipped.aggregation}, vocabulary + typo fixing)", shipped.fusion)]
     rows = []
     for label, fusion in configs:
-        service.live.searcher.settings = shipped.replace(fusion=fusion)
-        service.live.searcher.cache.clear()
-        m = evaluate(lambda q: [h.url for h in service.search(q[:1000], 10).results],
+        # Its own searcher (and query cache: p50 includes embedding) per configuration; the
+        # service's live searcher keeps the shipped settings.
+        searcher = service.live.searcher.with_settings(shipped.replace(fusion=fusion))
+        m = evaluate(lambda q, s=searcher: [h.url for h in s.search(q[:1000], 10).results],
                      queries, qrels)
         rows.append([label, f"{m.ndcg:.4f}", f"{m.recall:.4f}", f"{m.mrr:.4f}",
                      f"{m.p50_ms:.1f}"])
@@ -65,7 +67,7 @@ def search_rows(index_dir: Path, dataset: Path) -> list[list[object]]:
 
 def related_rows(index_dir: Path, labels: Path) -> tuple[list[list[object]], str]:
     """Score related lists and the TF-IDF baseline against the hand labels."""
-    data = idx.load(idx.current_version(index_dir))
+    data = idx.load(current_version(index_dir))
     wanted = load_labels(labels)
     ours = score_lists(data.articles, top_lists(data, 5), wanted, 5)
     base = score_lists(data.articles, tfidf_lists(data.articles, 5), wanted, 5)

@@ -18,37 +18,25 @@ import dataclasses
 import json
 import os
 import platform
-import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from benchkit.cli import run_build, run_cli
+
+from relatedposts.quality.benchdoc import write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT.parent / "shared/datasets/consumer-health-dev/articles.jsonl"
 DOC = ROOT / "docs/benchmarks.md"
-START, END = "<!-- bench:rebuild:start -->", "<!-- bench:rebuild:end -->"
-
-
-def relatedposts(args: list[str], env: dict[str, str]) -> tuple[float, str]:
-    """Run the CLI in a fresh process; return wall seconds and its output."""
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "relatedposts", *args], env=env,
-                          capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
-        sys.exit(f"relatedposts {' '.join(args)} failed ({proc.returncode}):\n"
-                 f"{proc.stdout}{proc.stderr}")
-    return seconds, proc.stdout
 
 
 def make_corpus(corpus: Path, dataset: Path, variants: int, env: dict[str, str]) -> int:
     """Import the dataset, add synthetic variants; return the article count."""
-    from relatedposts.ingest.crawl import read_corpus, write_record
+    from relatedposts.ingest.store import read_corpus, write_record
     from relatedposts.models import Article
 
-    relatedposts(["import-dataset", str(dataset), "--corpus", str(corpus)], env)
+    run_cli(["import-dataset", str(dataset), "--corpus", str(corpus)], env)
     base = read_corpus(corpus)
     for i in range(variants):
         a, b = base[i % len(base)], base[(i * 7 + len(base) // 2) % len(base)]
@@ -81,14 +69,13 @@ class Run:
     stages: str
 
 
-def parse(seconds: float, out: str) -> Run:
-    """Pull the counts and stage timings out of `relatedposts build` output."""
-    built = re.search(r"(\d+) chunks, model .* in [\d.]+s \((.*)\)", out)
-    cache = re.search(r"(\d+) chunks embedded, (\d+) reused", out)
-    if not built or not cache:
-        sys.exit(f"unexpected build output:\n{out}")
-    return Run(seconds, int(built.group(1)), int(cache.group(1)), int(cache.group(2)),
-               built.group(2))
+def timed_build(env: dict[str, str]) -> Run:
+    """Run `relatedposts build --json` in a fresh process; return what it reported."""
+    seconds, built = run_build(env)
+    stages = built["seconds"]
+    assert isinstance(stages, dict)
+    return Run(seconds, int(built["chunks"]), int(built["embedded"]), int(built["reused"]),
+               ", ".join(f"{k} {float(v):.1f}s" for k, v in stages.items()))
 
 
 def report(full: Run, inc: Run, articles: int, title: str, command: str,
@@ -96,8 +83,7 @@ def report(full: Run, inc: Run, articles: int, title: str, command: str,
     """Return the Markdown section for docs/benchmarks.md."""
     ratio = inc.seconds / full.seconds
     verdict = "meets" if ratio <= 0.05 else "misses"
-    return f"""{START}
-## Incremental rebuild
+    return f"""## Incremental rebuild
 
 `{command}` ({time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()},
 {os.cpu_count()} cores, embedder `{embedder}`). {articles:,} articles ({full.chunks:,}
@@ -115,18 +101,7 @@ Identical passages are embedded once, hence fewer embedded than chunks in the fu
 incremental rebuild took **{ratio:.1%}** of the full build's time: it {verdict} the target of
 at most 5%. Most of what remains is the `index` stage (related lists, BM25 and FAISS are
 recomputed in full: one changed article can enter any list) and start-up plus model load.
-{END}"""
-
-
-def write_section(section: str) -> None:
-    """Replace (or append) the rebuild section of docs/benchmarks.md, keeping the rest."""
-    text = DOC.read_text("utf-8") if DOC.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text, "utf-8")
+"""
 
 
 def main() -> None:
@@ -146,17 +121,18 @@ def main() -> None:
     articles = make_corpus(corpus, args.dataset, args.variants, env)
     print(f"corpus: {articles} articles in {corpus}", flush=True)
     load_before = os.getloadavg()[0]
-    full = parse(*relatedposts(["build", "--quiet"], env))
+    full = timed_build(env)
     print(f"full build: {full}", flush=True)
     title = change_one_article(corpus)
-    inc = parse(*relatedposts(["build", "--quiet"], env))
+    inc = timed_build(env)
     print(f"after changing {title!r}: {inc}")
     print(f"incremental / full = {inc.seconds / full.seconds:.1%}")
     load = f"{load_before:.1f} before the full build, {os.getloadavg()[0]:.1f} at the end"
     command = "python scripts/bench_rebuild.py" + (
         f" --embedder {args.embedder}" if args.embedder != "sentence-transformers" else "")
     if not args.no_write:
-        write_section(report(full, inc, articles, title, command, args.embedder, load))
+        write_section(DOC, "rebuild", report(full, inc, articles, title, command,
+                                             args.embedder, load))
         print(f"wrote {DOC}")
 
 

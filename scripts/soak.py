@@ -37,7 +37,7 @@ from benchkit.corpus import ROOT, article_urls, build_sample, rebuild_one_change
 from benchkit.load import run_load
 from benchkit.server import Server
 
-from relatedposts.indexing import index as idx
+from relatedposts.indexing.versions import current_version
 from relatedposts.quality.benchdoc import table, write_section
 
 MAX_DURATION = 900.0  # seconds: a soak is long, never unbounded
@@ -78,7 +78,7 @@ def swap_later(delay: float, env: dict[str, str], base: str, token: str, out: di
     t0 = time.perf_counter()
     time.sleep(delay)
     out["build"] = rebuild_one_changed(env)
-    out["version"] = idx.current_version(Path(env["RELATEDPOSTS_INDEX_DIR"])).name
+    out["version"] = current_version(Path(env["RELATEDPOSTS_INDEX_DIR"])).name
     request = urllib.request.Request(f"{base}/admin/reload", method="POST",
                                      headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=60) as resp:

@@ -19,6 +19,7 @@ import numpy as np
 
 from relatedposts.config import Settings
 from relatedposts.quality.evaluate import doc_id, evaluate, load_qrels, load_queries, ndcg_at
+from relatedposts.serving.search import Searcher
 from relatedposts.serving.service import Service
 
 GRID = {
@@ -37,24 +38,27 @@ BONUSES = [0.0, 0.05, 0.1, 0.2]
 Signals = dict[str, tuple[np.ndarray, ...]]
 
 
-def ranked_urls(searcher, query: str, k: int = 10) -> list[str]:
-    """Rank like Searcher.search but without building snippets (ranking is all we score)."""
-    scored = searcher.score(" ".join(query[:1000].split()))
-    order = scored.candidates[np.argsort(-scored.fused[scored.candidates], kind="stable")]
+def ranked_urls(searcher: Searcher, query: str, k: int = 10) -> list[str]:
+    """Rank with Searcher.rank, the search's own ranking, without building snippets."""
+    _, order = searcher.rank(" ".join(query[:1000].split()))
     return [searcher.data.articles[int(a)].url for a in order[:k]]
+
+
+def variant(service: Service, **changes: object) -> Searcher:
+    """Return a searcher with changed settings sharing the live one's query-vector cache."""
+    return service.live.searcher.with_settings(service.settings.replace(**changes),
+                                               share_cache=True)
 
 
 def signals(service: Service, queries: dict[str, str], **changes: float) -> Signals:
     """Return each query's (candidates, dense, BM25/max, title, heading) arrays."""
-    searcher = service.live.searcher
-    searcher.settings = service.settings.replace(**changes)
+    searcher = variant(service, **changes)
     out = {}
     for qid, text in queries.items():
         s = searcher.score(" ".join(text[:1000].split()))
         kw = s.keyword if s.keyword is not None else np.zeros_like(s.dense)
         top = kw.max() if kw.size and kw.max() > 0 else 1.0
         out[qid] = (s.candidates, s.dense, kw / top, s.title, s.heading)
-    searcher.settings = service.settings
     return out
 
 
@@ -115,16 +119,14 @@ WRAPS = [("{q}", "as written"),
 def courtesy(service: Service, queries: dict[str, str],
              qrels: dict[str, dict[str, int]]) -> None:
     """Print nDCG@10 with queries wrapped in courtesy text, courtesy stripping on and off."""
-    searcher = service.live.searcher
     print("| queries | stripping on | stripping off |\n|---|---|---|")
     for wrap, label in WRAPS:
         wrapped = {qid: wrap.format(q=text) for qid, text in queries.items()}
         row = []
         for strip in (True, False):
-            searcher.settings = service.settings.replace(strip_courtesy=strip)
-            row.append(evaluate(lambda q: ranked_urls(searcher, q), wrapped, qrels).ndcg)
+            searcher = variant(service, strip_courtesy=strip)
+            row.append(evaluate(lambda q, s=searcher: ranked_urls(s, q), wrapped, qrels).ndcg)
         print(f"| {label} | {row[0]:.4f} | {row[1]:.4f} |")
-    searcher.settings = service.settings
 
 
 def grid(service: Service, queries: dict[str, str], qrels: dict[str, dict[str, int]]) -> None:
@@ -136,8 +138,7 @@ def grid(service: Service, queries: dict[str, str], qrels: dict[str, dict[str, i
             continue
         if combo["aggregation"] != "max_bonus" and combo["aggregation_bonus"] != 0.1:
             continue
-        searcher = service.live.searcher
-        searcher.settings = service.settings.replace(**combo)
+        searcher = variant(service, **combo)
         m = evaluate(lambda q, s=searcher: ranked_urls(s, q), queries, qrels)
         rows.append((m.ndcg, m.recall, m.mrr, combo))
     for ndcg, recall, mrr, combo in sorted(rows, key=lambda r: -r[0]):

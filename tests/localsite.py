@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from relatedposts.cli import main
-from relatedposts.indexing import index as idx
-from tests.conftest import TINY
+from relatedposts.config import Settings
+from relatedposts.indexing.versions import current_version
+from tests.support import TINY, Cli
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Page:
     last_modified: float | None = None  # epoch seconds: sent as Last-Modified
     send_length: bool = True  # False: no Content-Length, the body ends when the socket closes
     delay: float = 0.0  # seconds to wait before answering
+    drip: float = 0.0  # > 0: send the body one byte at a time, this many seconds apart
 
 
 @dataclass
@@ -117,7 +118,15 @@ def _send(handler: http.server.BaseHTTPRequestHandler, page: Page) -> None:
     if page.send_length:
         handler.send_header("Content-Length", str(len(page.body)))
     handler.end_headers()
-    if page.status != 304:
+    if page.status != 304 and page.drip > 0:
+        for i in range(len(page.body)):
+            try:
+                handler.wfile.write(page.body[i:i + 1])
+                handler.wfile.flush()
+            except OSError:  # the client gave up: stop dripping
+                return
+            time.sleep(page.drip)
+    elif page.status != 304:
         handler.wfile.write(page.body)
 
 
@@ -167,20 +176,16 @@ def publish_tiny(site: LocalSite, skip: tuple[str, ...] = ()) -> list[str]:
     return [site.base + p for p in paths]
 
 
-def run_cli(settings, *args: str, **env: str) -> Result:
-    """Run the CLI on settings' directories with the fake embedder."""
-    base = {"RELATEDPOSTS_CORPUS_DIR": str(settings.corpus_dir),
-            "RELATEDPOSTS_INDEX_DIR": str(settings.index_dir), "RELATEDPOSTS_EMBEDDER": "fake",
-            "RELATEDPOSTS_LOG_FILE": str(settings.index_dir / "rebuild.log"),
-            "RELATEDPOSTS_RELATED_MIN_SCORE": "0", "RELATEDPOSTS_MAX_RETRIES": "1"}
-    return CliRunner().invoke(main, list(args), env=base | env, catch_exceptions=False)
+def run_cli(settings: Settings, *args: str, **env: str) -> Result:
+    """Run the CLI on settings' directories with the fake embedder (the `runner` fixture's)."""
+    return Cli(settings)(*args, **env)
 
 
-def live(settings) -> Path:
+def live(settings: Settings) -> Path:
     """Return the live version directory."""
-    return idx.current_version(settings.index_dir)
+    return current_version(settings.index_dir)
 
 
-def leftovers(settings) -> list[str]:
+def leftovers(settings: Settings) -> list[str]:
     """Return the temp version directories left in the index."""
     return [p.name for p in (settings.index_dir / "versions").glob(".tmp-*")]

@@ -6,8 +6,7 @@ import pytest
 
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.serving.app import create_app
-
-SCIATICA = "https://clinic.example/blog/sciatica/"
+from tests.support import SCIATICA
 
 
 def _error(resp, status: int) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from relatedposts.indexing.embedders import FakeEmbedder, make_embedder
 from relatedposts.ingest.crawl import scrape
 from relatedposts.models import Article, Section
 from relatedposts.serving.app import create_app
-from tests.conftest import ROOT, TINY
+from tests.support import ROOT, SPASMS, TINY, XSS_TITLE, serve_directory, serve_wsgi
 
 pytestmark = pytest.mark.browser
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -35,8 +34,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SITE = "https://www.summitspinecare.example/"
 BASE = SITE + "blog/"
-SPASMS = "https://clinic.example/blog/spasms/"
-XSS_TITLE = "<img src=x onerror=alert(1)> Evil back pain"
 EVIL = [
     Article(url="https://clinic.example/blog/evil/", title=XSS_TITLE,
             sections=(Section("", "<script>alert(2)</script> back pain payload. " * 4),),
@@ -46,14 +43,6 @@ EVIL = [
             sections=(Section("", "A link that must never be clickable. " * 4),),
             date="2025-12-31", summary="no", image="https://clinic.example/img/x.jpg"),
 ]
-
-
-def _serve_wsgi(app) -> str:
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}"
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -69,39 +58,35 @@ class _Slow(_Quiet):
             self.send_error(503)
 
 
-def _serve_http(handler) -> str:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
-
-
 @pytest.fixture(scope="module")
-def blog(tmp_path_factory) -> tuple[str, Path]:
+def blog(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """A static 'blog' on its own origin: tests write pages that embed the widget."""
     root = tmp_path_factory.mktemp("blog")
-    return _serve_http(lambda *a, **k: _Quiet(*a, directory=str(root), **k)), root
+    with serve_directory(root) as base:
+        yield base, root
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory, blog) -> str:
+def real(tmp_path_factory, blog) -> Iterator[str]:
     """The service on the sample blog, indexed with the real model."""
     tmp = tmp_path_factory.mktemp("real")
     settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "indexes",
                         cors_origins=(blog[0],))
     embedder = make_embedder(settings)
     build_index(scrape([str(ROOT / "corpus/site")], settings).articles, embedder, settings)
-    return _serve_wsgi(create_app(settings, embedder=embedder))
+    with serve_wsgi(create_app(settings, embedder=embedder)) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
-def evil(tmp_path_factory, blog) -> str:
+def evil(tmp_path_factory, blog) -> Iterator[str]:
     """The service on a tiny index with payload articles (fake embedder)."""
     tmp = tmp_path_factory.mktemp("evil")
     settings = Settings(corpus_dir=tmp / "c", index_dir=tmp / "i", embedder="fake",
                         related_min_score=0.0, cors_origins=(blog[0],))
     build_index([*TINY, *EVIL], FakeEmbedder(), settings)
-    return _serve_wsgi(create_app(settings, embedder=FakeEmbedder()))
+    with serve_wsgi(create_app(settings, embedder=FakeEmbedder())) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -211,12 +196,18 @@ def test_payloads_are_text_in_the_widget(driver, evil, blog) -> None:
     assert _script_logs(driver) == []
 
 
-def test_widget_renders_nothing_and_logs_nothing_when_the_api_fails(driver, real, blog) -> None:
+def test_widget_renders_nothing_and_logs_nothing_when_the_api_fails(driver, real, blog,
+                                                                    tmp_path) -> None:
     base, root = blog
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
-    slow = _serve_http(_Slow)
+    with serve_directory(tmp_path, handler=_Slow) as slow:
+        _expect_nothing(driver, base, root, closed, slow, real)
+
+
+def _expect_nothing(driver, base: str, root: Path, closed: int, slow: str, real: str) -> None:
+    """Load a page whose widgets point at a closed port, a slow API and an unknown post."""
     boxes = (f'<div id="down" data-relatedposts data-api="http://127.0.0.1:{closed}"></div>'
              f'<div id="slow" data-relatedposts data-api="{slow}" data-timeout="400"></div>'
              '<div id="unknown" data-relatedposts></div>')

@@ -6,20 +6,13 @@ import json
 import re
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from relatedposts.errors import FetchError
 from relatedposts.ingest.crawl import scrape
 from relatedposts.ingest.fetch import MAX_REDIRECTS, Fetcher
-from tests.localsite import LocalSite, Page, article_page, publish_tiny, sitemap
-
-
-@pytest.fixture
-def site() -> Iterator[LocalSite]:
-    with LocalSite() as s:
-        yield s
+from tests.localsite import Page, article_page, publish_tiny, sitemap
 
 
 def _records(settings) -> dict[str, dict]:
@@ -47,9 +40,9 @@ def test_redirects_to_other_hosts_or_schemes_are_refused(settings, site) -> None
     site.pages["/moved"] = Page(status=301, headers={"Location": "https://example.com/blog/"})
     site.pages["/inside"] = Page(status=302, headers={"Location": "http://10.0.0.1/admin"})
     site.pages["/file"] = Page(status=302, headers={"Location": "file:///etc/passwd"})
-    fetcher = Fetcher(settings, {"127.0.0.1"})
-    for path, reason in [("/moved", "example.com is not the site's own host"),
-                         ("/inside", "10.0.0.1 is not the site's own host"),
+    fetcher = Fetcher(settings, {site.base})
+    for path, reason in [("/moved", "example.com is not the site's own origin"),
+                         ("/inside", "10.0.0.1 is not the site's own origin"),
                          ("/file", "scheme 'file' is not http(s)")]:
         with pytest.raises(FetchError, match=re.escape(reason)):
             fetcher.get(site.base + path)
@@ -67,9 +60,9 @@ def test_allowed_host_that_turns_private_is_refused(settings, site, monkeypatch)
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", fake)
-    fetcher = Fetcher(settings, {"127.0.0.1", "blog.example"})
-    answers["blog.example"] = "127.0.0.1"
     port = site.base.rsplit(":", 1)[1]
+    fetcher = Fetcher(settings, {site.base, f"http://blog.example:{port}"})
+    answers["blog.example"] = "127.0.0.1"
     site.pages["/go"] = Page(status=302, headers={"Location": f"http://blog.example:{port}/x"})
     with pytest.raises(FetchError, match="blog.example resolves to a private or loopback"):
         fetcher.get(site.base + "/go")
@@ -79,7 +72,7 @@ def test_allowed_host_that_turns_private_is_refused(settings, site, monkeypatch)
 def test_redirect_loop_is_bounded(settings, site) -> None:
     site.pages["/loop"] = Page(status=302, headers={"Location": "/loop"})
     with pytest.raises(FetchError, match="too many redirects"):
-        Fetcher(settings, {"127.0.0.1"}).get(site.base + "/loop")
+        Fetcher(settings, {site.base}).get(site.base + "/loop")
     assert site.paths().count("/loop") == MAX_REDIRECTS + 1
 
 
@@ -192,5 +185,6 @@ def test_robots_txt_server_error_means_crawl_nothing(settings, site) -> None:
     site.pages["/robots.txt"] = Page(b"oops", 503, "text/plain")
     publish_tiny(site)
     report = scrape([f"{site.base}/blog/neck.html"], settings)
-    assert [f.reason for f in report.failures] == ["refused: disallowed by robots.txt"]
+    assert [f.reason for f in report.failures] == [
+        "refused: disallowed by robots.txt (robots.txt answered HTTP 503)"]
     assert site.paths() == ["/robots.txt"]

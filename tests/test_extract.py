@@ -8,7 +8,7 @@ import pytest
 
 from relatedposts.errors import ExtractError
 from relatedposts.ingest.extract import extract
-from tests.conftest import FIXTURES, ROOT
+from tests.support import FIXTURES, ROOT
 
 PAGES = FIXTURES / "pages"
 EXPECTED = json.loads((PAGES / "expected.json").read_text("utf-8"))
@@ -50,7 +50,7 @@ def test_sample_site_page_drops_chrome_and_related_block() -> None:
 
 
 @pytest.mark.parametrize("name, reason", [
-    ("empty.html", "empty body"),
+    ("empty.html", "no body text"),
     ("listing.html", "listing"),
 ])
 def test_pages_that_are_not_articles_are_refused_with_a_reason(name: str, reason: str) -> None:
@@ -68,3 +68,33 @@ def test_og_type_website_is_not_an_article() -> None:
 def test_garbage_input_is_refused_not_crashing() -> None:
     with pytest.raises(ExtractError):
         extract(b"\x00\xff\xfe not html at all", "https://clinic.example/bin")
+
+
+BODY = "<p>Most back pain gets better within weeks when you stay gently active.</p>"
+
+
+@pytest.mark.parametrize("head, h1, title, warned", [
+    ("<title>| Summit Spine Care</title><meta property='og:site_name' "
+     "content='Summit Spine Care'><meta property='og:title' content='Heat or ice?'>", "",
+     "Heat or ice?", "took og:title"),
+    ("<title>Summit Spine Care</title><meta property='og:site_name' "
+     "content='Summit Spine Care'>", "<h1>Heat or ice?</h1>", "Heat or ice?", "took the <h1>"),
+    ("<title>Summit Spine Care</title><meta property='og:site_name' "
+     "content='Summit Spine Care'>", "<h1></h1><h2>Heat or ice?</h2>", "Heat or ice?",
+     "took the first heading"),
+    ("<title></title>", "<h1> </h1>",
+     "Most back pain gets better within weeks when you stay gently active", "first sentence"),
+    ("<title>Heat or ice? :: Summit Spine Care</title><meta property='og:site_name' "
+     "content='Summit Spine Care'>", "", "Heat or ice?", None),
+])
+def test_titles_that_are_only_the_site_name_fall_back(head: str, h1: str, title: str,
+                                                      warned: str | None) -> None:
+    from relatedposts.ingest.extract import extract_page
+
+    page = extract_page(f"<html><head>{head}</head><body><main>{h1}{BODY}</main></body>"
+                        "</html>", "https://clinic.example/blog/x/")
+    assert page.article.title == title
+    if warned is None:
+        assert page.warnings == ()
+    else:
+        assert len(page.warnings) == 1 and warned in page.warnings[0]

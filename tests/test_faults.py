@@ -18,15 +18,14 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from relatedposts.cli import main
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.ingest.crawl import write_record
+from relatedposts.indexing.versions import VersionStore, current_version
+from relatedposts.ingest.store import write_record
 from relatedposts.serving.app import create_app
-from tests.conftest import ROOT, TINY, make_article
+from tests.support import ROOT, TINY, make_article
 
 STALL = "stall"
 
@@ -80,9 +79,9 @@ def _corrupt(version: Path, how: str) -> None:
 def _newer_copy(settings, how: str) -> str:
     """Copy the live version under a newer name, damage it, point CURRENT at it."""
     bad = settings.index_dir / "versions" / "29990101T000000.000000Z"
-    shutil.copytree(idx.current_version(settings.index_dir), bad)
+    shutil.copytree(current_version(settings.index_dir), bad)
     _corrupt(bad, how)
-    idx.set_current(settings.index_dir, bad)
+    VersionStore(settings.index_dir).set_current(bad)
     return bad.name
 
 
@@ -115,7 +114,7 @@ def test_start_up_falls_back_to_the_last_good_version(settings, caplog) -> None:
     health = client.get("/healthz").get_json()
     assert health["status"] == "ok" and f"CURRENT names {bad}" in health["reload_error"]
     assert f"serving the last good version {oldest}" in caplog.text
-    assert idx.current_version(settings.index_dir).name == bad  # nothing rewritten
+    assert current_version(settings.index_dir).name == bad  # nothing rewritten
     fixed = build_index(TINY, FakeEmbedder(), settings).version_dir.name
     deadline = time.monotonic() + 10
     while client.get("/api/index").get_json()["version"] != fixed:
@@ -132,19 +131,19 @@ def test_start_up_never_falls_forward_or_onto_nothing(settings) -> None:
     assert "corrupt or truncated" in client.get("/healthz").get_json()["error"]["message"]
     newer = settings.index_dir / "versions" / "29990101T000000.000000Z"
     build_index(TINY, FakeEmbedder(), settings, index_dir=settings.index_dir / "other")
-    shutil.copytree(idx.current_version(settings.index_dir / "other"), newer)
+    shutil.copytree(current_version(settings.index_dir / "other"), newer)
     assert create_app(settings, embedder=FakeEmbedder()).test_client().get(
         "/healthz").status_code == 503  # a version newer than CURRENT is not "last good"
 
 
 @pytest.mark.parametrize("command", [["search", "back pain"], ["related", TINY[0].url],
                                      ["serve", "--port", "8999"]])
-def test_a_missing_model_is_a_one_line_start_up_error(built, monkeypatch, command) -> None:
+def test_a_missing_model_is_a_one_line_start_up_error(built, runner, monkeypatch,
+                                                     command) -> None:
     started = []
     monkeypatch.setattr("relatedposts.serving.server.run", lambda *a: started.append(a))
-    env = {"RELATEDPOSTS_INDEX_DIR": str(built.index_dir), "RELATEDPOSTS_MODEL": "/nonexistent",
-           "RELATEDPOSTS_EMBEDDER": "sentence-transformers"}
-    result = CliRunner().invoke(main, command, env=env)
+    result = runner(*command, catch_exceptions=True, RELATEDPOSTS_MODEL="/nonexistent",
+                    RELATEDPOSTS_EMBEDDER="sentence-transformers")
     assert result.exit_code == 1 and not started
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: embedding model directory")
@@ -182,7 +181,7 @@ def test_builds_killed_at_random_moments_never_change_what_is_served(settings) -
         time.sleep(delay)
         child.send_signal(signal.SIGKILL)
         child.wait()
-        live = idx.current_version(settings.index_dir)
+        live = current_version(settings.index_dir)
         idx.load(live)  # whatever CURRENT names is complete and loads
         if live.name != served:  # the kill came after the switch: a finished, verified build
             assert live.name > served
@@ -190,6 +189,6 @@ def test_builds_killed_at_random_moments_never_change_what_is_served(settings) -
         assert client.get("/api/search?q=spine+disc").status_code == 200, delays
     done = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    final = idx.current_version(settings.index_dir)
+    final = current_version(settings.index_dir)
     assert final.name > served and idx.load(final).manifest.articles == 250
     assert not list((settings.index_dir / "versions").glob(".tmp-*"))

@@ -14,11 +14,9 @@ from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.serving.app import create_app
 from relatedposts.serving.guard import DEFAULT_CSP
 from relatedposts.serving.service import Service
+from tests.support import BLOG, SCIATICA, TOKEN
 
-SCIATICA = "https://clinic.example/blog/sciatica/"
-BLOG = "https://blog.example"
 HUGE = str(10**30)
-TOKEN = "s3cret-token"
 
 
 def _error(resp, status: int) -> str:

@@ -11,11 +11,12 @@ from relatedposts.errors import IndexFormatError, IndexNotReady
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
-from tests.conftest import TINY
+from relatedposts.indexing.versions import VersionStore, current_version
+from tests.support import TINY
 
 
 def test_round_trip_keeps_everything(built) -> None:
-    version = idx.current_version(built.index_dir)
+    version = current_version(built.index_dir)
     data = idx.load(version, expect_model="fake-hash-64", expect_dim=64)
     assert [a.url for a in data.articles] == sorted(a.url for a in TINY)
     assert data.articles[0].sections == sorted(TINY, key=lambda a: a.url)[0].sections
@@ -28,11 +29,11 @@ def test_round_trip_keeps_everything(built) -> None:
 
 def test_no_index_yet_names_the_build_command(settings) -> None:
     with pytest.raises(IndexNotReady, match="relatedposts build"):
-        idx.current_version(settings.index_dir)
+        current_version(settings.index_dir)
 
 
 def test_model_mismatch_is_refused_with_a_clear_message(built) -> None:
-    version = idx.current_version(built.index_dir)
+    version = current_version(built.index_dir)
     with pytest.raises(IndexFormatError, match="built with model 'fake-hash-64'"):
         idx.load(version, expect_model="all-MiniLM-L6-v2")
     with pytest.raises(IndexFormatError, match="dimension"):
@@ -40,7 +41,7 @@ def test_model_mismatch_is_refused_with_a_clear_message(built) -> None:
 
 
 def test_manifest_counts_that_disagree_are_refused(built) -> None:
-    version = idx.current_version(built.index_dir)
+    version = current_version(built.index_dir)
     manifest = json.loads((version / "manifest.json").read_text())
     manifest["chunks"] += 1
     (version / "manifest.json").write_text(json.dumps(manifest))
@@ -49,7 +50,7 @@ def test_manifest_counts_that_disagree_are_refused(built) -> None:
 
 
 def test_truncated_faiss_file_is_refused(built) -> None:
-    version = idx.current_version(built.index_dir)
+    version = current_version(built.index_dir)
     path = version / "chunks.faiss"
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(IndexFormatError, match="corrupt or truncated"):
@@ -57,7 +58,7 @@ def test_truncated_faiss_file_is_refused(built) -> None:
 
 
 def test_faiss_results_equal_brute_force_cosine(built) -> None:
-    data = idx.load(idx.current_version(built.index_dir))
+    data = idx.load(current_version(built.index_dir))
     emb = FakeEmbedder()
     chunk_vecs = data.faiss_index.reconstruct_n(0, data.faiss_index.ntotal)
     for query in ["leg pain from a nerve", "desk posture", "pillow between knees"]:
@@ -73,13 +74,13 @@ def test_each_build_is_a_new_version_and_old_ones_are_pruned(settings) -> None:
     first = build_index(TINY, FakeEmbedder(), settings).version_dir
     for _ in range(settings.keep_versions + 1):
         last = build_index(TINY, FakeEmbedder(), settings).version_dir
-    assert idx.current_version(settings.index_dir) == last
+    assert current_version(settings.index_dir) == last
     assert not first.exists()
-    assert len(idx.list_versions(settings.index_dir)) == settings.keep_versions
+    assert len(VersionStore(settings.index_dir).finished()) == settings.keep_versions
 
 
 def test_related_lists_never_hold_self_or_duplicates(built) -> None:
-    data = idx.load(idx.current_version(built.index_dir))
+    data = idx.load(current_version(built.index_dir))
     for i, row in enumerate(data.related.ids):
         ids = [int(j) for j in row if j >= 0]
         assert i not in ids

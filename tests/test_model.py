@@ -9,7 +9,7 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import make_embedder
 from relatedposts.ingest.crawl import scrape
 from relatedposts.serving.app import create_app
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 pytestmark = pytest.mark.model
 BASE = "https://www.summitspinecare.example/blog/"

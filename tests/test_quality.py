@@ -6,9 +6,7 @@ import json
 import random
 
 import pytest
-from click.testing import CliRunner
 
-from relatedposts.cli import main
 from relatedposts.indexing.keywords import KeywordIndex, Vocabulary
 from relatedposts.quality.evaluate import evaluate, import_jsonl, mrr_at, ndcg_at, recall_at
 from relatedposts.serving.snippet import make_snippet
@@ -84,7 +82,7 @@ def test_keyword_scores_find_the_stemmed_word() -> None:
     assert scores[0] > 0 and scores[1] == 0
 
 
-def test_evaluate_cli_on_an_imported_dataset(settings, tmp_path) -> None:
+def test_evaluate_cli_on_an_imported_dataset(runner, tmp_path) -> None:
     articles = tmp_path / "articles.jsonl"
     rows = [{"id": "a1", "title": "Sciatica", "sections": ["Sciatica is leg pain. " * 20]},
             {"id": "a2", "title": "Neck pain", "sections": ["Neck pain at the desk. " * 20]}]
@@ -93,14 +91,12 @@ def test_evaluate_cli_on_an_imported_dataset(settings, tmp_path) -> None:
                                       '{"id": "q2", "text": "desk neck"}\n')
     (tmp_path / "qrels.tsv").write_text("q1\ta1\t3\nq2\ta2\t2\nq2\ta1\t0\n")
     assert [a.url.rsplit("/", 1)[-1] for a in import_jsonl(articles)] == ["a1", "a2"]
-    env = {"RELATEDPOSTS_INDEX_DIR": str(settings.index_dir), "RELATEDPOSTS_EMBEDDER": "fake"}
-    runner = CliRunner()
     corpus = tmp_path / "corpus"
     for args in (["import-dataset", str(articles), "--corpus", str(corpus)],
                  ["build", "--corpus", str(corpus)]):
-        assert runner.invoke(main, args, env=env).exit_code == 0
-    result = runner.invoke(main, ["evaluate", "--queries", str(tmp_path / "q.jsonl"), "--qrels",
-                                  str(tmp_path / "qrels.tsv"), "--json"], env=env)
+        assert runner(*args).exit_code == 0
+    result = runner("evaluate", "--queries", str(tmp_path / "q.jsonl"), "--qrels",
+                    str(tmp_path / "qrels.tsv"), "--json")
     row = json.loads(result.output)
     assert row["queries"] == 2 and row["ndcg@10"] == pytest.approx(1.0)
 

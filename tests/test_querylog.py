@@ -6,9 +6,7 @@ import json
 import threading
 
 import pytest
-from click.testing import CliRunner
 
-from relatedposts.cli import main
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.serving.app import create_app
 from relatedposts.serving.querylog import QueryLog, read_entries, scrub, summarize
@@ -91,21 +89,19 @@ def test_summary_counts_frequent_and_unanswered_queries() -> None:
     assert rep.unanswered == [("tailbone pain", 2), ("dry needling", 1)]
 
 
-def test_report_queries_command(tmp_path) -> None:
+def test_report_queries_command(runner, tmp_path) -> None:
     path = tmp_path / "q.jsonl"
     lines = [{"time": "t", "query": q, "results": r} for q, r in
              [("sciatica", 3), ("sciatica", 3), ("coccyx pain", 0)]]
     path.write_text("".join(json.dumps(x) + "\n" for x in lines) + "not json\n", "utf-8")
-    runner = CliRunner()
-    result = runner.invoke(main, ["report", "--queries"], env={"RELATEDPOSTS_QUERY_LOG": str(path)})
+    result = runner("report", "--queries", RELATEDPOSTS_QUERY_LOG=str(path))
     assert result.exit_code == 0, result.output
     text = result.output
     assert "searches logged: 3 (2 distinct queries)" in text
     frequent, unanswered = text.split("found nothing")
     assert "2  sciatica" in frequent and "1  coccyx pain" in frequent
     assert "1  coccyx pain" in unanswered and "sciatica" not in unanswered
-    result = runner.invoke(main, ["report", "--queries", "--json"],
-                           env={"RELATEDPOSTS_QUERY_LOG": str(path)})
+    result = runner("report", "--queries", "--json", RELATEDPOSTS_QUERY_LOG=str(path))
     assert json.loads(result.output)["unanswered"] == [["coccyx pain", 1]]
-    result = runner.invoke(main, ["report", "--queries"], env={"RELATEDPOSTS_QUERY_LOG": ""})
+    result = runner("report", "--queries", RELATEDPOSTS_QUERY_LOG="")
     assert result.exit_code == 1 and "RELATEDPOSTS_QUERY_LOG" in result.output

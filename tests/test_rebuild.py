@@ -22,26 +22,15 @@ from relatedposts.indexing.chunk import chunk_article
 from relatedposts.indexing.embcache import CACHE_FILE, PROBE, cache_dir
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.verify import SAMPLE, GateRefused
-from relatedposts.ingest.crawl import write_record
+from relatedposts.indexing.versions import VersionStore
+from relatedposts.ingest.store import write_record
 from relatedposts.models import Section
-from tests.conftest import ROOT, TINY, make_article
 from tests.localsite import leftovers, live, run_cli
+from tests.support import ROOT, TINY, CountingEmbedder, make_article
 
 WORDS = ["spine", "disc", "nerve", "muscle", "posture", "sleep", "walking", "lifting",
          "stretch", "core", "hip", "knee", "neck", "shoulder", "ache", "brace", "heat", "ice",
          "massage", "therapy"]
-
-
-class CountingEmbedder(FakeEmbedder):
-    """The fake embedder, remembering every text it was asked to embed."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.texts: list[str] = []
-
-    def encode(self, texts):
-        self.texts.extend(texts)
-        return super().encode(texts)
 
 
 def corpus(n: int) -> list:
@@ -118,7 +107,7 @@ def test_large_article_drop_is_refused_unless_forced(settings) -> None:
     before = build_index(TINY, FakeEmbedder(), settings).version_dir
     with pytest.raises(GateRefused, match="dropped from 7 to 5"):
         build_index(TINY[:5], FakeEmbedder(), settings)
-    assert live(settings) == before and idx.list_versions(settings.index_dir) == [before]
+    assert live(settings) == before and VersionStore(settings.index_dir).finished() == [before]
     assert not leftovers(settings)
     assert build_index(TINY[:6], FakeEmbedder(), settings).manifest.articles == 6  # 14%: fine
     forced = build_index(TINY[:3], FakeEmbedder(), settings, force=True)
@@ -166,7 +155,7 @@ def test_corrupt_version_is_refused(settings, monkeypatch, corruption: str) -> N
         expected = "disagree with the chunk index"
     with pytest.raises(GateRefused, match=expected):
         build_index(TINY, FakeEmbedder(), settings)
-    assert live(settings) == before and idx.list_versions(settings.index_dir) == [before]
+    assert live(settings) == before and VersionStore(settings.index_dir).finished() == [before]
     assert not leftovers(settings)
 
 
@@ -201,7 +190,7 @@ import numpy as np
 from relatedposts.indexing import build, index as idx
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import FakeEmbedder
-from tests.conftest import TINY
+from tests.support import TINY
 
 root, stage, marker = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 

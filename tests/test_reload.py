@@ -10,23 +10,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
-from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.indexing.versions import VersionStore
 from relatedposts.serving.app import create_app, get_service
-from tests.conftest import TINY
-from tests.localsite import LocalSite, Page, live, publish_tiny, run_cli, sitemap
-
-TOKEN = "s3cret-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def site() -> Iterator[LocalSite]:
-    with LocalSite() as s:
-        yield s
+from tests.localsite import Page, live, publish_tiny, run_cli, sitemap
+from tests.support import AUTH, TINY, TOKEN, serve_wsgi
 
 
 def make_client(settings, **changes):
@@ -83,7 +73,7 @@ def test_admin_routes_are_off_without_a_token(built) -> None:
 def test_failed_reload_keeps_serving_the_old_version(built) -> None:
     client = make_client(built, admin_token=TOKEN, reload_check_seconds=-1)
     old = version(client)
-    idx.set_current(built.index_dir, broken_copy(built))
+    VersionStore(built.index_dir).set_current(broken_copy(built))
     resp = client.post("/admin/reload", headers=AUTH)
     assert resp.status_code == 503
     assert f"still serving {old}" in resp.get_json()["error"]["message"]
@@ -96,7 +86,7 @@ def test_pointer_watch_picks_up_new_versions_and_survives_broken_ones(built) -> 
     service = get_service(client.application)
     new = build_index(TINY[:6], FakeEmbedder(), built).version_dir.name
     assert wait_for(lambda: version(client) == new)
-    idx.set_current(built.index_dir, broken_copy(built))
+    VersionStore(built.index_dir).set_current(broken_copy(built))
     assert wait_for(lambda: client.get("/healthz") and service.load_error is not None)
     assert "corrupt or truncated" in service.load_error and version(client) == new
     newer = build_index(TINY, FakeEmbedder(), built).version_dir.name
@@ -141,10 +131,8 @@ def service_url(settings) -> Iterator[str]:
     """A real HTTP server of the app with admin on and the watcher off."""
     app = create_app(settings.replace(admin_token=TOKEN, reload_check_seconds=-1),
                      embedder=FakeEmbedder())
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve_wsgi(app) as base:
+        yield base
 
 
 def test_rebuild_drops_deleted_pages_from_every_related_list(settings, site) -> None:

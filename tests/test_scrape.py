@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from relatedposts.ingest.crawl import read_corpus, scrape
-from tests.conftest import FIXTURES, ROOT
-
-OTHERSITE = FIXTURES / "othersite"
+from relatedposts.ingest.crawl import scrape
+from relatedposts.ingest.store import read_corpus
+from tests.support import OTHERSITE, ROOT
 
 
 def test_local_directory_of_sample_site(settings) -> None:
@@ -31,7 +30,7 @@ def test_http_site_from_sitemap_index_skips_bad_pages(settings, site_server) -> 
     reasons = {f.url.rsplit("/", 1)[-1]: f.reason for f in report.failures}
     assert reasons["old-page-that-was-deleted.html"] == "HTTP 404"
     assert "not HTML" in reasons["brochure.pdf"]
-    assert "not the site's own host" in reasons["a.html"]
+    assert "not the site's own origin" in reasons["a.html"]
     article = next(a for a in report.articles if a.title == "Staying Active With Sciatica")
     assert article.url == f"{base}/posts/staying-active-with-sciatica.html"
     assert "Keep Reading" not in article.body

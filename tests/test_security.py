@@ -25,11 +25,10 @@ from relatedposts.ingest.fetch import Fetcher
 from relatedposts.models import Article, Section
 from relatedposts.serving.app import create_app
 from relatedposts.urls import host_of
-from tests.conftest import TINY
 from tests.localsite import LocalSite, Page, article_page, sitemap
+from tests.support import TINY, TOKEN
 
 PUBLIC = "blog.example"  # the configured site: elsewhere (never resolved in these tests)
-TOKEN = "s3cret-token"
 
 
 @pytest.fixture
@@ -115,7 +114,7 @@ def test_redirect_into_a_robots_disallowed_path_is_not_followed(settings) -> Non
                                          content_type="text/plain")
         site.pages["/open"] = Page(status=302, headers={"Location": "/private/x.html"})
         with pytest.raises(FetchError, match="robots.txt"):
-            Fetcher(settings, {"127.0.0.1"}).get(site.base + "/open")
+            Fetcher(settings, {site.base}).get(site.base + "/open")
         assert "/private/x.html" not in site.paths()
 
 
@@ -135,11 +134,14 @@ def _page(canonical: str = "", og_url: str = "", og_image: str = "", img: str = 
 @pytest.mark.parametrize("canonical, og_url, expected", [
     ("javascript:alert(1)", "", PAGE), ("file:///etc/passwd", "", PAGE),
     ("https://evil.example/blog/x/", "", PAGE), ("http://[::1", "", PAGE),
-    ("data:text/html,hi", "https://www.clinic.example/blog/y/", "https://www.clinic.example/blog/y/"),
+    ("data:text/html,hi", "https://clinic.example/blog/y/", "https://clinic.example/blog/y/"),
+    ("https://www.clinic.example/blog/y/", "", PAGE),  # another host: not the page's origin
     ("/blog/x/?utm=1", "", "https://clinic.example/blog/x/?utm=1"),
-    ("http://clinic.example/blog/x/", "", "http://clinic.example/blog/x/"),
+    ("http://clinic.example/blog/x/", "", PAGE),  # another scheme: not the page's origin
+    ("https://evil.example\\@clinic.example/blog/x/", "", PAGE),  # the backslash trick
+    ("https://clinic.example:8443/blog/x/", "", PAGE),  # another port
 ])
-def test_stored_article_url_is_http_on_the_pages_own_host(canonical, og_url, expected) -> None:
+def test_stored_article_url_is_http_on_the_pages_own_origin(canonical, og_url, expected) -> None:
     assert extract(_page(canonical, og_url), PAGE).url == expected
 
 
@@ -147,10 +149,12 @@ def test_stored_article_url_is_http_on_the_pages_own_host(canonical, og_url, exp
     ("javascript:alert(1)", "", None), ("file:///etc/passwd", "", None),
     ("data:image/png;base64,AAAA", "", None), ("javascript:alert(1)", "javascript:x()", None),
     ("javascript:alert(1)", "/img/a.jpg", "https://clinic.example/img/a.jpg"),
-    ("https://cdn.example/a.jpg", "", "https://cdn.example/a.jpg"),
+    ("https://cdn.example/a.jpg", "", None),  # stored images stay on the page's origin
+    ("https://evil.example\\@clinic.example/a.jpg", "", None),
+    ("/img/b.jpg", "", "https://clinic.example/img/b.jpg"),
     ("", "http://[::1", None),
 ])
-def test_stored_image_is_http_only(og_image, img, expected) -> None:
+def test_stored_image_is_http_on_the_pages_own_origin(og_image, img, expected) -> None:
     assert extract(_page(PAGE, "", og_image, img), PAGE).image == expected
 
 
@@ -164,7 +168,7 @@ def test_scraped_records_hold_only_web_links_and_a_bad_redirect_skips_one_page(s
     records = [json.loads(p.read_text()) for p in settings.corpus_dir.glob("*.json")]
     assert [(r["url"], r["image"]) for r in records] == [(f"{site.base}/a.html", None)]
     assert [f.reason for f in report.failures] == [
-        f"malformed address or redirect from {site.base}/b.html"]
+        f"refused: malformed address or redirect from {site.base}/b.html"]
 
 
 EVIL = Article(url="https://clinic.example/blog/evil/", title="<script>alert(1)</script> Back",
@@ -181,9 +185,13 @@ def test_json_api_snippets_are_escaped_and_titles_are_plain_json(settings) -> No
     plain = hit["snippet"].replace("<mark>", "").replace("</mark>", "")
     assert "&lt;script&gt;alert(2)" in plain and "<" not in plain
     assert hit["title"] == EVIL.title  # data, not markup: the widget sets it as textContent
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
     related = client.get(f"/api/related?url={TINY[3].url}&limit=10")
     assert related.mimetype == "application/json"
-    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert related.headers["X-Content-Type-Options"] == "nosniff"
+    # The payload article is listed (every other post fits in 10) as data, unchanged.
+    evil = next(r for r in related.get_json()["results"] if r["url"] == EVIL.url)
+    assert (evil["title"], evil["summary"]) == (EVIL.title, EVIL.summary)
 
 
 @pytest.mark.parametrize("header", [

@@ -22,19 +22,7 @@ from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.serving.search import QueryCache
 from relatedposts.serving.server import GunicornServer, gunicorn_options, share_cores
 from relatedposts.serving.service import Service
-from tests.conftest import TINY
-
-
-class CountingEmbedder(FakeEmbedder):
-    """The fake embedder, counting how many texts it was asked to embed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls = 0
-
-    def encode(self, texts):
-        self.calls += len(texts)
-        return super().encode(texts)
+from tests.support import TINY
 
 
 def test_query_cache_is_lru() -> None:
@@ -50,8 +38,8 @@ def test_query_cache_is_lru() -> None:
     assert computed == ["a", "b", "c", "b", "a"]
 
 
-def test_repeated_searches_embed_the_query_once(built) -> None:
-    embedder = CountingEmbedder()
+def test_repeated_searches_embed_the_query_once(built, counting_embedder) -> None:
+    embedder = counting_embedder
     service = Service(built, embedder)
     service.reload()
     first = service.search("sciatica leg pain")

@@ -13,12 +13,8 @@ from relatedposts.models import Article, Section
 from relatedposts.serving.app import create_app
 from relatedposts.serving.cors import allowed_origins
 from relatedposts.serving.searchpage import safe_snippet, title_match, title_spelling
-from tests.conftest import TINY
+from tests.support import BLOG, SCIATICA, SPASMS, TINY, XSS_TITLE
 
-SCIATICA = "https://clinic.example/blog/sciatica/"
-SPASMS = "https://clinic.example/blog/spasms/"
-BLOG = "https://blog.example"
-XSS_TITLE = "<img src=x onerror=alert(1)> Evil back pain"
 EVIL = Article(
     url="https://clinic.example/blog/evil/", title=XSS_TITLE,
     sections=(Section("", "<script>alert(2)</script> back pain payload text. " * 4),),

@@ -6,11 +6,10 @@ import json
 import time
 from pathlib import Path
 
-from benchkit.corpus import cli
+from benchkit.cli import run_cli
 from benchkit.load import percentile
 from relatedposts.config import Settings
-from relatedposts.indexing.embedders import Embedder, model_name
-from relatedposts.indexing.embedders.sentence import SentenceTransformerEmbedder
+from relatedposts.indexing.embedders import Embedder, make_embedder
 
 BACKENDS = {"torch": {}, "onnx": {"RELATEDPOSTS_EMBEDDER": "onnx"},
             "onnx-int8": {"RELATEDPOSTS_EMBEDDER": "onnx", "RELATEDPOSTS_ONNX_QUANTIZE": "1"}}
@@ -24,12 +23,9 @@ def make_backend(name: str, settings: Settings, threads: int) -> Embedder:
 
         torch.set_num_threads(threads)
         if name not in _LOADED:  # the torch model is the same at any thread count
-            _LOADED[name] = SentenceTransformerEmbedder(settings.model_path(),
-                                                        model_name(settings), settings.batch_size)
+            _LOADED[name] = make_embedder(settings.replace(embedder="sentence-transformers"))
         return _LOADED[name]
-    from relatedposts.indexing.embedders.onnx import OnnxEmbedder
-
-    return OnnxEmbedder.from_settings(settings.replace(
+    return make_embedder(settings.replace(
         embedder="onnx", onnx_quantize=name == "onnx-int8", onnx_threads=threads))
 
 
@@ -74,7 +70,7 @@ def measure_quality(dataset: Path, index_dir: Path, env: dict[str, str]) -> dict
             str(dataset / "qrels.tsv"), "--index", str(index_dir), "--json"]
     rows = []
     for name, extra in BACKENDS.items():
-        seconds, out = cli(args, {**env, **extra})
+        seconds, out = run_cli(args, {**env, **extra})
         row = json.loads(out.strip().splitlines()[-1])
         prefix = " ".join(f"{k}={v}" for k, v in extra.items())
         command = f"{prefix} relatedposts {' '.join(args[:-1])}".strip()

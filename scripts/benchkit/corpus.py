@@ -3,49 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
+from benchkit.cli import ROOT, build_figures, run_build, run_cli
 from relatedposts.indexing import index as idx
+from relatedposts.indexing.versions import current_version
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(args: list[str], env: dict[str, str]) -> tuple[float, str]:
-    """Run `relatedposts ARGS` with env added; return (seconds, stdout) or raise with output."""
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "relatedposts", *args], cwd=ROOT,
-                          env={**os.environ, **env}, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"relatedposts {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
-    return time.perf_counter() - t0, proc.stdout
-
-
-def parse_build(out: str) -> dict[str, object]:
-    """Pull counts and stage times out of `relatedposts build` output."""
-    found: dict[str, object] = {"output": out.strip().splitlines()[0] if out.strip() else ""}
-    m = re.search(r"(\d+) articles, (\d+) chunks", out)
-    if m:
-        found["articles"], found["chunks"] = int(m.group(1)), int(m.group(2))
-    for stage, secs in re.findall(r"(\w+) ([\d.]+)s[,)]", out):
-        found[f"{stage}_s"] = float(secs)
-    m = re.search(r"(\d+) chunks embedded, (\d+) reused", out)
-    if m:
-        found["embedded"], found["reused"] = int(m.group(1)), int(m.group(2))
-    return found
+__all__ = ["ROOT"]
 
 
 def build_sample(work: Path, env: dict[str, str]) -> dict[str, object]:
     """Scrape the sample blog into work/ and build its index from scratch, timed."""
-    scrape_s, _ = cli(["scrape", "corpus/site"], env)
-    build_s, out = cli(["build"], env)
-    result = {"scrape_s": round(scrape_s, 2), "build_s": round(build_s, 2), **parse_build(out)}
-    version = idx.current_version(Path(env["RELATEDPOSTS_INDEX_DIR"]))
+    scrape_s, _ = run_cli(["scrape", "corpus/site"], env)
+    build_s, built = run_build(env)
+    result = {"scrape_s": round(scrape_s, 2), "build_s": round(build_s, 2),
+              **build_figures(built)}
+    version = current_version(Path(env["RELATEDPOSTS_INDEX_DIR"]))
     result["index_bytes"] = sum(f.stat().st_size for f in version.rglob("*") if f.is_file())
     result["version_dir"] = str(version)
     return result
@@ -61,8 +36,8 @@ def rebuild_one_changed(env: dict[str, str]) -> dict[str, object] | None:
     record = json.loads(records[0].read_text("utf-8"))
     record["sections"][-1]["text"] += " Benchmark edit: one more sentence about posture."
     records[0].write_text(json.dumps(record), "utf-8")
-    seconds, out = cli(["build"], env)
-    return {"build_s": round(seconds, 2), **parse_build(out)}
+    seconds, built = run_build(env)
+    return {"build_s": round(seconds, 2), **build_figures(built)}
 
 
 def chunk_texts(version_dir: Path) -> list[str]:

@@ -18,9 +18,10 @@ from benchkit.load import percentile
 from relatedposts.config import Settings
 from relatedposts.indexing.ann import make_chunk_index, tune_for_search
 from relatedposts.indexing.embedders import Embedder
-from relatedposts.indexing.keywords import KeywordIndex, Vocabulary, article_document
+from relatedposts.indexing.keywords import KeywordIndex, Vocabulary
 from relatedposts.models import Article, Chunk, Section
 from relatedposts.serving.search import Searcher
+from relatedposts.text import article_document
 
 
 @dataclass

@@ -6,10 +6,11 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from benchkit.cli import command
 
 
 def free_port() -> int:
@@ -31,7 +32,7 @@ class Server:
         self.command = ["relatedposts", "serve", "--index", str(index_dir), "--host",
                         "127.0.0.1", "--port", str(self.port), "--workers", str(workers),
                         "--threads", str(threads)]
-        exe = [sys.executable, "-m", "relatedposts", *self.command[1:]]
+        exe = command(self.command[1:])
         with open(log, "w") as out:
             self.proc = subprocess.Popen(exe, stdout=out, stderr=subprocess.STDOUT,
                                          env={**os.environ, **env})

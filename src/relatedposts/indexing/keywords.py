@@ -1,44 +1,25 @@
-"""Keyword side of search: analysis, BM25 (bm25s), lay/clinical vocabulary and typo fixing."""
+"""Keyword side of search: BM25 (bm25s), the lay/clinical vocabulary, compounds, typo fixing.
+
+Text analysis (words, stems, stopwords) is relatedposts.text's.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
 from rapidfuzz import fuzz, process
 
 from relatedposts.indexing.compounds import Compounds, raw_tokens
-from relatedposts.models import Article
+from relatedposts.text import STOPWORDS, stems, words
 
 MAX_CORRECTIONS = 12
-WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(
-    w for line in resources.files("relatedposts").joinpath("data/stopwords.txt")
-    .read_text("utf-8").splitlines() if not line.startswith("#") for w in line.split())
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
-def words(text: str) -> list[str]:
-    """Return the lowercase words of text, stopwords removed, unstemmed."""
-    raw = WORD_RE.findall(text.lower().replace("’", "'"))
-    return [w.split("'")[0] for w in raw if w.split("'")[0] not in STOPWORDS]
-
-
-def stems(tokens: list[str]) -> list[str]:
-    """Stem a list of words (Snowball English)."""
-    return _stemmer().stemWords(tokens)
 
 
 def analyze(text: str, compounds: Compounds | None = None) -> list[str]:
@@ -47,13 +28,6 @@ def analyze(text: str, compounds: Compounds | None = None) -> list[str]:
     if compounds is not None:
         terms += compounds.join(raw_tokens(text))
     return stems(terms)
-
-
-def article_document(article: Article, title_weight: int) -> str:
-    """Return the text BM25 indexes for an article: title and headings weighted up."""
-    headings = " ".join(s.heading for s in article.sections if s.heading)
-    tags = " ".join(article.tags)
-    return " ".join([article.title] * title_weight + [headings] * 2 + [tags, article.body])
 
 
 @dataclass(frozen=True)

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 
-from relatedposts.indexing.keywords import words
 from relatedposts.models import Article
+from relatedposts.text import article_document, top_terms
 
 SIMILAR, PINNED, FALLBACK = 0, 1, 2  # the flags stored with each related entry
 
 
-def key_terms(articles: list[Article], top: int = 25) -> list[list[str]]:
+def key_terms(articles: list[Article], title_weight: int, top: int = 25) -> list[list[str]]:
     """Return each article's most distinctive words by TF-IDF (title and headings count more)."""
-    docs = []
-    for a in articles:
-        heads = " ".join(s.heading for s in a.sections)
-        text = " ".join([a.title] * 3 + [heads] * 2 + [a.body])
-        docs.append(Counter(w for w in words(text) if len(w) > 3 and not w.isdigit()))
-    df = Counter(w for d in docs for w in d)
-    n = len(docs)
-    out = []
-    for d in docs:
-        scored = {w: tf * math.log((1 + n) / (1 + df[w])) for w, tf in d.items()}
-        out.append([w for w in sorted(scored, key=lambda w: -scored[w])[:top]])
-    return out
+    return top_terms([article_document(a, title_weight, tags=False) for a in articles], top)
 
 
 def reason(source: Article, target: Article, source_terms: list[str],

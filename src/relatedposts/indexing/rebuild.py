@@ -8,12 +8,11 @@ Exit statuses a cron job can act on: 0 live and reloaded, 1 error, 2 nothing scr
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import click
 
 from relatedposts.config import Settings
 from relatedposts.errors import RelatedPostsError
@@ -30,7 +29,7 @@ log.propagate = False
 
 def say(message: str, err: bool = False) -> None:
     """Print a line for the operator and append it to the rebuild log."""
-    click.echo(message, err=err)
+    print(message, file=sys.stderr if err else sys.stdout, flush=True)
     log.log(logging.ERROR if err else logging.INFO, message)
 
 
@@ -77,6 +76,8 @@ def _scrape(settings: Settings, quiet: bool, stages: dict[str, float]) -> Scrape
         f"unchanged, {len(report.failures)} failed, {report.removed} removed")
     for f in report.failures:
         say(f"  failed {f.url}: {f.reason}")
+    for f in report.warnings + report.duplicates:  # kept (thin, odd title) or folded copies
+        say(f"  note {f.url}: {f.reason}")
     if report.prune_skipped:
         say(f"  kept records of unlisted pages: {report.prune_skipped}")
     return report
@@ -86,7 +87,7 @@ def _build(settings: Settings, force: bool, quiet: bool, stages: dict[str, float
     """Build from the corpus with the embedding cache; verify and switch (may raise)."""
     from relatedposts.indexing.build import build_index
     from relatedposts.indexing.embedders import make_embedder
-    from relatedposts.ingest.crawl import read_corpus
+    from relatedposts.ingest.store import read_corpus
 
     articles = read_corpus(settings.corpus_dir)
     t0 = time.perf_counter()
@@ -133,29 +134,10 @@ def post_reload(settings: Settings) -> str | None:
 
 def rollback(settings: Settings) -> tuple[str, str]:
     """Point CURRENT back at the version live before this one; return (from, to) names."""
-    from relatedposts.indexing import index as idx
     from relatedposts.indexing.verify import verify
+    from relatedposts.indexing.versions import VersionStore
 
-    root = Path(settings.index_dir)
-    with build_lock(root):
-        live = idx.current_version(root).name
-        history = idx.read_history(root)
-        while history and history[-1] == live:
-            history.pop()
-        names = [n for n in reversed(history) if n != live] or [
-            v.name for v in reversed(idx.list_versions(root)) if v.name < live]
-        unusable = []
-        for name in names:
-            path = root / "versions" / name
-            problems = verify(path, settings, None) if path.is_dir() else ["deleted"]
-            if not problems:
-                idx.set_current(root, path)
-                idx.write_history(root, history[:history.index(name) + 1] if history else [name])
-                return live, name
-            unusable.append(f"{name}: {problems[0]}")
-    detail = f" (unusable: {'; '.join(unusable)})" if unusable else ""
-    raise RelatedPostsError(f"no previous version to roll back to in {root}{detail}; "
-                            f"{live} stays live")
+    return VersionStore(settings.index_dir).rollback(lambda path: verify(path, settings, None))
 
 
 @contextmanager
@@ -180,51 +162,3 @@ def log_to_file(path: Path | None, command: str = "") -> Iterator[None]:
         log.removeHandler(handler)
         logger.setLevel(level)
         handler.close()
-
-
-def _describe(ctx: click.Context) -> str:
-    """Return the command and the options it was given, for the log."""
-    given = []
-    for key, value in ctx.params.items():
-        values = value if isinstance(value, tuple) else (value,)
-        given += [key if v is True else f"{key}={v}" for v in values if v]
-    return " ".join([ctx.info_name or "", *given])
-
-
-def _settings(ctx: click.Context, **overrides: object) -> Settings:
-    return ctx.obj.replace(**{k: v for k, v in overrides.items() if v is not None})
-
-
-@click.command("rebuild")
-@click.option("--site", "sites", multiple=True,
-              help="Source to scrape (repeatable); default: the RELATEDPOSTS_SITE setting.")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
-@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
-@click.option("--force", is_flag=True,
-              help="Go live even if more than max_article_drop of the articles disappeared.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
-@click.pass_context
-def rebuild_command(ctx: click.Context, sites: tuple[str, ...], index_dir: Path | None,
-                    corpus_dir: Path | None, force: bool, quiet: bool) -> None:
-    """Scrape the site, build and verify a new index, make it live, reload the service."""
-    settings = _settings(ctx, index_dir=index_dir, corpus_dir=corpus_dir, site=sites or None)
-    with log_to_file(settings.log_file, _describe(ctx)):
-        code = run_rebuild(settings, force, quiet)
-    ctx.exit(code)
-
-
-@click.command("rollback")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
-@click.pass_context
-def rollback_command(ctx: click.Context, index_dir: Path | None) -> None:
-    """Make the previously live index version live again (refuses if there is none)."""
-    settings = _settings(ctx, index_dir=index_dir)
-    with log_to_file(settings.log_file, _describe(ctx)):
-        try:
-            old, new = rollback(settings)
-        except RelatedPostsError as exc:
-            say(f"error: {exc.message}", err=True)
-            ctx.exit(EXIT_ERROR)
-        say(f"rolled back: {new} is live again (was {old})")
-        code = reload_services(settings, {})
-    ctx.exit(code)

@@ -9,8 +9,6 @@ recent posts, flagged as fallback.
 from __future__ import annotations
 
 import hashlib
-import math
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,10 +18,10 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from relatedposts.config import Settings
-from relatedposts.indexing.keywords import words
 from relatedposts.indexing.overrides import Overrides
 from relatedposts.indexing.reasons import FALLBACK, PINNED, SIMILAR, key_terms
 from relatedposts.models import Article, Chunk
+from relatedposts.text import article_document, tfidf_matrix
 
 
 @dataclass
@@ -104,7 +102,7 @@ def _compute(articles: list[Article], vectors: np.ndarray, settings: Settings,
     recent = sorted(range(n), key=lambda i: articles[i].date or "", reverse=True)
     out = RelatedLists(np.full((n, depth), -1, np.int32), np.zeros((n, depth), np.float32),
                        np.zeros((n, depth), np.int8), [sorted(g) for g in groups],
-                       key_terms(articles))
+                       key_terms(articles, settings.title_weight))
     for i in range(n):
         banned = ({i} | dup_of.get(i, set()) | copies | overrides.excluded
                   | overrides.blocks.get(i, set()))
@@ -130,7 +128,8 @@ class _Similarity:
 
     def __init__(self, articles: list[Article], centered: np.ndarray, settings: Settings) -> None:
         self.centered = centered
-        self.lexical = tfidf_matrix([f"{a.title} {a.title} {a.body}" for a in articles])
+        self.lexical = tfidf_matrix([article_document(a, settings.title_weight, tags=False)
+                                    for a in articles])
         self.tags = _tag_matrix(articles)
         self.tag_counts = np.asarray(self.tags.sum(axis=1)).ravel()
         total = settings.related_dense_weight + settings.related_lexical_weight + \
@@ -181,26 +180,6 @@ def _tag_matrix(articles: list[Article]) -> sparse.csr_matrix:
                              shape=(len(articles), max(1, len(vocab))))
 
 
-def tfidf_matrix(texts: list[str]) -> sparse.csr_matrix:
-    """Return L2-normalized TF-IDF rows (sublinear tf, smoothed idf) as a sparse matrix."""
-    docs = [Counter(words(t)) for t in texts]
-    vocab: dict[str, int] = {}
-    for d in docs:
-        for w in d:
-            vocab.setdefault(w, len(vocab))
-    df = Counter(w for d in docs for w in d)
-    n = len(docs)
-    rows, cols, vals = [], [], []
-    for r, d in enumerate(docs):
-        for w, tf in d.items():
-            rows.append(r)
-            cols.append(vocab[w])
-            vals.append((1 + math.log(tf)) * math.log((1 + n) / (1 + df[w])))
-    m = sparse.csr_matrix((vals, (rows, cols)), shape=(n, max(1, len(vocab))), dtype=np.float32)
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1))).ravel()
-    return sparse.diags(1 / np.maximum(norms, 1e-9)) @ m
-
-
 def _neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Return each row's k nearest rows by inner product: (sims, ids)."""
     index = faiss.IndexFlatIP(vectors.shape[1])
@@ -241,7 +220,7 @@ def _fallback(recent: list[int], banned: set[int], row: list[tuple[int, float, i
               dup_of: dict[int, set[int]], depth: int) -> list[tuple[int, float, int]]:
     """Fill the list up to depth with the most recent posts, flagged as fallback."""
     taken = {j for j, _, _ in row}
-    out = []
+    out: list[tuple[int, float, int]] = []
     for j in recent:
         if len(row) + len(out) >= depth:
             break

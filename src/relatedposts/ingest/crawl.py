@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from bs4 import BeautifulSoup
-
 from relatedposts.config import Settings
-from relatedposts.errors import ExtractError, FetchError, RelatedPostsError
-from relatedposts.ingest.extract import extract
+from relatedposts.errors import ExtractError, FetchError
+from relatedposts.ingest import store
+from relatedposts.ingest.charset import decode_html
+from relatedposts.ingest.extract import extract_page
 from relatedposts.ingest.fetch import Fetcher
+from relatedposts.ingest.sitemap import SitemapWalk, walk_sitemaps
 from relatedposts.models import Article, Failure, ScrapeReport
-from relatedposts.urls import host_of, url_key
+from relatedposts.urls import UnsafeURL, parse_web_url, url_key
 
-MAX_SITEMAP_DEPTH = 3
 GONE = ("HTTP 404", "HTTP 410")  # a listed page answering this was deleted: prune drops it
 
 
@@ -31,6 +29,23 @@ class Target:
 
     url: str
     path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Scraped:
+    """One page's outcome: the article, its record's validators and any warnings."""
+
+    article: Article
+    validators: dict
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class _Placement:
+    """Which stored URL belongs to which page, so no page's record is replaced by another."""
+
+    targets: dict[str, str]
+    claimed: dict[str, str] = field(default_factory=dict)
 
 
 class Progress(Protocol):
@@ -49,12 +64,12 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
     corpus = Path(corpus_dir or settings.corpus_dir)
     corpus.mkdir(parents=True, exist_ok=True)
     sources = _read_url_lists(sources)
-    hosts = {host_of(s) for s in sources if s.startswith(("http://", "https://"))}
-    fetcher = Fetcher(settings, hosts)
     report = ScrapeReport()
-    targets = list(_dedupe(_targets(sources, fetcher, report)))
+    fetcher = Fetcher(settings, _origins(sources))
+    targets = list(_dedupe(_targets(sources, fetcher, settings, report)))
     listing_failed = [f for f in report.failures if f.url in sources or _is_sitemap(f.url)]
-    state = _load_state(corpus)
+    state = store.load_state(corpus)
+    place = _Placement({url_key(t.url): t.url for t in targets})
     if progress is not None:
         progress.reset(total=len(targets))
     with ThreadPoolExecutor(max_workers=max(1, settings.crawl_concurrency)) as pool:
@@ -66,49 +81,78 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
                 report.failures.append(outcome)
             elif outcome is None:
                 report.unchanged += 1
-            else:
-                article, validators = outcome
-                write_record(corpus, article, target.url, validators)
-                report.articles.append(article)
+            elif _place(outcome.article, target.url, place, report):
+                store.write_record(corpus, outcome.article, target.url, outcome.validators)
+                report.articles.append(outcome.article)
+                report.warnings.extend(Failure(target.url, w) for w in outcome.warnings)
+                if outcome.article.word_count < settings.thin_words:
+                    report.warnings.append(Failure(target.url, thin_warning(outcome.article)))
     if prune and listing_failed:
         report.prune_skipped = f"a source could not be read ({listing_failed[0].url})"
     elif prune:
         gone = {f.url for f in report.failures if f.reason in GONE}
-        report.removed = _prune(corpus, {t.url for t in targets} - gone)
+        folded = {f.url for f in report.duplicates}
+        report.removed = store.prune(corpus, {t.url for t in targets} - gone - folded)
     return report
 
 
-def read_corpus(corpus_dir: Path) -> list[Article]:
-    """Load every article record from a corpus directory, sorted by URL."""
-    corpus = Path(corpus_dir)
-    if not corpus.is_dir():
-        raise RelatedPostsError(f"corpus directory {corpus} does not exist: run "
-                                "'relatedposts scrape SOURCE' first", status=404)
-    articles = []
-    for path in sorted(corpus.glob("*.json")):
-        try:
-            articles.append(Article.from_dict(json.loads(path.read_text("utf-8"))))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise RelatedPostsError(f"corpus record {path} is malformed: {exc}") from exc
-    return sorted(articles, key=lambda a: a.url)
+def thin_warning(article: Article) -> str:
+    """Return the warning for an article with little text (kept, but worth a look)."""
+    return f"thin article: {article.word_count} words of text"
 
 
-def _targets(sources: list[str], fetcher: Fetcher, report: ScrapeReport) -> Iterator[Target]:
+def _place(article: Article, source: str, place: _Placement, report: ScrapeReport) -> bool:
+    """Return whether to store article; a copy whose canonical names another page is folded."""
+    key, own = url_key(article.url), url_key(source)
+    other = place.targets.get(key) if key != own else None
+    if other is None and key in place.claimed and place.claimed[key] != source:
+        other = place.claimed[key]
+    if other is not None:
+        report.duplicates.append(Failure(source, f"duplicate of {other}: its canonical is "
+                                                 f"{article.url}"))
+        return False
+    place.claimed[key] = source
+    return True
+
+
+def _origins(sources: list[str]) -> list[str]:
+    """Return the web sources: their origins are the only ones the crawl may visit."""
+    out = []
+    for source in sources:
+        if "://" in source and not source.startswith("file:"):
+            try:
+                out.append(str(parse_web_url(source)))
+            except UnsafeURL:
+                continue  # reported when the source is expanded
+    return out
+
+
+def _targets(sources: list[str], fetcher: Fetcher, settings: Settings,
+             report: ScrapeReport) -> Iterator[Target]:
     """Expand each source into page targets; an unusable source is a failure, not a crash."""
     for source in sources:
         try:
-            yield from _expand(source, fetcher, report)
-        except (FetchError, OSError, ValueError) as exc:
+            yield from _expand(source, fetcher, settings, report)
+        except FetchError as exc:
+            report.failures.append(Failure(source, exc.message))
+        except (OSError, ValueError) as exc:
             report.failures.append(Failure(source, _reason(exc)))
 
 
-def _expand(source: str, fetcher: Fetcher, report: ScrapeReport) -> Iterator[Target]:
+def _expand(source: str, fetcher: Fetcher, settings: Settings,
+            report: ScrapeReport) -> Iterator[Target]:
     """Turn one source into targets: sitemap, page, directory, URL list or HTML file."""
-    if source.startswith(("http://", "https://")):
-        if re.search(r"sitemap[^/]*\.xml(\.gz)?$|\.xml$", source):
-            yield from _sitemap(source, fetcher, report, 0)
+    if "://" in source and not source.startswith("file:"):
+        url = str(fetcher.own_url(source))
+        if re.search(r"sitemap[^/]*\.xml(\.gz)?$|\.xml(\.gz)?$", url):
+            walk = SitemapWalk()
+            try:
+                yield from (Target(u) for u in walk_sitemaps(url, fetcher, settings, walk))
+            finally:
+                report.failures.extend(walk.failures)
+                report.warnings.extend(walk.warnings)
         else:
-            yield Target(source)
+            yield Target(url)
         return
     path = Path(source)
     if path.is_dir():
@@ -126,7 +170,7 @@ def _read_url_lists(sources: Iterable[str]) -> list[str]:
     out: list[str] = []
     for source in sources:
         path = Path(source)
-        if (not source.startswith(("http://", "https://")) and path.is_file()
+        if ("://" not in source and path.is_file()
                 and path.suffix not in (".html", ".htm")):
             out.extend(line.strip() for line in path.read_text("utf-8").splitlines()
                        if line.strip() and not line.strip().startswith("#"))
@@ -135,44 +179,28 @@ def _read_url_lists(sources: Iterable[str]) -> list[str]:
     return out
 
 
-def _sitemap(url: str, fetcher: Fetcher, report: ScrapeReport, depth: int) -> Iterator[Target]:
-    """Yield the page URLs of a sitemap, recursing into sitemap indexes."""
-    if depth > MAX_SITEMAP_DEPTH:
-        report.failures.append(Failure(url, "sitemap nesting too deep"))
-        return
-    soup = BeautifulSoup(fetcher.get(url).body, "xml")
-    for loc in soup.select("sitemap > loc"):
-        try:
-            yield from _sitemap(loc.get_text(strip=True), fetcher, report, depth + 1)
-        except FetchError as exc:
-            report.failures.append(Failure(loc.get_text(strip=True), _reason(exc)))
-    for loc in soup.select("url > loc"):
-        page = loc.get_text(strip=True)
-        if host_of(page) not in fetcher.allowed_hosts:
-            report.failures.append(Failure(page, "refused: not the site's own host"))
-        else:
-            yield Target(page)
-
-
 def _scrape_one(target: Target, fetcher: Fetcher,
-                previous: dict | None) -> tuple[Article, dict] | Failure | None:
+                previous: dict | None) -> Scraped | Failure | None:
     """Fetch and extract one page; None means unchanged since the last scrape."""
     try:
         if target.path is not None:
-            html, validators = target.path.read_bytes(), {}
+            raw, charset, validators = target.path.read_bytes(), None, {}
         else:
             prev = previous or {}
             resp = fetcher.get(target.url, prev.get("etag"), prev.get("last_modified"))
             if resp.not_modified:
                 return None
-            html = resp.body
+            raw, charset = resp.body, resp.charset
             validators = {"etag": resp.etag, "last_modified": resp.last_modified}
-        article = extract(html, target.url)
-        if previous and previous.get("content_hash") == article.content_hash():
+        text, _ = decode_html(raw, charset)
+        page = extract_page(text, target.url)
+        if previous and previous.get("content_hash") == page.article.content_hash():
             return None  # the same article again: leave its record alone
-        validators["page_hash"] = hashlib.sha256(html).hexdigest()[:16]
-        return article, validators
-    except (FetchError, ExtractError, OSError) as exc:
+        validators["page_hash"] = hashlib.sha256(raw).hexdigest()[:16]
+        return Scraped(page.article, validators, page.warnings)
+    except (FetchError, ExtractError) as exc:
+        return Failure(target.url, exc.message)
+    except OSError as exc:
         return Failure(target.url, _reason(exc))
 
 
@@ -190,47 +218,3 @@ def _dedupe(targets: Iterable[Target]) -> Iterator[Target]:
         if t.url not in seen:
             seen.add(t.url)
             yield t
-
-
-def record_name(url: str) -> str:
-    """Return the file name of an article's record: readable slug plus a short hash."""
-    key = url_key(url)
-    slug = re.sub(r"[^a-z0-9]+", "-", key.rsplit("/", 1)[-1].lower()).strip("-")[:60] or "page"
-    return f"{slug}-{hashlib.sha1(key.encode()).hexdigest()[:8]}.json"
-
-
-def write_record(corpus: Path, article: Article, source_url: str,
-                 validators: dict | None = None) -> None:
-    """Write one article record atomically (temp file, then rename)."""
-    record = article.to_dict() | {"source_url": source_url, "content_hash":
-                                  article.content_hash()} | (validators or {})
-    path = corpus / record_name(article.url)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), "utf-8")
-    os.replace(tmp, path)
-
-
-def _load_state(corpus: Path) -> dict[str, dict]:
-    """Map each source URL to its last validators, from the existing records."""
-    state = {}
-    for path in corpus.glob("*.json"):
-        try:
-            rec = json.loads(path.read_text("utf-8"))
-        except ValueError:
-            continue
-        state[rec.get("source_url", rec.get("url"))] = rec | {"_file": path.name}
-    return state
-
-
-def _prune(corpus: Path, seen_urls: set[str]) -> int:
-    """Delete records whose source was not listed this time (a page removed from the site)."""
-    removed = 0
-    for path in corpus.glob("*.json"):
-        try:
-            rec = json.loads(path.read_text("utf-8"))
-        except ValueError:
-            continue
-        if rec.get("source_url", rec.get("url")) not in seen_urls:
-            path.unlink()
-            removed += 1
-    return removed

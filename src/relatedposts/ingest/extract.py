@@ -3,15 +3,29 @@
 Main content is found by structure (article/main/role) and, failing that, by text
 density, so pages of layouts never seen before still extract. Navigation, sidebars,
 cookie banners, footers, forms, scripts and related-post blocks are removed first.
+A page with a title and any body text is an article, however short; every pass is linear
+in the page's size (ingest/blocks.py).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from relatedposts.errors import ExtractError
+from relatedposts.ingest.blocks import (
+    BLOCK_SCORED,
+    HEADINGS,
+    Block,
+    Size,
+    blocks,
+    first_sentence,
+    is_byline,
+    measure,
+    page_root,
+)
 from relatedposts.ingest.metadata import (
     clean,
     find_canonical,
@@ -20,14 +34,11 @@ from relatedposts.ingest.metadata import (
     find_tags,
     find_title,
     page_meta,
+    site_name,
 )
 from relatedposts.models import Article, Section
-from relatedposts.urls import absolute, web_link
+from relatedposts.urls import safe_link
 
-MIN_BODY_WORDS = 60
-HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-BLOCKS = {"p", "li", "blockquote", "pre", "dd", "dt", "td", "th", "figcaption"}
-CONTAINERS = {"div", "section", "article", "main", "td", "span", "font", "center"}
 DROP_TAGS = [
     "script", "style", "noscript", "template", "iframe", "svg", "form", "button",
     "input", "select", "textarea", "nav", "aside", "dialog", "object", "embed", "canvas",
@@ -52,41 +63,72 @@ RELATED_RE = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Page:
+    """An extracted article and what looked wrong on the page (reported, not fatal)."""
+
+    article: Article
+    warnings: tuple[str, ...] = ()
+
+
 def extract(html: str | bytes, url: str) -> Article:
     """Parse a page into an Article, or raise ExtractError with the reason it is not one."""
+    return extract_page(html, url).article
+
+
+def extract_page(html: str | bytes, url: str) -> Page:
+    """Parse a page into an Article plus warnings, or raise ExtractError with the reason."""
     soup = BeautifulSoup(html, "lxml")
     meta = page_meta(soup)
     if meta.get("og:type", "article").lower() in ("website", "profile", "book"):
         raise ExtractError(f"not an article (og:type={meta['og:type']})")
     canonical = find_canonical(soup, url)
-    title = find_title(soup, meta)
-    date = find_date(soup, meta)
-    tags = find_tags(soup, meta)
+    site = site_name(soup, meta, url)
+    title, warnings = find_title(soup, meta, site)
+    date, tags = find_date(soup, meta), find_tags(soup, meta)
     category = meta.get("article:section") or find_category(soup)
     _drop_chrome(soup)
-    content = _main_content(soup)
+    sizes = measure(page_root(soup))
+    content = _main_content(soup, sizes)
     if content is None:
         raise ExtractError("no main content found")
-    sections = _sections(content, title)
-    words = sum(len(s.text.split()) for s in sections)
-    if words < MIN_BODY_WORDS:
-        raise ExtractError(f"empty body ({words} words of text)")
-    if _link_density(content) > 0.5 or _is_listing(content):
+    if _link_density(content, sizes) > 0.5 or _is_listing(content):
         raise ExtractError("looks like a listing or navigation page (mostly links)")
+    body = [b for b in blocks(content) if not (b.kind == "para" and is_byline(b.text))]
+    if not title:
+        title, took = _fallback_title(body)
+        warnings = [f"{'; '.join(warnings) or 'no title'}, no og:title: {took}"]
+    sections = _sections(body, title, site)
+    if not any(s.text.strip() for s in sections):
+        raise ExtractError("no body text")
     paras = [p for s in sections for p in s.text.split("\n\n")]
     # The first real paragraph, not a stray byline or caption.
-    first_para = next((p for p in paras if len(p.split()) >= 12), paras[0] if paras else "")
+    first_para = next((p for p in paras if len(p.split()) >= 12), paras[0])
     summary = meta.get("description") or meta.get("og:description") or _trim(first_para, 300)
-    # Images on any host are fine, but only over http(s): never file:, data: or javascript:.
-    image = web_link(absolute(canonical, meta.get("og:image") or meta.get("twitter:image")))
+    article = Article(url=canonical, title=title, sections=tuple(sections), date=date,
+                      summary=clean(summary), image=_image(meta, content, canonical),
+                      tags=tags, category=category)
+    return Page(article, tuple(warnings))
+
+
+def _fallback_title(body: list[Block]) -> tuple[str, str]:
+    """Title a page that names none: its first heading, else its first sentence."""
+    heading = next((b.text for b in body if b.kind in ("heading", "h1")), None)
+    if heading:
+        return heading, "took the first heading"
+    para = next((b.text for b in body if b.kind == "para"), "")
+    if not para:
+        raise ExtractError("page has no title and no body text")
+    return first_sentence(para), "took the first sentence"
+
+
+def _image(meta: dict[str, str], content: Tag, canonical: str) -> str | None:
+    """Return the article's image: absolute http(s) on the page's own origin, or None."""
+    image = safe_link(meta.get("og:image") or meta.get("twitter:image"), canonical)
     if image is None:
         img = content.find("img", src=True)
-        image = web_link(absolute(canonical, img["src"])) if img else None
-    return Article(
-        url=canonical, title=title, sections=tuple(sections), date=date,
-        summary=clean(summary), image=image, tags=tags,
-        category=category,
-    )
+        image = safe_link(str(img["src"]), canonical) if img else None
+    return image
 
 
 def _drop_chrome(soup: BeautifulSoup) -> None:
@@ -95,37 +137,40 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
         tag.decompose()
     for tag in soup.find_all(["header", "footer"]):
         # A header inside the article holds its h1 and date; page headers hold the menu.
-        if tag.decomposed or tag.find_parent(["article", "main"]) is not None:
+        if _gone(tag) or tag.find_parent(["article", "main"]) is not None:
             continue
         tag.decompose()
-    page_len = _text_len(soup.body or soup) or 1
+    sizes = measure(page_root(soup))
+    page_len = sizes[id(page_root(soup))].text or 1
     for tag in soup.find_all(True):
-        if tag.decomposed or tag.attrs is None or tag.name in ("body", "html"):
+        if _gone(tag) or tag.name in ("body", "html"):
             continue
-        role = (tag.get("role") or "").lower()
-        hint = " ".join([tag.get("id") or ""] + list(tag.get("class") or []))
-        if role in DROP_ROLES or (hint and NOISE_RE.search(hint) and not _holds_content(
-                tag, page_len)):
+        role = str(tag.get("role") or "").lower()
+        hint = " ".join([str(tag.get("id") or "")] + [str(c) for c in tag.get("class") or []])
+        # A chrome-looking wrapper (say 'has-sidebar') that holds the article itself stays.
+        size = sizes.get(id(tag), Size())
+        holds = size.struct or size.text > 0.4 * page_len
+        if role in DROP_ROLES or (hint and NOISE_RE.search(hint) and not holds):
             tag.decompose()
     _drop_related_blocks(soup)
 
 
-def _holds_content(tag: Tag, page_len: int) -> bool:
-    """Return True when a chrome-looking wrapper (say 'has-sidebar') holds the article itself."""
-    if tag.find(["article", "main", "h1"]) is not None:
-        return True
-    return _text_len(tag) > 0.4 * page_len
+def _gone(tag: Tag) -> bool:
+    """Return True for a decomposed tag (bs4's own .decomposed walks the subtree)."""
+    return bool(tag.__dict__.get("_decomposed", False))
 
 
 def _drop_related_blocks(soup: BeautifulSoup) -> None:
     """Remove blocks introduced by a heading such as 'You Might Also Enjoy...'."""
-    for el in soup.find_all(list(HEADINGS) + ["b", "strong", "div", "p", "span"]):
-        if el.decomposed or not RELATED_RE.match(el.get_text(" ", strip=True) or "x"):
+    sizes = measure(page_root(soup))
+    for el in soup.find_all(list(HEADINGS) + ["b", "strong", "div", "p", "span", "h4"]):
+        if _gone(el) or sizes.get(id(el), Size()).text > 60:
+            continue  # only short elements can be such a heading: no text walk of big ones
+        if not RELATED_RE.match(el.get_text(" ", strip=True) or "x"):
             continue
         node = el
         # Climb while this is the first thing in a wrapper: the wrapper is the block.
-        while (node.parent is not None and node.parent.name not in ("body", "main", "article")
-               and _first_element(node.parent) is node):
+        while _leads_wrapper(node):
             node = node.parent
         if node is el or node.name in HEADINGS:
             _drop_heading_run(node)
@@ -142,6 +187,13 @@ def _drop_heading_run(heading: Tag) -> None:
     heading.decompose()
 
 
+def _leads_wrapper(node: Tag) -> bool:
+    """Return True when node is the first thing inside a wrapper below body/main/article."""
+    parent = node.parent
+    return (parent is not None and parent.name not in ("body", "main", "article")
+            and _first_element(parent) is node)
+
+
 def _first_element(parent: Tag) -> Tag | None:
     """Return the first child tag of parent, ignoring whitespace."""
     for child in parent.children:
@@ -152,26 +204,30 @@ def _first_element(parent: Tag) -> Tag | None:
     return None
 
 
-def _main_content(soup: BeautifulSoup) -> Tag | None:
+def _main_content(soup: BeautifulSoup, sizes: dict[int, Size]) -> Tag | None:
     """Pick the element holding the article body, by structure first, then text density."""
-    body = soup.body or soup
+    body = page_root(soup)
     structural = body.select('[itemprop="articleBody"], article, main, [role="main"]')
-    rich = [t for t in structural if _text_len(t) >= 400]
+    rich = [t for t in structural if sizes[id(t)].text >= 400]
     if rich:
         # The innermost rich structural element: <article> inside <main> beats <main>.
-        return min(rich, key=_text_len)
-    return _densest(body)
+        return min(rich, key=lambda t: sizes[id(t)].text)
+    # A short post: the page still marks its main content, however little text it holds.
+    texty = [t for t in structural if sizes[id(t)].text > sizes[id(t)].linked]
+    if texty:
+        return max(texty, key=lambda t: sizes[id(t)].text)
+    return _densest(body, sizes)
 
 
-def _densest(body: Tag) -> Tag | None:
+def _densest(body: Tag, sizes: dict[int, Size]) -> Tag | None:
     """Score containers by the paragraph text they hold (readability-style) and pick the best."""
     scores: dict[int, float] = {}
     nodes: dict[int, Tag] = {}
-    for block in body.find_all(list(BLOCKS) + ["div"]):
-        text = _own_text(block) if block.name == "div" else block.get_text(" ", strip=True)
-        if len(text) < 40:
+    for block in body.find_all(BLOCK_SCORED):
+        size = sizes[id(block)]
+        if size.inline < 40:
             continue
-        score = 1 + text.count(",") + min(len(text) // 100, 3)
+        score = 1 + size.commas + min(size.inline // 100, 3)
         parent, weight = block.parent, 1.0
         for _ in range(3):
             if parent is None or parent.name == "[document]":
@@ -181,32 +237,24 @@ def _densest(body: Tag) -> Tag | None:
             parent, weight = parent.parent, weight / 2
     if not scores:
         return None
-    best = max(scores, key=lambda k: scores[k] * (1 - _link_density(nodes[k])))
+    best = max(scores, key=lambda k: scores[k] * (1 - _link_density(nodes[k], sizes)))
     return nodes[best]
 
 
-def _sections(content: Tag, title: str) -> list[Section]:
-    """Split the content into sections at headings; paragraphs joined by blank lines."""
+def _sections(body: list[Block], title: str, site: str) -> list[Section]:
+    """Split the blocks into sections at headings; paragraphs joined by blank lines."""
     sections: list[Section] = []
     heading, paras = "", []
-    for el in content.find_all(True):
-        if el.name in HEADINGS or _pseudo_heading(el):
-            text = clean(el.get_text(" ", strip=True))
-            if el.name == "h1" or text.lower() == title.lower() or not text:
-                continue
+    skip = {title.casefold(), site.casefold(), ""}
+    for block in body:
+        if block.text.casefold() in skip:
+            continue  # the title again (h1, bold line) or the site's name
+        if block.kind == "para":
+            paras.append(block.text)
+        elif block.kind == "heading":
             if paras:
                 sections.append(Section(heading, "\n\n".join(paras)))
-            heading, paras = text, []
-        elif el.name in BLOCKS and not el.find(list(BLOCKS | HEADINGS)):
-            if el.find_parent(HEADINGS):
-                continue
-            text = clean(el.get_text(" ", strip=True))
-            if text:
-                paras.append(text)
-        elif el.name in CONTAINERS and not el.find(list(BLOCKS | HEADINGS)):
-            text = clean(_own_text(el))
-            if len(text) >= 40 and not _pseudo_heading(el):
-                paras.append(text)
+            heading, paras = block.text, []
     if paras:
         sections.append(Section(heading, "\n\n".join(paras)))
     return sections
@@ -219,40 +267,10 @@ def _is_listing(content: Tag) -> bool:
     return len(headings) >= 3 and len(linked) >= 0.6 * len(headings)
 
 
-def _pseudo_heading(el: Tag) -> bool:
-    """Return True for a short block whose whole text is bold: a heading without an h tag."""
-    if el.name not in ("div", "p"):
-        return False
-    text = el.get_text(" ", strip=True)
-    bold = el.find(["b", "strong"])
-    return (bool(text) and len(text) < 90 and bold is not None
-            and bold.get_text(" ", strip=True) == text and not text.endswith((".", ":")))
-
-
-def _own_text(el: Tag) -> str:
-    """Return the text of el's direct string children and inline tags."""
-    parts = []
-    for child in el.children:
-        if isinstance(child, NavigableString):
-            parts.append(str(child))
-        elif isinstance(child, Tag) and child.name in ("a", "b", "strong", "em", "i", "span",
-                                                       "br", "sup", "sub", "abbr", "code"):
-            parts.append(child.get_text(" "))
-    return " ".join(" ".join(parts).split())
-
-
-def _text_len(el: Tag) -> int:
-    return len(el.get_text(" ", strip=True))
-
-
-def _link_density(el: Tag) -> float:
+def _link_density(el: Tag, sizes: dict[int, Size]) -> float:
     """Return the share of el's text that sits inside links."""
-    total = _text_len(el)
-    if total == 0:
-        return 1.0
-    linked = sum(len(a.get_text(" ", strip=True)) for a in el.find_all("a"))
-    return linked / total
-
+    size = sizes.get(id(el), Size())
+    return 1.0 if size.text == 0 else size.linked / size.text
 
 
 def _trim(text: str, limit: int) -> str:

@@ -1,24 +1,41 @@
-"""A polite, safe HTTP fetcher: same host only, robots.txt, timeouts, size cap, retries."""
+"""A polite, safe HTTP fetcher: the site's own origin only, robots.txt, deadlines, size caps.
+
+Every URL goes through one parser (relatedposts.urls.parse_web_url) before it is checked,
+requested or followed; the connection itself is checked again on the address it reaches
+(ingest/netguard.py). Bodies are read under a byte cap after decompression, and each page
+has a total deadline besides the per-read timeout, so no server can hold the crawl.
+"""
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import threading
 import time
-import urllib.robotparser
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 from relatedposts.config import Settings
 from relatedposts.errors import FetchError
-from relatedposts.urls import host_of
+from relatedposts.ingest.netguard import AddressPolicy, Deadline, guarded_session, resolve
+from relatedposts.ingest.robots import (
+    ROBOTS_MAX_BYTES,
+    Robots,
+    robots_from_answer,
+    robots_unfetched,
+)
+from relatedposts.urls import UnsafeURL, WebURL, parse_web_url
 
 MAX_REDIRECTS = 5
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+REDIRECTS = {301, 302, 303, 307, 308}
+MALFORMED = (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+             requests.exceptions.MissingSchema, ValueError)
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/xml", "application/xml",
+              "text/plain", "application/x-gzip", "application/gzip")
 
 
 @dataclass(frozen=True)
@@ -31,6 +48,7 @@ class Response:
     body: bytes
     etag: str | None = None
     last_modified: str | None = None
+    charset: str | None = None  # from the Content-Type header, if it names one
 
     @property
     def not_modified(self) -> bool:
@@ -38,72 +56,107 @@ class Response:
         return self.status == 304
 
 
-class Fetcher:
-    """Fetch pages from the configured hosts only, obeying robots.txt and rate limits."""
+def origin_of(source: str) -> WebURL:
+    """Return the origin URL of a source URL (a bare host stands for http://host/)."""
+    url = parse_web_url(source if "://" in source else f"http://{source}/")
+    return WebURL(url.scheme, url.host, url.port, "/")
 
-    def __init__(self, settings: Settings, allowed_hosts: set[str],
+
+class Fetcher:
+    """Fetch pages from the sources' own origins only, obeying robots.txt and rate limits."""
+
+    def __init__(self, settings: Settings, origins: Iterable[str],
                  session: requests.Session | None = None) -> None:
         self.settings = settings
-        self.allowed_hosts = {h.lower().removeprefix("www.") for h in allowed_hosts}
-        self.session = session or requests.Session()
+        self.origins = {origin_of(o) for o in origins}
+        self.policy = AddressPolicy(self.origins)
+        self.session = guarded_session(self.policy, session, max(4, settings.crawl_concurrency))
         self.session.headers["User-Agent"] = settings.user_agent
-        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self.session.headers["Accept-Encoding"] = "gzip, deflate"
+        self._robots: dict[str, Robots] = {}
         self._lock = threading.Lock()
+        self._robots_lock = threading.Lock()
         self._last_request = 0.0
-        self._private_ok = {h for h in self.allowed_hosts if _is_internal(h)}
 
     def get(self, url: str, etag: str | None = None,
             last_modified: str | None = None) -> Response:
-        """Fetch url following safe redirects; raise FetchError with the reason on failure."""
-        headers = {}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
+        """Fetch url within the page deadline; raise FetchError with the reason on failure."""
+        headers = {k: v for k, v in (("If-None-Match", etag),
+                                     ("If-Modified-Since", last_modified)) if v}
+        Deadline.start(self.settings.fetch_deadline)
+        try:
+            resp = self._fetch(url, headers, self.settings.max_page_bytes)
+        finally:
+            Deadline.cancel_watches()
+            Deadline.stop()
+        if resp.status == 304:
+            return resp
+        if resp.status != 200:
+            raise FetchError(f"HTTP {resp.status}")
+        if resp.content_type and resp.content_type not in PAGE_TYPES:
+            raise FetchError(f"not HTML ({resp.content_type})")
+        return resp
+
+    def check_allowed(self, url: str, robots: bool = True) -> str:
+        """Return url normalized, or raise FetchError unless it is ours, safe and allowed."""
+        parsed = self.own_url(url)
+        for ip in resolve(parsed.host, parsed.port):  # early, for a clear reason; the
+            self.policy.check(parsed.host, ip, parsed.port)  # connection checks again
+        rules = self._robots_for(parsed) if robots else None
+        if rules is not None and not rules.allows(str(parsed), self.settings.user_agent):
+            why = f" ({rules.why})" if rules.why else ""
+            raise FetchError(f"refused: disallowed by robots.txt{why}")
+        return str(parsed)
+
+    def own_url(self, url: str) -> WebURL:
+        """Return url parsed, or raise FetchError unless it is on one of the sources' origins."""
+        try:
+            parsed = parse_web_url(url)
+        except UnsafeURL as exc:
+            raise FetchError(f"refused: {exc}") from exc
+        if WebURL(parsed.scheme, parsed.host, parsed.port, "/") not in self.origins:
+            raise FetchError(f"refused: {parsed.netloc} is not the site's own origin")
+        return parsed
+
+    def _fetch(self, url: str, headers: dict[str, str], limit: int, truncate: bool = False,
+               robots: bool = True) -> Response:
+        """Follow at most MAX_REDIRECTS redirects on our origin; read the final body."""
         for _ in range(MAX_REDIRECTS + 1):
-            self.check_allowed(url)
-            resp = self._request_with_retries(url, headers)
-            if resp.is_redirect or resp.status_code in (301, 302, 303, 307, 308):
+            url = self.check_allowed(url, robots)
+            resp = self._request(url, headers, retries=robots)
+            if resp.status_code in REDIRECTS:
                 location = resp.headers.get("Location")
                 resp.close()
                 if not location:
                     raise FetchError(f"redirect without Location from {url}")
-                url = urljoin(url, location)
+                try:
+                    url = str(parse_web_url(location, base=url))
+                except UnsafeURL as exc:
+                    raise FetchError(f"refused: redirect from {url}: {exc}") from exc
                 continue
-            return self._read(url, resp)
+            return self._read(url, resp, limit, truncate)
         raise FetchError(f"too many redirects (more than {MAX_REDIRECTS})")
 
-    def check_allowed(self, url: str) -> None:
-        """Raise FetchError unless url is http(s), on an allowed host, safe, and robots-allowed."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(f"refused: scheme {parts.scheme!r} is not http(s)")
-        host = host_of(url)
-        if host not in self.allowed_hosts:
-            raise FetchError(f"refused: {host or 'no host'} is not the site's own host")
-        if host not in self._private_ok and _is_internal(host):
-            raise FetchError(f"refused: {host} resolves to a private or loopback address")
-        if not self._robots_allows(url):
-            raise FetchError("refused: disallowed by robots.txt")
-
-    def _request_with_retries(self, url: str, headers: dict[str, str]) -> requests.Response:
+    def _request(self, url: str, headers: dict[str, str], retries: bool) -> requests.Response:
         """Send one GET, retrying 429/5xx and connection errors with backoff."""
-        attempt = 0
+        attempt, most = 0, self.settings.max_retries if retries else 0
         while True:
             self._pace()
+            left = Deadline.remaining()
+            if left is not None and left <= 0:
+                raise FetchError(f"page took longer than {self.settings.fetch_deadline:g}s")
+            read_timeout = self.settings.fetch_timeout if left is None else min(
+                self.settings.fetch_timeout, left)
             try:
                 resp = self.session.get(url, headers=headers, stream=True, allow_redirects=False,
-                                        timeout=self.settings.fetch_timeout)
-            except ValueError as exc:  # requests could not parse it (Location "http://[::1")
-                raise FetchError(f"malformed address or redirect from {url}") from exc
-            except requests.Timeout as exc:
-                if attempt >= self.settings.max_retries:
-                    raise FetchError("timeout") from exc
+                                        timeout=(self.settings.fetch_timeout, read_timeout))
+            except MALFORMED as exc:  # requests could not parse a Location ("http://[::1")
+                raise FetchError(f"refused: malformed address or redirect from {url}") from exc
             except requests.RequestException as exc:
-                if attempt >= self.settings.max_retries:
-                    raise FetchError(f"connection failed: {type(exc).__name__}") from exc
+                if attempt >= most:
+                    raise self._failure(exc) from exc
             else:
-                if resp.status_code not in RETRY_STATUSES or attempt >= self.settings.max_retries:
+                if resp.status_code not in RETRY_STATUSES or attempt >= most:
                     return resp
                 delay = _retry_after(resp.headers.get("Retry-After"))
                 resp.close()
@@ -114,29 +167,33 @@ class Fetcher:
             time.sleep(min(0.5 * 2**attempt, 8.0))
             attempt += 1
 
-    def _read(self, url: str, resp: requests.Response) -> Response:
-        """Read the body under the size cap and check the status and content type."""
+    def _failure(self, exc: Exception) -> FetchError:
+        """Turn a requests error into a FetchError with a short reason."""
+        left = Deadline.remaining()
+        if left is not None and left <= 0:
+            return FetchError(f"page took longer than {self.settings.fetch_deadline:g}s")
+        if isinstance(exc, requests.Timeout):
+            return FetchError("timeout")
+        return FetchError(f"connection failed: {type(exc).__name__}")
+
+    def _read(self, url: str, resp: requests.Response, limit: int, truncate: bool) -> Response:
+        """Read the body (only of a 200) under the size cap, decompressing as we go."""
         with resp:
-            if resp.status_code == 304:
-                return Response(url, 304, "", b"", resp.headers.get("ETag"),
-                                resp.headers.get("Last-Modified"))
+            ctype_header = resp.headers.get("Content-Type", "")
+            ctype = ctype_header.split(";")[0].strip().lower()
+            meta = (resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
             if resp.status_code != 200:
-                raise FetchError(f"HTTP {resp.status_code}")
-            ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if ctype and ctype not in ("text/html", "application/xhtml+xml", "text/xml",
-                                       "application/xml", "text/plain"):
-                raise FetchError(f"not HTML ({ctype})")
-            declared = resp.headers.get("Content-Length")
-            limit = self.settings.max_page_bytes
-            if declared and declared.isdigit() and int(declared) > limit:
+                return Response(url, resp.status_code, ctype, b"", *meta)
+            declared = resp.headers.get("Content-Length", "")
+            encoded = resp.headers.get("Content-Encoding", "identity").strip().lower()
+            if (not truncate and declared.isdigit() and int(declared) > limit
+                    and encoded in ("", "identity")):
                 raise FetchError(f"page too large ({declared} bytes > {limit})")
-            body = bytearray()
-            for part in resp.iter_content(65536):
-                body.extend(part)
-                if len(body) > limit:
-                    raise FetchError(f"page too large (over {limit} bytes)")
-            return Response(url, 200, ctype, bytes(body), resp.headers.get("ETag"),
-                            resp.headers.get("Last-Modified"))
+            try:
+                body = read_capped(resp, limit, truncate)
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                raise self._failure(exc) from exc
+            return Response(url, 200, ctype, body, *meta, charset=_charset(ctype_header))
 
     def _pace(self) -> None:
         """Keep at least crawl_delay seconds between requests across threads."""
@@ -148,31 +205,62 @@ class Fetcher:
                 time.sleep(wait)
             self._last_request = time.monotonic()
 
-    def _robots_allows(self, url: str) -> bool:
-        """Return whether robots.txt of url's origin lets our User-Agent fetch it."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        with self._lock:
+    def _robots_for(self, url: WebURL) -> Robots:
+        """Return the robots.txt rules of url's origin, fetched once."""
+        origin = str(WebURL(url.scheme, url.host, url.port, "/"))
+        with self._robots_lock:
             if origin not in self._robots:
-                self._robots[origin] = self._load_robots(origin)
-            parser = self._robots[origin]
-        return parser is None or parser.can_fetch(self.settings.user_agent, url)
+                try:
+                    answer = self._fetch(origin + "robots.txt", {}, ROBOTS_MAX_BYTES,
+                                         truncate=True, robots=False)
+                    self._robots[origin] = robots_from_answer(answer.status, answer.body)
+                except FetchError as exc:
+                    self._robots[origin] = robots_unfetched(exc.message)
+            return self._robots[origin]
 
-    def _load_robots(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
-        """Fetch and parse robots.txt; a missing one allows everything, a 5xx nothing."""
-        try:
-            resp = self.session.get(origin + "/robots.txt", timeout=self.settings.fetch_timeout,
-                                    allow_redirects=False)
-        except requests.RequestException:
-            return None
-        parser = urllib.robotparser.RobotFileParser()
-        if resp.status_code >= 500:  # RFC 9309: the site is in trouble, crawl nothing now
-            parser.parse(["User-agent: *", "Disallow: /"])
-            return parser
-        if resp.status_code != 200:
-            return None
-        parser.parse(resp.text[:500_000].splitlines())
-        return parser
+
+def read_capped(resp: requests.Response, limit: int, truncate: bool = False) -> bytes:
+    """Read and decompress resp's body; past limit bytes raise FetchError (or truncate)."""
+    encoding = resp.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        decoder = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
+    elif encoding in ("", "identity"):
+        decoder = None
+    else:
+        raise FetchError(f"unsupported Content-Encoding {encoding!r}")
+    raw, out = resp.raw, bytearray()
+    while len(out) <= limit:
+        if _overdue():
+            raise FetchError("page took longer than its deadline")
+        chunk = (raw.read1(65536, decode_content=False) if isinstance(raw, urllib3.HTTPResponse)
+                 else raw.read1(65536))
+        if not chunk:
+            if _overdue():  # the deadline shut the socket: this "end" is no real end
+                raise FetchError("page took longer than its deadline")
+            break
+        try:  # max_length: a gzip bomb never inflates past the cap, even within one chunk
+            out += decoder.decompress(chunk, limit + 1 - len(out)) if decoder else chunk
+        except zlib.error as exc:
+            raise FetchError(f"body does not decompress ({exc})") from exc
+    if len(out) > limit:
+        if truncate:
+            return bytes(out[:limit])
+        raise FetchError(f"page too large (over {limit} bytes)")
+    return bytes(out)
+
+
+def _overdue() -> bool:
+    left = Deadline.remaining()
+    return left is not None and left <= 0
+
+
+def _charset(content_type: str) -> str | None:
+    """Return the charset parameter of a Content-Type header, if any."""
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip(' "\''):
+            return value.strip(' "\'').lower()
+    return None
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -185,16 +273,3 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
-
-
-def _is_internal(host: str) -> bool:
-    """Return True when host is or resolves to a loopback, private or link-local address."""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except (socket.gaierror, UnicodeError):
-        return False
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0].split("%")[0])
-        if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved:
-            return True
-    return False

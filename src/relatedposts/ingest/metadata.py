@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
-from relatedposts.errors import ExtractError
-from relatedposts.urls import absolute, web_link
+from relatedposts.urls import safe_link
 
 MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 TEXT_DATE_RE = re.compile(
@@ -28,8 +28,8 @@ def page_meta(soup: BeautifulSoup) -> dict[str, str]:
     """Collect <meta> name/property → content (first wins; article:tag gathered apart)."""
     out: dict[str, str] = {}
     for m in soup.find_all("meta"):
-        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
-        content = (m.get("content") or "").strip()
+        key = str(m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+        content = str(m.get("content") or "").strip()
         if key and content and key not in out:
             out[key] = content
     return out
@@ -39,33 +39,68 @@ def page_meta(soup: BeautifulSoup) -> dict[str, str]:
 def find_canonical(soup: BeautifulSoup, url: str) -> str:
     """Return the page's canonical URL, falling back to og:url and then the fetched URL.
 
-    Only an http(s) canonical on the page's own host counts (a file: or javascript: one, or
-    one on another host, is ignored), so a page cannot make the index link elsewhere.
+    Only an http(s) canonical on the page's own origin counts (same scheme, host and port,
+    normalized by the crawler's one URL parser), so a page cannot make the index link away.
     """
     link = soup.find("link", rel=lambda r: r and "canonical" in r, href=True)
     og = soup.find("meta", property="og:url", content=True)
     for candidate in (link["href"] if link else None, og["content"] if og else None):
-        resolved = web_link(absolute(url, candidate), url)
+        resolved = safe_link(str(candidate) if candidate else None, url)
         if resolved:
             return resolved
-    return url
+    return safe_link(url, url) or url
 
 
+def site_name(soup: BeautifulSoup, meta: dict[str, str], url: str) -> str:
+    """Return the site's name: og:site_name, application-name, or the home link's text."""
+    for key in ("og:site_name", "application-name"):
+        if meta.get(key):
+            return clean(meta[key])
+    for a in soup.find_all("a", href=True, limit=50):
+        href = str(a["href"]).strip()
+        text = clean(a.get_text(" ", strip=True))
+        if text and len(text) < 60 and (href in ("/", "/index.html", "./", "index.html")
+                                        or href.rstrip("/") == _origin(url)):
+            return text
+    return ""
 
-def find_title(soup: BeautifulSoup, meta: dict[str, str]) -> str:
-    """Return the article title: og:title, then the h1, then <title> without the site name."""
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def find_title(soup: BeautifulSoup, meta: dict[str, str],
+               site: str = "") -> tuple[str, list[str]]:
+    """Return (title, warnings): og:title, then a real <h1>, then <title> minus the site name.
+
+    A <title> that is only the site's name, or an empty <h1>, is no title; "" means none of
+    them gave one (the caller falls back to the first heading or sentence).
+    """
+    not_site = {"", site.casefold()}
+    page_title = _title_tag(soup, site)
     h1 = soup.find("h1")
-    for candidate in (meta.get("og:title"), h1.get_text(" ", strip=True) if h1 else None):
-        if candidate:
-            return clean(candidate)
-    raw = soup.title.get_text(" ", strip=True) if soup.title else ""
-    # "Post title | Clinic name" — keep the longest part, which is the post title.
-    parts = re.split(r"\s+[|\-–—·»]\s+", raw)
-    title = max(parts, key=len) if parts else ""
-    if not title:
-        raise ExtractError("page has no title")
-    return clean(title)
+    h1_text = clean(h1.get_text(" ", strip=True)) if h1 else ""
+    problem = "the <title> is empty or only the site's name" + (f" ({site})" if site else "")
+    if h1 is not None and not h1_text:
+        problem += " and the <h1> is empty"
+    for source, candidate in (("og:title", meta.get("og:title")), ("the <h1>", h1_text),
+                              ("<title>", page_title)):
+        if candidate and clean(candidate).casefold() not in not_site:
+            return clean(candidate), ([] if page_title else [f"{problem}: took {source}"])
+    return "", [problem]
 
+
+SEPARATORS = " |-–—·»/:"
+
+
+def _title_tag(soup: BeautifulSoup, site: str) -> str:
+    """Return the <title> text without the site's name ("Post | Clinic" -> "Post")."""
+    raw = clean(soup.title.get_text(" ", strip=True)) if soup.title else ""
+    raw = raw.strip(SEPARATORS)  # "| Summit Spine Care": a separator with nothing before it
+    parts = [p.strip(SEPARATORS) for p in re.split(r"\s+(?:[|\-–—·»/]|::)\s+", raw)]
+    parts = [p for p in parts if p and p.casefold() != site.casefold()]
+    return clean(max(parts, key=len)) if parts else ""
 
 
 def find_date(soup: BeautifulSoup, meta: dict[str, str]) -> str | None:
@@ -73,7 +108,7 @@ def find_date(soup: BeautifulSoup, meta: dict[str, str]) -> str | None:
     candidates = [meta.get(k) for k in ("article:published_time", "datepublished",
                                         "date", "dc.date", "og:published_time")]
     for t in soup.find_all("time"):
-        candidates.append(t.get("datetime") or t.get_text(" ", strip=True))
+        candidates.append(str(t.get("datetime") or t.get_text(" ", strip=True)))
     for script in soup.find_all("script", type="application/ld+json"):
         candidates.extend(jsonld_values(script.string or "", "datePublished"))
     for c in candidates:
@@ -127,7 +162,7 @@ def parse_date(value: str | None) -> str | None:
 
 def find_tags(soup: BeautifulSoup, meta: dict[str, str]) -> tuple[str, ...]:
     """Return tags from article:tag metas, rel=tag links and meta keywords, de-duplicated."""
-    tags = [m.get("content", "") for m in soup.find_all("meta", property="article:tag")]
+    tags = [str(m.get("content", "")) for m in soup.find_all("meta", property="article:tag")]
     # WordPress marks category links rel="category tag": those are the category, not tags.
     tags += [a.get_text(" ", strip=True) for a in soup.select('a[rel~="tag"]')
              if "category" not in (a.get("rel") or [])]

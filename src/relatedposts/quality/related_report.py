@@ -6,14 +6,16 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from relatedposts.errors import BadRequest
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.reasons import FALLBACK
-from relatedposts.indexing.related import tfidf_matrix
+from relatedposts.indexing.versions import VersionStore
 from relatedposts.models import Article
+from relatedposts.text import tfidf_matrix
 from relatedposts.urls import url_key
 
 
@@ -28,6 +30,7 @@ class Report:
     duplicates: list[list[str]] = field(default_factory=list)
     overrides: dict[str, object] = field(default_factory=dict)
     previous: str | None = None
+    thin: list[str] = field(default_factory=list)  # "url (N words)": short, kept articles
 
 
 def top_lists(data: idx.IndexData, limit: int) -> list[list[int]]:
@@ -37,25 +40,28 @@ def top_lists(data: idx.IndexData, limit: int) -> list[list[int]]:
              if j >= 0 and f != FALLBACK] for i in range(len(data.articles))]
 
 
-def build_report(index_dir: Path, limit: int) -> Report:
+def build_report(index_dir: Path, limit: int, thin_words: int = 50) -> Report:
     """Compare the live version with the previous one and list orphans and hubs."""
-    current = idx.current_version(index_dir)
-    data = idx.load(current)
+    store = VersionStore(index_dir)
+    data = idx.load(store.current())
     urls = [a.url for a in data.articles]
     lists = top_lists(data, limit)
     counts = Counter(j for row in lists for j in row)
     report = Report(version=data.manifest.version,
                     duplicates=[[urls[i] for i in g] for g in data.related.duplicates],
-                    overrides=dict(data.manifest.settings.get("overrides", {}) or {}))
+                    overrides=dict(cast(dict[str, object],
+                                        data.manifest.settings.get("overrides") or {})))
     report.overrides["warnings"] = data.manifest.settings.get("override_warnings", [])
     report.orphans = [urls[i] for i in range(len(urls)) if counts[i] == 0]
+    report.thin = [f"{a.url} ({a.word_count} words)" for a in data.articles
+                   if a.word_count < thin_words]
     # A post in far more lists than average crowds out the rest of the blog.
     cap = max(3 * limit, int(np.mean(list(counts.values()) or [0]) * 3))
     report.over_recommended = [(urls[j], c) for j, c in counts.most_common() if c > cap]
-    older = [v for v in idx.list_versions(index_dir) if v.name < current.name]
+    older = store.older_than_current()
     if older:
-        report.previous = older[-1].name
-        report.changed = _changed(idx.load(older[-1]), data, lists, limit)
+        report.previous = older[0].name
+        report.changed = _changed(idx.load(older[0]), data, lists, limit)
     return report
 
 

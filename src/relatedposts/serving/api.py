@@ -3,35 +3,30 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict
 
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from relatedposts.errors import BadRequest
+from relatedposts.models import related_to_dict
 from relatedposts.serving.context import get_service
 from relatedposts.serving.http_errors import public_message
+from relatedposts.serving.params import MAX_OFFSET, parse_int
 from relatedposts.serving.search import Filters
+from relatedposts.serving.service import Service
 
 bp = Blueprint("api", __name__)
 RELATED_MAX_AGE = 300  # seconds; a rebuild changes the ETag anyway
 
 
-def _service():
-
+def _service() -> Service:
     return get_service(current_app)
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:
     """Read an integer query parameter within [low, high], or raise BadRequest."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise BadRequest(f"'{name}' must be an integer from {low} to {high}") from None
-    if not low <= value <= high:
+    value = parse_int(request.args.get(name), default, low, high)
+    if value is None:
         raise BadRequest(f"'{name}' must be an integer from {low} to {high}")
     return value
 
@@ -66,20 +61,11 @@ def search() -> ResponseReturnValue:
     service = _service()
     q = query_arg()
     limit = int_arg("limit", 10, 1, service.settings.max_limit)
-    offset = int_arg("offset", 0, 0, 10_000)
+    offset = int_arg("offset", 0, 0, MAX_OFFSET)
     filters = Filters(tag=request.args.get("tag") or None, date_from=date_arg("from"),
                       date_to=date_arg("to"))
-    page = service.search(q, limit, offset, filters)
-    if offset == 0:  # one log line per search, not per page
-        service.query_log.record(q, page.total)
-    results = [{"url": h.url, "title": h.title, "summary": h.summary, "snippet": h.snippet,
-                "score": h.score, "date": h.date, "image": h.image, "tags": list(h.tags)}
-               for h in page.results]
-    body = {"query": q, "total": page.total, "offset": offset, "limit": limit,
-            "results": results}
-    if page.corrected_query:
-        body["corrected_query"] = page.corrected_query
-    return jsonify(body)
+    page = service.search(q, limit, offset, filters, log_query=True)
+    return jsonify(page.to_dict(limit, query=q))
 
 
 @bp.get("/api/related")
@@ -94,8 +80,7 @@ def related() -> ResponseReturnValue:
     limit = int_arg("limit", service.settings.related_limit, 1, service.settings.max_limit)
     version = service.live.data.manifest.version
     article, posts = service.related(url.strip(), limit)
-    resp = jsonify({"article": {"url": article.url, "title": article.title},
-                    "results": [asdict(p) for p in posts]})
+    resp = jsonify(related_to_dict(article, posts))
     # The list only changes with a new index version: let browsers and CDNs cache it.
     tag = hashlib.sha1(f"{version}|{article.url}|{limit}".encode()).hexdigest()[:20]
     resp.set_etag(tag)
@@ -114,7 +99,6 @@ def index_info() -> ResponseReturnValue:
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """Return 200 once an index is loaded, else 503 with the reason."""
-
     service = _service()
     live = service.live
     body = {"status": "ok", "version": live.data.manifest.version,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
@@ -25,7 +26,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    app.json.sort_keys = False
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.sort_keys = False
     init_guard(app, settings)  # 414/413, security headers, rate limit: before anything else
     service = Service(settings, embedder)
     app.extensions[EXTENSION] = service

@@ -40,8 +40,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         resp = error_response(exc.code or 500, exc.description or exc.name)
-        if exc.code == 405 and exc.valid_methods:
-            resp.headers["Allow"] = ", ".join(exc.valid_methods)
+        allowed = getattr(exc, "valid_methods", None)  # set on 405 MethodNotAllowed
+        if exc.code == 405 and allowed:
+            resp.headers["Allow"] = ", ".join(allowed)
         return resp
 
     @app.errorhandler(Exception)

@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from relatedposts.errors import ConfigError, NotFound
@@ -133,17 +133,11 @@ def report_lines(rep: QueryReport) -> list[str]:
     return lines
 
 
-def print_report(path: str, as_json: bool = False, top: int = 20) -> None:
-    """Print the query log's most frequent and no-result queries (the report --queries command)."""
-    import click
-
+def load_report(path: str, top: int = 20) -> QueryReport:
+    """Read the query log at path and summarize it; raise a clear error when there is none."""
     if not path:
         raise ConfigError("no query log: set RELATEDPOSTS_QUERY_LOG to a file path, serve for "
                           "a while, then run this again")
     if not Path(path).is_file():
         raise NotFound(f"no queries logged yet: {path} does not exist")
-    rep = summarize(read_entries(Path(path)), top)
-    if as_json:
-        click.echo(json.dumps(asdict(rep), indent=2, ensure_ascii=False))
-    else:
-        click.echo("\n".join(report_lines(rep)))
+    return summarize(read_entries(Path(path)), top)

@@ -16,7 +16,7 @@ from importlib import resources
 
 from rapidfuzz.distance import OSA, Indel
 
-from relatedposts.indexing.keywords import stems
+from relatedposts.text import stems
 
 # Words that carry no symptom meaning; "cant", "no" and "without" are kept on purpose.
 STOPWORD_TEXT = """a an and the my i me im ive is am are was it its of or to in on at for

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -12,11 +14,12 @@ from relatedposts.config import Settings
 from relatedposts.indexing.compounds import Compounds, raw_tokens
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.index import IndexData
-from relatedposts.indexing.keywords import Vocabulary, stems, words
+from relatedposts.indexing.keywords import Vocabulary
 from relatedposts.models import SearchHit, SearchPage
 from relatedposts.serving.attributes import AttributeScorer
 from relatedposts.serving.message import default_courtesy
 from relatedposts.serving.snippet import make_snippet
+from relatedposts.text import stems, words
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class QueryCache:
         with self._lock:
             self._data.clear()
 
-    def get_or_compute(self, key: str, compute) -> np.ndarray:
+    def get_or_compute(self, key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """Return the cached vector for key, computing and storing it when missing."""
         with self._lock:
             if key in self._data:
@@ -85,13 +88,14 @@ class Searcher:
 
     def __init__(self, data: IndexData, embedder: Embedder, settings: Settings,
                  vocabulary: Vocabulary | None = None,
-                 dictionary: frozenset[str] = frozenset()) -> None:
+                 dictionary: frozenset[str] = frozenset(),
+                 cache: QueryCache | None = None) -> None:
         self.data = data
         self.embedder = embedder
         self.settings = settings
         self.vocabulary = vocabulary or Vocabulary(())
         self.dictionary = dictionary
-        self.cache = QueryCache(settings.query_cache_size)
+        self.cache = cache if cache is not None else QueryCache(settings.query_cache_size)
         n = len(data.articles)
         self._chunk_owner = np.fromiter((c.article for c in data.chunks), dtype=np.int64)
         self._stem_cache: dict[int, frozenset[str]] = {}
@@ -105,20 +109,31 @@ class Searcher:
                filters: Filters | None = None) -> SearchPage:
         """Return one page of articles for query, best first, each article once."""
         query = " ".join(query.split())
-        scored = self.score(query)
-        allowed = self._filter_mask(filters) if filters else None
-        order = scored.candidates[np.argsort(-scored.fused[scored.candidates], kind="stable")]
-        if allowed is not None:
-            order = order[allowed[order]]
+        scored, order = self.rank(query, filters)
         qstems = set(stems(scored.keyword_words))
         hits = tuple(self._hit(int(a), scored, qstems) for a in order[offset:offset + limit])
         return SearchPage(query, int(len(order)), offset, hits, scored.corrected)
+
+    def rank(self, query: str, filters: Filters | None = None) -> tuple[Scored, np.ndarray]:
+        """Score the query; return the scores and the matching articles, best first."""
+        scored = self.score(query)
+        order = scored.candidates[np.argsort(-scored.fused[scored.candidates], kind="stable")]
+        if filters:
+            order = order[self._filter_mask(filters)[order]]
+        return scored, order
+
+    def with_settings(self, settings: Settings, share_cache: bool = False) -> Searcher:
+        """Return a searcher of the same index with other settings (this one is left alone)."""
+        other = Searcher(self.data, self.embedder, settings, self.vocabulary, self.dictionary,
+                         self.cache if share_cache else None)
+        other._attributes = self._attributes  # titles are analysed once per index
+        return other
 
     def score(self, query: str) -> Scored:
         """Score every article for the query: dense, keyword and fused."""
         n = len(self.data.articles)
         if self.settings.fusion == "bm25":  # keyword-only: skip the model entirely
-            dense, best_chunk = np.zeros(n, dtype=np.float32), {}
+            dense, best_chunk = np.zeros(n, dtype=np.float32), cast(dict[int, int], {})
         else:
             dense, best_chunk = self._dense(query)
         subject = self.courtesy.remove(query) if self.settings.strip_courtesy else query

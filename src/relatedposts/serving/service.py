@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +17,7 @@ from relatedposts.indexing.ann import tune_for_search
 from relatedposts.indexing.embedders import Embedder, make_embedder, model_name
 from relatedposts.indexing.keywords import Vocabulary, load_dictionary
 from relatedposts.indexing.reasons import FALLBACK, reason
+from relatedposts.indexing.versions import VersionStore
 from relatedposts.models import Article, RelatedPost, SearchPage
 from relatedposts.serving.querylog import QueryLog
 from relatedposts.serving.search import Filters, Searcher
@@ -41,6 +41,7 @@ class Service:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
+        self.store = VersionStore(settings.index_dir)
         self._embedder = embedder
         self._live: Live | None = None
         self._lock = threading.Lock()
@@ -81,7 +82,7 @@ class Service:
         with self._lock:
             if version_dir is None:
                 self._seen = self._pointer_stamp()
-            path = version_dir or idx.current_version(self.settings.index_dir)
+            path = version_dir or self.store.current()
             if self._live is not None and self._live.data.path == path:
                 return self._live.data.manifest
             expected = self._embedder.name if self._embedder else model_name(self.settings)
@@ -107,15 +108,10 @@ class Service:
                 self._fall_back(exc.message)
         return self._live is not None
 
-    # --- Start-up fallback (issue 8): CURRENT names a version that cannot be loaded. ---
     def _fall_back(self, reason: str) -> None:
         """Serve the newest older version that loads, keeping the reason in load_error."""
-        try:
-            bad = (Path(self.settings.index_dir) / idx.CURRENT).read_text("utf-8").strip()
-        except OSError:
-            return  # no CURRENT: nothing was ever built, nothing to fall back to
-        older = [v for v in idx.list_versions(self.settings.index_dir) if v.name < bad]
-        for version in reversed(older):
+        bad = self.store.current_name()
+        for version in self.store.older_than_current():
             try:
                 self.reload(version)
             except (IndexNotReady, idx.IndexFormatError) as exc:
@@ -126,7 +122,6 @@ class Service:
                                f"serving the last good version {version.name}")
             log.warning("%s", self.load_error)
             return
-    # --- End of the start-up fallback. ---
 
     def watch_pointer(self) -> None:
         """Reload in the background if CURRENT changed; look at most every reload_check_seconds."""
@@ -156,16 +151,20 @@ class Service:
             self._reloading = False
 
     def _pointer_stamp(self) -> tuple[int, int] | None:
-        """Return CURRENT's (mtime, inode); a rename or a rewrite changes it."""
-        try:
-            st = os.stat(Path(self.settings.index_dir) / idx.CURRENT)
-        except OSError:
-            return None
-        return st.st_mtime_ns, st.st_ino
+        """Return CURRENT's stamp: a rename or a rewrite changes it."""
+        return self.store.pointer_stamp()
 
     def search(self, query: str, limit: int = 10, offset: int = 0,
-               filters: Filters | None = None) -> SearchPage:
-        """Search the live index within settings.query_timeout_seconds, else QueryTimeout."""
+               filters: Filters | None = None, log_query: bool = False) -> SearchPage:
+        """Search the live index within its time budget; log_query: log it once (first page)."""
+        page = self._search(query, limit, offset, filters)
+        if log_query and offset == 0:  # one log line per search, not per page
+            self.query_log.record(query, page.total)
+        return page
+
+    def _search(self, query: str, limit: int, offset: int,
+                filters: Filters | None) -> SearchPage:
+        """Run the search on a pool thread and give up at the time budget (QueryTimeout)."""
         searcher, budget = self.live.searcher, self.settings.query_timeout_seconds
         if budget <= 0:
             return searcher.search(query, limit, offset, filters)

@@ -6,7 +6,7 @@ import html
 import re
 from functools import lru_cache
 
-from relatedposts.indexing.keywords import STOPWORDS, stems
+from relatedposts.text import STOPWORDS, stems
 
 TOKEN_RE = re.compile(r"\w+(?:'\w+)?|\W+")
 

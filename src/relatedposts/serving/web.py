@@ -19,6 +19,7 @@ from relatedposts.models import Article
 from relatedposts.serving import redflags
 from relatedposts.serving.context import get_service
 from relatedposts.serving.cors import init_cors
+from relatedposts.serving.params import MAX_OFFSET, parse_int
 from relatedposts.serving.searchpage import (
     build_model,
     popular_topics,
@@ -30,7 +31,6 @@ from relatedposts.serving.service import Service
 log = logging.getLogger(__name__)
 bp = Blueprint("web", __name__, template_folder="templates")
 
-MAX_OFFSET = 10_000
 DEFAULT_LIMIT = 10
 WIDGET_MAX_AGE = 3600
 DEMO_SLUG = "back-spasms"
@@ -43,14 +43,12 @@ ERROR_TITLES = {400: "That search didn't work", 404: "Page not found",
 
 def init_web(app: Flask) -> None:
     """Register the widget, search and demo routes and the API's CORS rules on app."""
-
     app.register_blueprint(bp)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     init_cors(app, get_service(app).settings.cors_origins)
 
 
 def _service() -> Service:
-
     return get_service(current_app)
 
 
@@ -61,7 +59,7 @@ def widget_source() -> bytes:
 
 
 @bp.get("/widget.js")
-def widget() -> Response:
+def widget() -> ResponseReturnValue:
     """Serve the embeddable widget script, cacheable for an hour."""
     body = widget_source()
     resp = Response(body, mimetype="text/javascript")
@@ -75,14 +73,8 @@ def widget() -> Response:
 
 def page_int(name: str, default: int, low: int, high: int) -> int:
     """Read an integer query parameter within [low, high], or raise a friendly BadRequest."""
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = low - 1
-    if not low <= value <= high:
+    value = parse_int((request.args.get(name) or "").strip(), default, low, high)
+    if value is None:
         raise BadRequest(f"The page address has an invalid '{name}' value: it must be a whole "
                          f"number from {low} to {high}.")
     return value
@@ -103,9 +95,7 @@ def search_page() -> ResponseReturnValue:
     if not query:
         return render_template("search.html", query="", model=None,
                                recent=recent_articles(articles), topics=popular_topics(articles))
-    page = service.search(query, limit, offset)
-    if offset == 0:  # one log line per search, not per page
-        service.query_log.record(query, page.total)
+    page = service.search(query, limit, offset, log_query=True)
     model = build_model(query, page, limit, redflags.find(query), articles)
     return render_template("search.html", query=query, model=model,
                            topics=popular_topics(articles) if model.weak else (),

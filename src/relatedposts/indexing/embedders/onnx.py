@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -185,7 +186,7 @@ def fingerprint(model_dir: Path) -> str:
     return h.hexdigest()[:12]
 
 
-def _keyword_wrapper(model, names: list[str]):
+def _keyword_wrapper(model: Any, names: list[str]) -> Any:
     """Wrap the transformer so positional ONNX inputs reach it as keyword arguments."""
     import torch
 
@@ -233,5 +234,5 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def _read_json(path: Path):
+def _read_json(path: Path) -> Any:
     return json.loads(path.read_text("utf-8"))

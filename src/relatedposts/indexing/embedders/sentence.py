@@ -30,7 +30,10 @@ class SentenceTransformerEmbedder:
         self.name = name
         dim_of = getattr(self.model, "get_embedding_dimension", None) or \
             self.model.get_sentence_embedding_dimension
-        self.dim = int(dim_of())
+        dim = dim_of()
+        if dim is None:
+            raise ModelError(f"the model in {model_path} does not say its embedding dimension")
+        self.dim = int(dim)
         self.batch_size = batch_size
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

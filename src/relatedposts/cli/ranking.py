@@ -1,4 +1,4 @@
-"""CLI helpers for ranking quality (issue 15): the ablation table of `relatedposts evaluate`."""
+"""Ranking quality (issue 15): the ablation table of `relatedposts evaluate --ablation`."""
 
 from __future__ import annotations
 
@@ -15,19 +15,12 @@ from relatedposts.serving.service import Service
 def print_ablation(service: Service, queries: dict[str, str],
                    qrels: dict[str, dict[str, int]], as_json: bool) -> None:
     """Evaluate the shipped settings and each signal switched off; print a table or JSON."""
-    searcher = service.live.searcher
-    shipped = service.settings
+    live = service.live.searcher
 
     def search_with(changes: dict[str, Any]) -> Callable[[str], list[str]]:
-        settings = shipped.replace(**changes)
+        # Sharing the query cache: each question is embedded once for all the rows.
+        searcher = live.with_settings(service.settings.replace(**changes), share_cache=True)
+        return lambda query: [h.url for h in searcher.search(query[:1000], 10).results]
 
-        def run(query: str) -> list[str]:
-            searcher.settings = settings  # one searcher: each query is embedded only once
-            return [h.url for h in searcher.search(query[:1000], 10).results]
-        return run
-
-    try:
-        results = ablate(search_with, queries, qrels)
-    finally:
-        searcher.settings = shipped
+    results = ablate(search_with, queries, qrels)
     click.echo(json.dumps(ablation_rows(results)) if as_json else ablation_table(results))

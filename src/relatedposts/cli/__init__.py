@@ -1,0 +1,43 @@
+"""The relatedposts command line: all click code lives in this package.
+
+index_cmds: scrape, build, rebuild, rollback, import-dataset; serve_cmds: serve, search,
+related; report_cmds: evaluate, evaluate-related, report; settings_cmd: settings.
+Commands parse options and print; the work is done by the library layers below.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from relatedposts.cli import index_cmds, report_cmds, serve_cmds, settings_cmd
+from relatedposts.config import Settings
+from relatedposts.errors import RelatedPostsError
+
+
+class _Group(click.Group):
+    """A click group that turns our errors into a one-line message and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RelatedPostsError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(getattr(exc, "exit_code", 1))  # 3: verification gate refused
+
+
+@click.group(cls=_Group)
+@click.option("--fake-embedder", is_flag=True, hidden=True,
+              help="Use the deterministic fake embedder (tests only).")
+@click.pass_context
+def main(ctx: click.Context, fake_embedder: bool) -> None:
+    """Semantic search and 'You Might Also Enjoy' lists for a clinic blog."""
+    settings = Settings.from_env()
+    ctx.obj = settings.replace(embedder="fake") if fake_embedder else settings
+
+
+for _module in (index_cmds, serve_cmds, report_cmds, settings_cmd):
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

@@ -1,0 +1,148 @@
+"""Commands that fill the corpus and the index: scrape, build, rebuild, rollback, import-dataset."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from relatedposts.cli.common import describe, echo_json, settings_from
+from relatedposts.errors import RelatedPostsError
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
+              help="Where to write article records (default corpus/articles).")
+@click.option("--prune", is_flag=True, help="Delete records of pages no longer listed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None, prune: bool,
+           as_json: bool, quiet: bool) -> None:
+    """Scrape SOURCES (sitemap URL, page URL, HTML directory or URL list) into article records."""
+    from tqdm import tqdm
+
+    from relatedposts.ingest.crawl import scrape as run_scrape
+
+    settings = settings_from(ctx, corpus_dir=corpus_dir)
+    t0 = time.perf_counter()
+    with tqdm(desc="scraping", unit="page", leave=False, disable=True if quiet else None) as bar:
+        report = run_scrape(sources, settings, prune=prune, progress=bar)
+    seconds = time.perf_counter() - t0
+    if as_json:
+        echo_json({"articles": len(report.articles), "unchanged": report.unchanged,
+                   "removed": report.removed, "seconds": round(seconds, 2),
+                   "skipped": [asdict(f) for f in report.failures],
+                   "warnings": [asdict(f) for f in report.warnings],
+                   "duplicates": [asdict(f) for f in report.duplicates]})
+    else:
+        for label, rows in (("skipped", report.failures), ("warning", report.warnings),
+                            ("folded", report.duplicates)):
+            for f in rows:
+                click.echo(f"{label} {f.url}: {f.reason}")
+        if report.prune_skipped:
+            click.echo(f"not pruning: {report.prune_skipped}")
+        click.echo(f"wrote {len(report.articles)} articles to {settings.corpus_dir} "
+                   f"({report.unchanged} unchanged, {len(report.failures)} skipped, "
+                   f"{len(report.warnings)} warnings, {report.removed} removed) in "
+                   f"{seconds:.1f}s")
+    if not report.articles and not report.unchanged:
+        sys.exit(2)
+
+
+@click.command()
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Go live despite a large drop in articles.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the outcome as JSON (for scripts; implies --quiet).")
+@click.pass_context
+def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, force: bool,
+          quiet: bool, as_json: bool) -> None:
+    """Build a new index version from the corpus, verify it and make it live (3: refused)."""
+    from relatedposts.indexing.build import build_index
+    from relatedposts.indexing.embedders import make_embedder
+    from relatedposts.ingest.store import read_corpus
+
+    settings = settings_from(ctx, corpus_dir=corpus_dir, index_dir=index_dir)
+    t0 = time.perf_counter()
+    articles = read_corpus(settings.corpus_dir)
+    result = build_index(articles, make_embedder(settings), settings, force=force,
+                         progress=not (quiet or as_json))
+    total = time.perf_counter() - t0
+    m = result.manifest
+    if as_json:
+        echo_json({"version": m.version, "version_dir": str(result.version_dir),
+                   "articles": m.articles, "chunks": m.chunks, "model": m.model, "dim": m.dim,
+                   "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+                   "total_seconds": round(total, 3), "embedded": result.embedded,
+                   "reused": result.reused})
+        return
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
+    click.echo(f"built {m.version}: {m.articles} articles, {m.chunks} chunks, model {m.model} "
+               f"(dim {m.dim}) in {total:.1f}s ({stages})")
+    click.echo(f"{result.embedded} chunks embedded, {result.reused} reused from the cache")
+    click.echo(f"live index: {result.version_dir}")
+
+
+@click.command("rebuild")
+@click.option("--site", "sites", multiple=True,
+              help="Source to scrape (repeatable); default: the RELATEDPOSTS_SITE setting.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Go live even if more than max_article_drop of the articles disappeared.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def rebuild(ctx: click.Context, sites: tuple[str, ...], index_dir: Path | None,
+            corpus_dir: Path | None, force: bool, quiet: bool) -> None:
+    """Scrape the site, build and verify a new index, make it live, reload the service."""
+    from relatedposts.indexing.rebuild import log_to_file, run_rebuild
+
+    settings = settings_from(ctx, index_dir=index_dir, corpus_dir=corpus_dir,
+                             site=sites or None)
+    with log_to_file(settings.log_file, describe(ctx)):
+        code = run_rebuild(settings, force, quiet)
+    ctx.exit(code)
+
+
+@click.command("rollback")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.pass_context
+def rollback(ctx: click.Context, index_dir: Path | None) -> None:
+    """Make the previously live index version live again (refuses if there is none)."""
+    from relatedposts.indexing import rebuild as rb
+
+    settings = settings_from(ctx, index_dir=index_dir)
+    with rb.log_to_file(settings.log_file, describe(ctx)):
+        try:
+            old, new = rb.rollback(settings)
+        except RelatedPostsError as exc:
+            rb.say(f"error: {exc.message}", err=True)
+            ctx.exit(rb.EXIT_ERROR)
+        rb.say(f"rolled back: {new} is live again (was {old})")
+        code = rb.reload_services(settings, {})
+    ctx.exit(code)
+
+
+@click.command("import-dataset")
+@click.argument("articles_jsonl", type=click.Path(exists=True, path_type=Path))
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), required=True)
+def import_dataset(articles_jsonl: Path, corpus_dir: Path) -> None:
+    """Turn a dataset's articles.jsonl into corpus records (for `build` and `evaluate`)."""
+    from relatedposts.ingest.store import write_record
+    from relatedposts.quality.evaluate import import_jsonl
+
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    articles = import_jsonl(articles_jsonl)
+    for a in articles:
+        write_record(corpus_dir, a, a.url)
+    click.echo(f"wrote {len(articles)} articles to {corpus_dir}")
+
+
+COMMANDS = [scrape, build, rebuild, rollback, import_dataset]

@@ -1,0 +1,124 @@
+"""Commands that measure and report: evaluate, evaluate-related, report (and report --queries)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import cast
+
+import click
+
+from relatedposts.cli.common import echo_json, load_service, settings_from
+
+
+@click.command()
+@click.option("--queries", type=click.Path(exists=True, path_type=Path), required=True)
+@click.option("--qrels", type=click.Path(exists=True, path_type=Path), required=True)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--fusion", type=click.Choice(["weighted", "rrf", "dense", "bm25"]),
+              help="Override the fusion setting for this run.")
+@click.option("--ablation", is_flag=True, help="Also switch each ranking signal off in turn.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def evaluate(ctx: click.Context, queries: Path, qrels: Path, index_dir: Path | None,
+             fusion: str | None, ablation: bool, as_json: bool) -> None:
+    """Measure search quality on labeled queries: nDCG@10, Recall@10, MRR@10."""
+    from relatedposts.quality.evaluate import evaluate as run_eval
+    from relatedposts.quality.evaluate import load_qrels, load_queries
+
+    service = load_service(settings_from(ctx, index_dir=index_dir, fusion=fusion))
+    qs, judged = load_queries(queries), load_qrels(qrels)
+    if ablation:  # one row per signal switched off (issue 15)
+        from relatedposts.cli.ranking import print_ablation
+
+        print_ablation(service, qs, judged, as_json)
+        return
+    metrics = run_eval(lambda q: [h.url for h in service.search(q[:1000], 10).results],
+                       qs, judged)
+    row = metrics.as_row()
+    if as_json:
+        click.echo(json.dumps(row))
+        return
+    click.echo(f"queries {row['queries']}  nDCG@10 {row['ndcg@10']:.4f}  "
+               f"Recall@10 {row['recall@10']:.4f}  MRR@10 {row['mrr@10']:.4f}  "
+               f"p50 {row['p50_ms']:.1f} ms")
+
+
+@click.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--queries", is_flag=True, help="Report the query log (RELATEDPOSTS_QUERY_LOG).")
+@click.pass_context
+def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool,
+           queries: bool) -> None:
+    """List orphans, over-recommended posts, duplicates, overrides, changed lists (or --queries)."""
+    settings = settings_from(ctx, index_dir=index_dir)
+    if queries:  # the most frequent searches and those that found nothing
+        _query_report(settings.query_log, as_json)
+        return
+    from relatedposts.quality.related_report import build_report
+
+    rep = build_report(settings.index_dir, limit, settings.thin_words)
+    if as_json:
+        echo_json(asdict(rep))
+        return
+    click.echo(f"index {rep.version} (previous: {rep.previous or 'none'})")
+    sections = [
+        ("orphans (recommended nowhere)", rep.orphans),
+        ("recommended from too many places", [f"{u} ({c} lists)" for u, c in
+                                              rep.over_recommended]),
+        ("near-duplicates (never shown together)", [" = ".join(g) for g in rep.duplicates]),
+        ("override warnings", list(cast(list[str], rep.overrides.get("warnings") or []))),
+        (f"thin articles (under {settings.thin_words} words: kept, worth a look)", rep.thin),
+        (f"lists changed since {rep.previous}", rep.changed if rep.previous else []),
+    ]
+    counts = {k: v for k, v in rep.overrides.items() if k != "warnings"}
+    click.echo(f"overrides applied: {counts or 'none'}")
+    for title, items in sections:
+        click.echo(f"{title}: {len(items)}")
+        for item in items:
+            click.echo(f"  {item}")
+
+
+def _query_report(path: str, as_json: bool) -> None:
+    """Print the query log's most frequent and no-result queries."""
+    from relatedposts.serving.querylog import load_report, report_lines
+
+    rep = load_report(path)
+    if as_json:
+        echo_json(asdict(rep), ensure_ascii=False)
+    else:
+        click.echo("\n".join(report_lines(rep)))
+
+
+@click.command("evaluate-related")
+@click.option("--labels", type=click.Path(exists=True, path_type=Path),
+              default=Path("corpus/related-labels.json"), show_default=True)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def evaluate_related(ctx: click.Context, labels: Path, index_dir: Path | None, k: int,
+                     as_json: bool) -> None:
+    """Score related lists against hand labels (precision@k, recall@k, coverage) vs TF-IDF."""
+    from relatedposts.indexing import index as idx
+    from relatedposts.indexing.versions import current_version
+    from relatedposts.quality.related_report import load_labels, score_lists, tfidf_lists, top_lists
+
+    settings = settings_from(ctx, index_dir=index_dir)
+    data = idx.load(current_version(settings.index_dir))
+    wanted = load_labels(labels)
+    rows = {"relatedposts": score_lists(data.articles, top_lists(data, k), wanted, k),
+            "tfidf-baseline": score_lists(data.articles, tfidf_lists(data.articles, k),
+                                          wanted, k)}
+    if as_json:
+        echo_json({name: asdict(q) for name, q in rows.items()})
+        return
+    for name, q in rows.items():
+        click.echo(f"{name:15s} precision@{k} {q.precision:.3f}  recall@{k} {q.recall:.3f}  "
+                   f"coverage {q.coverage:.3f}  ({q.articles} labelled articles)")
+
+
+COMMANDS = [evaluate, report, evaluate_related]

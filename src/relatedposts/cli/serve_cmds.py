@@ -1,0 +1,86 @@
+"""Commands that read the live index: serve, search, related."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from relatedposts.cli.common import echo_json, load_service, settings_from
+from relatedposts.models import related_to_dict
+
+
+@click.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes; each loads the model and the index once.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
+              help="Threads per worker (gthread).")
+@click.option("--debug", is_flag=True,
+              help="Flask's development server with reloading instead of gunicorn.")
+@click.pass_context
+def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, workers: int,
+          threads: int, debug: bool) -> None:
+    """Serve the JSON API, widget and search page (gunicorn; --debug for Flask's server)."""
+    from relatedposts.indexing.embedders import require_model
+
+    settings = settings_from(ctx, index_dir=index_dir)
+    require_model(settings)  # fail here, in one line, rather than in every worker
+    click.echo(f"serving on http://{host}:{port}/  (index: {settings.index_dir})")
+    if debug:
+        from relatedposts.serving.app import create_app
+
+        create_app(settings).run(host=host, port=port, debug=True, threaded=True)
+        return
+    from relatedposts.serving.server import run
+
+    run(settings, host, port, workers, threads)
+
+
+@click.command()
+@click.argument("text")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the page as GET /api/search returns it.")
+@click.pass_context
+def search(ctx: click.Context, text: str, limit: int, index_dir: Path | None,
+           as_json: bool) -> None:
+    """Search the index as a patient would."""
+    service = load_service(settings_from(ctx, index_dir=index_dir))
+    page = service.search(text, limit)
+    if as_json:
+        echo_json(page.to_dict(limit))
+        return
+    if page.corrected_query:
+        click.echo(f"(searching for: {page.corrected_query})")
+    for rank, hit in enumerate(page.results, 1):
+        click.echo(f"{rank}. {hit.title}  [{hit.score:.3f}]\n   {hit.url}")
+    if not page.results:
+        click.echo("no results")
+
+
+@click.command()
+@click.argument("url")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the list as GET /api/related returns it.")
+@click.pass_context
+def related(ctx: click.Context, url: str, limit: int, index_dir: Path | None,
+            as_json: bool) -> None:
+    """Show the 'You Might Also Enjoy' list for an article URL."""
+    service = load_service(settings_from(ctx, index_dir=index_dir))
+    article, posts = service.related(url, limit)
+    if as_json:
+        echo_json(related_to_dict(article, posts))
+        return
+    click.echo(f"You Might Also Enjoy... (for: {article.title})")
+    for rank, p in enumerate(posts, 1):
+        mark = " (fallback)" if p.fallback else ""
+        click.echo(f"{rank}. {p.title}  [{p.score:.3f}]{mark}\n   {p.url}")
+
+
+COMMANDS = [serve, search, related]

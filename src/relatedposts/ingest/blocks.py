@@ -1,0 +1,169 @@
+"""Linear-time passes over a parsed page: text sizes per element, and the body as blocks.
+
+Every pass visits each node a bounded number of times, so extraction time grows with page
+size, not with its square: 5,000 nested <div>s cost what 5,000 sibling ones do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# Inline elements: their text joins the paragraph around them. Everything else breaks it.
+INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i",
+          "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time",
+          "u", "var", "wbr", "img", "label", "big", "tt", "strike", "del", "ins", "nobr"}
+BOLD = {"b", "strong"}
+# Elements whose own text the density fallback scores (readability-style).
+BLOCK_SCORED = ["p", "li", "blockquote", "pre", "dd", "dt", "td", "th", "figcaption", "div"]
+BYLINE_RE = re.compile(r"^(posted|published|written|updated|last updated|by)\b", re.I)
+
+
+STRUCTURE = {"article", "main", "h1"}
+
+
+@dataclass
+class Size:
+    """Text under an element: all of it, inside links, and its own inline run."""
+
+    text: int = 0  # characters of text under the element
+    linked: int = 0  # of which inside <a>
+    inline: int = 0  # characters not inside a block-level descendant (its own paragraph)
+    commas: int = 0  # commas in that inline text: a sign of prose
+    struct: bool = False  # an <article>, <main> or <h1> is or lies under it
+
+
+def measure(root: Tag) -> dict[int, Size]:
+    """Return id(element) -> Size for every element under root, in one bottom-up pass."""
+    sizes: dict[int, Size] = {}
+    elements = [root, *root.find_all(True)]
+    for el in reversed(elements):  # children come after parents in document order
+        size = Size(struct=el.name in STRUCTURE)
+        for child in el.children:
+            if isinstance(child, Tag):
+                sub = sizes.get(id(child), Size())
+                size.text += sub.text
+                size.linked += sub.linked
+                size.struct = size.struct or sub.struct
+                if child.name in INLINE:
+                    size.inline += sub.inline
+                    size.commas += sub.commas
+            elif isinstance(child, NavigableString) and not isinstance(child, Comment):
+                text = child.strip()
+                size.text += len(text)
+                size.inline += len(text)
+                size.commas += text.count(",")
+        if el.name == "a":
+            size.linked = size.text
+        sizes[id(el)] = size
+    return sizes
+
+
+@dataclass(frozen=True)
+class Block:
+    """A heading or a paragraph of the body, in reading order."""
+
+    kind: str  # "h1", "heading" or "para"
+    text: str
+
+
+class _Run:
+    """Inline text gathered between two block boundaries."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.bold_only = True
+        self.linked = 0
+
+    def add(self, text: str, bold: bool, linked: bool) -> None:
+        if text.strip():
+            self.parts.append(text)
+            self.bold_only = self.bold_only and bold
+            self.linked += len(text.strip()) if linked else 0
+
+    def flush(self) -> Block | None:
+        text = " ".join(" ".join(self.parts).split())
+        bold, linked = self.bold_only, self.linked
+        self.parts, self.bold_only, self.linked = [], True, 0
+        if not text or linked > 0.6 * len(text):
+            return None  # empty, or mostly links: a tag list, "Read more", a menu
+        if bold and len(text) < 90 and not text.endswith((".", ":")):
+            return Block("heading", text)  # a bold line alone: a heading without an h tag
+        return Block("para", text)
+
+
+def blocks(content: Tag) -> list[Block]:
+    """Return content's headings and paragraphs in order (one pass, no recursion)."""
+    out: list[Block] = []
+    run = _Run()
+    rows: list[int] = []  # where each open <tr> started in out
+    stack: list[tuple[Tag, Iterator, int, bool]] = [(content, iter(content.children), 0, False)]
+    while stack:
+        el, children, bold, linked = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if el.name not in INLINE:
+                _emit(out, run)
+                if el.name == "tr" and rows:
+                    _join_row(out, rows.pop())
+            continue
+        if isinstance(child, Comment) or not isinstance(child, (Tag, NavigableString)):
+            continue
+        if isinstance(child, NavigableString):
+            run.add(str(child), bold > 0, linked)
+        elif child.name == "br":
+            _emit(out, run)
+        elif child.name in HEADINGS or (child.name == "dt" and _short(child)):
+            _emit(out, run)
+            text = " ".join(child.get_text(" ").split())
+            if text:
+                out.append(Block("h1" if child.name == "h1" else "heading", text))
+        else:
+            if child.name not in INLINE:
+                _emit(out, run)
+            if child.name == "tr":
+                rows.append(len(out))
+            stack.append((child, iter(child.children), bold + (child.name in BOLD),
+                          linked or child.name == "a"))
+    _emit(out, run)
+    return out
+
+
+def _short(el: Tag) -> bool:
+    return len(el.get_text(" ", strip=True)) < 150
+
+
+def _emit(out: list[Block], run: _Run) -> None:
+    block = run.flush()
+    if block is not None:
+        out.append(block)
+
+
+def _join_row(out: list[Block], start: int) -> None:
+    """Join a table row's short cells into one paragraph: 'Wall sit | 3 x 30 s | ...'."""
+    cells = out[start:]
+    if len(cells) > 1 and all(len(c.text) < 120 for c in cells):
+        out[start:] = [Block("para", " | ".join(c.text for c in cells))]
+
+
+def is_byline(text: str) -> bool:
+    """Return True for a short 'Posted on March 3, 2024 in News' line: metadata, not body."""
+    return len(text.split()) <= 15 and bool(BYLINE_RE.match(text))
+
+
+def first_sentence(text: str, limit: int = 120) -> str:
+    """Return the first sentence of text (without its full stop), cut near limit chars."""
+    sentence = re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0].rstrip(".")
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def page_root(soup: BeautifulSoup) -> Tag:
+    """Return the body (or the whole document when there is none)."""
+    return soup.body or soup

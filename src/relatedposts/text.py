@@ -1,0 +1,79 @@
+"""Text analysis shared by every layer: words, stems, stopwords, weighted text and TF-IDF.
+
+One owner for how text becomes terms, so BM25, related-post similarity, the reasons shown
+beside related posts, snippets and red flags all agree on what a "word" is.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+from importlib import resources
+
+import bm25s
+import numpy as np
+import Stemmer
+from scipy import sparse
+
+from relatedposts.models import Article
+
+WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(
+    w for line in resources.files("relatedposts").joinpath("data/stopwords.txt")
+    .read_text("utf-8").splitlines() if not line.startswith("#") for w in line.split())
+HEADING_WEIGHT = 2  # headings count twice; the title counts Settings.title_weight times
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Return the lowercase words of text, stopwords removed, unstemmed."""
+    raw = WORD_RE.findall(text.lower().replace("’", "'"))
+    return [w.split("'")[0] for w in raw if w.split("'")[0] not in STOPWORDS]
+
+
+def stems(tokens: list[str]) -> list[str]:
+    """Stem a list of words (Snowball English)."""
+    return list(_stemmer().stemWords(tokens))
+
+
+def article_document(article: Article, title_weight: int, tags: bool = True) -> str:
+    """Return an article's text with the title and headings repeated to weigh them up."""
+    headings = " ".join(s.heading for s in article.sections if s.heading)
+    parts = [article.title] * title_weight + [headings] * HEADING_WEIGHT
+    return " ".join(parts + ([" ".join(article.tags)] if tags else []) + [article.body])
+
+
+def term_weights(docs: list[Counter[str]]) -> list[dict[str, float]]:
+    """Weigh each document's term counts by TF-IDF (sublinear tf, smoothed idf)."""
+    df = Counter(w for d in docs for w in d)
+    n = len(docs)
+    return [{w: (1 + math.log(tf)) * math.log((1 + n) / (1 + df[w])) for w, tf in d.items()}
+            for d in docs]
+
+
+def tfidf_matrix(texts: list[str]) -> sparse.csr_matrix:
+    """Return L2-normalized TF-IDF rows of texts as a sparse matrix."""
+    weights = term_weights([Counter(words(t)) for t in texts])
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for r, d in enumerate(weights):
+        for w, value in d.items():
+            rows.append(r)
+            cols.append(vocab.setdefault(w, len(vocab)))
+            vals.append(value)
+    shape = (len(texts), max(1, len(vocab)))
+    m = sparse.csr_matrix((vals, (rows, cols)), shape=shape, dtype=np.float32)
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1))).ravel()
+    return sparse.csr_matrix(sparse.diags(1 / np.maximum(norms, 1e-9)) @ m)
+
+
+def top_terms(texts: list[str], top: int = 25) -> list[list[str]]:
+    """Return each text's most distinctive words by the same TF-IDF (short words skipped)."""
+    docs = [Counter(w for w in words(t) if len(w) > 3 and not w.isdigit()) for t in texts]
+    return [sorted(d, key=lambda w: -d[w])[:top] for d in term_weights(docs)]

@@ -1,0 +1,154 @@
+"""What tests share besides fixtures: the tiny corpus, URLs, tokens, servers, a counting embedder.
+
+Fixtures live in conftest.py; import plain values and helpers from here, never from conftest.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from click.testing import CliRunner, Result
+
+from relatedposts.cli import main
+from relatedposts.config import Settings
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.models import Article, Section
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+OTHERSITE = FIXTURES / "othersite"
+URL = "https://clinic.example/blog/{}/"
+SCIATICA = URL.format("sciatica")
+SPASMS = URL.format("spasms")
+BLOG = "https://blog.example"
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+XSS_TITLE = "<img src=x onerror=alert(1)> Evil back pain"
+
+
+def make_article(slug: str, title: str, text: str, date: str = "2024-01-01",
+                 tags: tuple[str, ...] = ()) -> Article:
+    """Build a small article whose body repeats text so it has real length."""
+    body = (text + " ") * 3
+    return Article(url=URL.format(slug), title=title,
+                   sections=(Section("", body), Section("More", body)), date=date,
+                   summary=text[:80], image=f"https://clinic.example/img/{slug}.jpg", tags=tags)
+
+
+TINY = [
+    make_article("sciatica", "Sciatica and leg pain",
+                 "Sciatica is shooting leg pain from an irritated sciatic nerve root.",
+                 "2023-05-01", ("sciatica", "leg pain")),
+    make_article("neck", "Neck pain at the desk",
+                 "Neck pain from a desk job improves with posture breaks and stretches.",
+                 "2024-02-01", ("neck pain", "posture")),
+    make_article("fusion", "Spinal fusion surgery",
+                 "Spinal fusion joins two vertebrae so the painful segment stops moving.",
+                 "2022-03-01", ("spinal fusion", "surgery")),
+    make_article("spasms", "Back spasms explained",
+                 "Back spasms are muscles locking up after strain or overuse of the back.",
+                 "2024-06-01", ("back spasms",)),
+    make_article("stenosis", "Spinal stenosis and walking",
+                 "Spinal stenosis narrows the canal so walking brings leg pain and heaviness.",
+                 "2021-09-01", ("spinal stenosis", "leg pain")),
+    make_article("sleep", "Sleeping positions for your spine",
+                 "A pillow between the knees keeps the spine neutral when sleeping on your side.",
+                 "2025-01-01", ("sleep",)),
+    make_article("lifting", "Lifting without back pain",
+                 "Bend the knees and keep the load close when lifting heavy boxes.",
+                 "2020-01-01", ("lifting",)),
+]
+
+
+class CountingEmbedder(FakeEmbedder):
+    """The fake embedder, remembering every text it was asked to embed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.texts: list[str] = []
+
+    @property
+    def calls(self) -> int:
+        """Return how many texts were embedded so far."""
+        return len(self.texts)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Record the texts, then embed them as the fake embedder does."""
+        self.texts.extend(texts)
+        return super().encode(texts)
+
+
+class Cli:
+    """Run `relatedposts` in process on one test's directories, with the fake embedder."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.env = {"RELATEDPOSTS_CORPUS_DIR": str(settings.corpus_dir),
+                    "RELATEDPOSTS_INDEX_DIR": str(settings.index_dir),
+                    "RELATEDPOSTS_EMBEDDER": "fake",
+                    "RELATEDPOSTS_LOG_FILE": str(Path(settings.index_dir) / "rebuild.log"),
+                    "RELATEDPOSTS_RELATED_MIN_SCORE": "0", "RELATEDPOSTS_MAX_RETRIES": "1"}
+
+    def __call__(self, *args: str, catch_exceptions: bool = False, **env: str) -> Result:
+        """Invoke the CLI with args; keyword arguments add or replace environment variables."""
+        return CliRunner().invoke(main, list(args), env=self.env | env,
+                                  catch_exceptions=catch_exceptions)
+
+
+def _start(server: Any) -> str:
+    """Serve in a daemon thread; return the base URL."""
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@contextmanager
+def serve_wsgi(app: Any) -> Iterator[str]:
+    """Serve a WSGI app (ours) on 127.0.0.1 for the block; yield its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    try:
+        yield _start(server)
+    finally:
+        server.shutdown()
+
+
+class _DirectoryHandler(http.server.SimpleHTTPRequestHandler):
+    """Serve a directory quietly, writing the real origin where .xml/.txt files say {BASE}."""
+
+    def log_message(self, *args: Any) -> None:
+        """Keep test output quiet."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        path = Path(self.translate_path(self.path))
+        if path.suffix in (".xml", ".txt") and path.is_file():
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            body = path.read_bytes().replace(b"{BASE}", base.encode())
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml" if path.suffix == ".xml"
+                             else "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+
+@contextmanager
+def serve_directory(directory: Path,
+                    handler: type[http.server.BaseHTTPRequestHandler] = _DirectoryHandler,
+                    ) -> Iterator[str]:
+    """Serve a static directory on 127.0.0.1 for the block; yield its base URL."""
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), lambda *a, **k: handler(*a, directory=str(directory), **k))
+    try:
+        yield _start(server)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,125 @@
+"""The layout's rules, checked on the source: layers point one way, no cycles, small modules.
+
+Layers, lowest first: core (the modules beside models.py) < ingest < indexing < serving and
+quality < cli. A module may import its own layer and the layers below it, never above.
+Imports inside functions count too: a lazy import is still a dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.support import ROOT
+
+PACKAGE = ROOT / "src" / "relatedposts"
+MAX_LINES = 300
+RANK = {"core": 0, "ingest": 1, "indexing": 2, "serving": 3, "quality": 3, "cli": 4}
+# Layers of equal rank must not import each other either (quality reads indexes, not serving).
+FORBIDDEN = {("serving", "quality"), ("quality", "serving")}
+
+
+def _modules() -> dict[str, Path]:
+    """Map every module's dotted name to its file."""
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def layer(module: str) -> str:
+    """Return the layer of a dotted module name inside the package."""
+    parts = module.split(".")
+    if module == "relatedposts.__main__" or (len(parts) > 1 and parts[1].startswith("cli_")):
+        return "cli"  # `python -m relatedposts`, and command modules cli_<topic>.py
+    return parts[1] if len(parts) > 1 and parts[1] in RANK else "core"
+
+
+def imports(module: str) -> set[str]:
+    """Return the package modules a module imports (anywhere in it), resolved to real modules."""
+    path = MODULES[module]
+    tree = ast.parse(path.read_text("utf-8"))
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from . import x
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1]
+                                + ([base] if base else []))
+            names = [f"{base}.{a.name}" for a in node.names] + [base]
+        for name in names:
+            while name and name not in MODULES:
+                name = name.rsplit(".", 1)[0] if "." in name else ""
+            if name and name != module and name.startswith("relatedposts"):
+                found.add(name)
+    return found
+
+
+GRAPH = {m: imports(m) for m in MODULES}
+
+
+def test_the_layout_has_every_layer() -> None:
+    assert {layer(m) for m in MODULES if m != "relatedposts"} == set(RANK)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_point_down_the_layers(module: str) -> None:
+    mine = layer(module)
+    upward = [dep for dep in GRAPH[module]
+              if dep != "relatedposts" and (RANK[layer(dep)] > RANK[mine]
+                                            or (mine, layer(dep)) in FORBIDDEN)]
+    assert not upward, f"{module} ({mine}) imports from a higher layer: {upward}"
+
+
+def test_no_import_cycles() -> None:
+    """Depth-first search for a back edge; report the cycle found."""
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    stack: list[str] = []
+
+    def visit(m: str) -> list[str] | None:
+        state[m] = 1
+        stack.append(m)
+        for dep in sorted(GRAPH[m]):
+            if dep == "relatedposts" or dep.startswith(m + "."):
+                continue  # a package importing its own submodules is not a cycle
+            if state.get(dep) == 1:
+                return stack[stack.index(dep):] + [dep]
+            if dep not in state and (cycle := visit(dep)):
+                return cycle
+        state[m] = 2
+        stack.pop()
+        return None
+
+    for m in sorted(GRAPH):
+        if m not in state:
+            cycle = visit(m)
+            assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_import_graph_is_real() -> None:
+    """The rules above are not vacuous: the real graph has edges of every allowed kind."""
+    kinds = {(layer(m), layer(d)) for m, deps in GRAPH.items() for d in deps
+             if d != "relatedposts"}
+    assert {("indexing", "core"), ("indexing", "ingest"), ("serving", "indexing"),
+            ("quality", "indexing"), ("cli", "serving")} <= kinds
+    assert "relatedposts.indexing.versions" in GRAPH["relatedposts.serving.service"]
+
+
+@pytest.mark.parametrize("path", sorted(p for p in [*PACKAGE.rglob("*.py"),
+                                                    *(ROOT / "scripts").rglob("*.py"),
+                                                    *(ROOT / "tests").glob("*.py")]),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_module_over_300_lines(path: Path) -> None:
+    lines = len(path.read_text("utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{path.relative_to(ROOT)} has {lines} lines: split it"
