@@ -168,3 +168,17 @@ def test_evaluate_ablation_rows(settings, tmp_path) -> None:
                          "without BM25", "without dense", "without compounds",
                          "without courtesy stripping"}
     assert rows["shipped"]["ndcg@10"] >= rows["without title signal"]["ndcg@10"]
+
+
+def test_hostile_queries_for_the_new_query_steps(settings) -> None:
+    build_index(_articles(), FakeEmbedder(), settings)
+    service = Service(settings, embedder=FakeEmbedder())
+    service.reload()
+    # Only courtesy: nothing left for the keywords, the search still answers (dense side).
+    page = service.search("Hi! Thank you very much, dear sir. Kind regards", 5)
+    assert page.total >= 0 and page.corrected_query is None
+    # A pasted wall of joined words and regex metacharacters stays fast and safe.
+    t0 = time.perf_counter()
+    service.search(("kneecap" * 40 + " x-ray (.*)+ [a-z]{99} ") * 8, 5)
+    service.search("knee " * 200, 5)
+    assert time.perf_counter() - t0 < 5.0
