@@ -126,7 +126,7 @@ class Settings:
     max_sitemap_depth: int = setting(3, "how deep sitemap indexes may nest")
     # Issue 15: attribute ranking (title and heading signals), compounds, long messages.
     title_signal_weight: float = setting(
-        0.3, "title signal: fused score x (1 + this x how much of the title the query names)")
+        0.2, "title signal: fused score x (1 + this x how much of the title the query names)")
     heading_signal_weight: float = setting(
         0.1, "the same for the best passage's heading")
     title_coverage: float = setting(

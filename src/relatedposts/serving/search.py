@@ -138,8 +138,10 @@ class Searcher:
             dense, best_chunk = self._dense(query)
         subject = self.courtesy.remove(query) if self.settings.strip_courtesy else query
         kw_words, corrected = self._keyword_words(query, subject)
-        kw = self._keyword_scores(kw_words)
-        title, heading = self._attribute_scores(kw_words, best_chunk)
+        extra = self._expansions(kw_words)
+        kw = self._keyword_scores(kw_words, extra)
+        # "pain down my leg" names the "Sciatica" title through the vocabulary too.
+        title, heading = self._attribute_scores(kw_words + extra, best_chunk)
         # Multiplied, not added: a title match lifts an article the text already supports
         # and cannot drag up one that merely names a body part ("sore neck") in its title.
         fused = self._fuse(dense, kw) * (1.0 + self.settings.title_signal_weight * title
@@ -197,13 +199,17 @@ class Searcher:
             fixed = fixed + keyword.compounds.join([mapping.get(t, t) for t in raw_tokens(subject)])
         return fixed, corrected
 
-    def _keyword_scores(self, kw_words: list[str]) -> np.ndarray:
+    def _expansions(self, kw_words: list[str]) -> list[str]:
+        """Return the words of the lay/clinical equivalents of the query (when expanding)."""
+        if not self.settings.query_expansion:
+            return []
+        return [w for p in self.vocabulary.expansions(" ".join(kw_words)) for w in words(p)]
+
+    def _keyword_scores(self, kw_words: list[str], extra: list[str]) -> np.ndarray:
         """BM25 of the query words plus, at half weight, their lay/clinical equivalents."""
         scores = self.data.keyword.scores(kw_words)
-        if self.settings.query_expansion:
-            extra = [w for p in self.vocabulary.expansions(" ".join(kw_words)) for w in words(p)]
-            if extra:
-                scores = scores + 0.5 * self.data.keyword.scores(extra)
+        if extra:
+            scores = scores + 0.5 * self.data.keyword.scores(extra)
         return scores
 
     def _attribute_scores(self, kw_words: list[str],
