@@ -18,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test,browser,onnx]'
+	$(BIN)/pip install --quiet -e '.[test,browser,onnx,redis]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -44,7 +44,7 @@ lint: $(BIN)/.installed-test
 	$(BIN)/mypy src
 
 $(BIN)/.installed-bench: $(BIN)/.installed-test pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test,browser,onnx,bench]'
+	$(BIN)/pip install --quiet -e '.[test,browser,onnx,redis,bench]'
 	touch $@
 
 bench: $(BIN)/.installed-bench

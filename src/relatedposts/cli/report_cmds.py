@@ -10,6 +10,7 @@ from typing import cast
 import click
 
 from relatedposts.cli.common import echo_json, load_service, settings_from
+from relatedposts.config import Settings
 
 
 @click.command()
@@ -50,19 +51,25 @@ def evaluate(ctx: click.Context, queries: Path, qrels: Path, index_dir: Path | N
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--queries", is_flag=True, help="Report the query log (RELATEDPOSTS_QUERY_LOG).")
+@click.option("--gaps", is_flag=True, help="Topics patients search for that no article answers.")
 @click.pass_context
 def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool,
-           queries: bool) -> None:
+           queries: bool, gaps: bool) -> None:
     """List orphans, over-recommended posts, duplicates, overrides, changed lists (or --queries)."""
+    from relatedposts.cli.editor_cmds import click_summary, print_gaps
+
     settings = settings_from(ctx, index_dir=index_dir)
     if queries:  # the most frequent searches and those that found nothing
-        _query_report(settings.query_log, as_json)
+        _query_report(settings, as_json)
+        return
+    if gaps:  # issue 16: unanswered searches grouped into topics
+        print_gaps(settings, as_json)
         return
     from relatedposts.quality.related_report import build_report
 
     rep = build_report(settings.index_dir, limit, settings.thin_words)
     if as_json:
-        echo_json(asdict(rep))
+        echo_json(asdict(rep) | {"clicks": click_summary(settings)})
         return
     click.echo(f"index {rep.version} (previous: {rep.previous or 'none'})")
     sections = [
@@ -82,11 +89,11 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
             click.echo(f"  {item}")
 
 
-def _query_report(path: str, as_json: bool) -> None:
+def _query_report(settings: Settings, as_json: bool) -> None:
     """Print the query log's most frequent and no-result queries."""
     from relatedposts.serving.querylog import load_report, report_lines
 
-    rep = load_report(path)
+    rep = load_report(settings)
     if as_json:
         echo_json(asdict(rep), ensure_ascii=False)
     else:

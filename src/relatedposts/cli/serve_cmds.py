@@ -15,28 +15,30 @@ from relatedposts.models import related_to_dict
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="gunicorn worker processes; each loads the model and the index once.")
+              help="Worker processes; each loads the model and the index once.")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
-              help="Threads per worker (gthread).")
+              help="Application threads per worker (waiting for clients takes none).")
 @click.option("--debug", is_flag=True,
-              help="Flask's development server with reloading instead of gunicorn.")
+              help="Flask's development server with reloading instead of waitress.")
 @click.pass_context
 def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, workers: int,
           threads: int, debug: bool) -> None:
-    """Serve the JSON API, widget and search page (gunicorn; --debug for Flask's server)."""
+    """Serve the JSON API, widget and search page (waitress; --debug for Flask's server)."""
     from relatedposts.indexing.embedders import require_model
+    from relatedposts.serving.server import check_settings
 
     settings = settings_from(ctx, index_dir=index_dir)
     require_model(settings)  # fail here, in one line, rather than in every worker
+    check_settings(settings)  # ConfigError: one line, exit 2, before any fork
     click.echo(f"serving on http://{host}:{port}/  (index: {settings.index_dir})")
-    if debug:
-        from relatedposts.serving.app import create_app
+    from relatedposts.console.app import create_app  # the service plus the /admin console
 
+    if debug:
         create_app(settings).run(host=host, port=port, debug=True, threaded=True)
         return
     from relatedposts.serving.server import run
 
-    run(settings, host, port, workers, threads)
+    run(settings, host, port, workers, threads, factory=create_app)
 
 
 @click.command()

@@ -37,8 +37,38 @@ def verify(version_dir: Path, settings: Settings, previous_manifest: idx.Manifes
         return [exc.message]
     problems = _model_problems(data.manifest, settings, previous_manifest, embedder)
     problems += _drop_problems(data.manifest, previous_manifest, settings.max_article_drop)
+    problems += related_problems(data)
     if not problems:
         problems += _retrieval_problems(data, embedder)
+    return problems
+
+
+def related_problems(data: idx.IndexData) -> list[str]:
+    """Check the related arrays: (articles, depth) shapes, ids in range, finite scores.
+
+    A bad id makes /api/related fail and a NaN score is not JSON; both are refused here, at
+    the gate and again when the service loads a version.
+    """
+    rel, n = data.related, len(data.articles)
+    shape = rel.ids.shape
+    if (len(shape) != 2 or shape[0] != n or rel.scores.shape != shape
+            or rel.flags.shape != shape):
+        return [f"related arrays have shapes {rel.ids.shape}, {rel.scores.shape}, "
+                f"{rel.flags.shape}; expected ({n}, depth) each"]
+    problems = []
+    if not np.issubdtype(rel.ids.dtype, np.integer):
+        problems.append(f"related ids are {rel.ids.dtype}, not integers")
+    elif rel.ids.size and (rel.ids.min() < -1 or rel.ids.max() >= n):
+        problems.append(f"related ids outside 0..{n - 1} (min {rel.ids.min()}, max "
+                        f"{rel.ids.max()})")
+    elif np.any(rel.ids == np.arange(n)[:, None]):
+        problems.append("an article is listed as related to itself")
+    if not np.issubdtype(rel.scores.dtype, np.floating):
+        problems.append(f"related scores are {rel.scores.dtype}, not numbers")
+    elif not np.all(np.isfinite(rel.scores)):
+        problems.append("related scores include NaN or infinity")
+    if not np.all(np.isfinite(data.article_vectors)):
+        problems.append("article vectors include NaN or infinity")
     return problems
 
 
@@ -80,6 +110,8 @@ def _retrieval_problems(data: idx.IndexData, embedder: Embedder | None) -> list[
         return ["a sampled article has no chunks"]
     ids = [owned[a][0] for a in picks]
     stored = np.vstack([data.faiss_index.reconstruct(cid) for cid in ids])
+    if not np.all(np.isfinite(stored)):
+        return ["sampled chunk vectors include NaN or infinity"]
     problems = _alignment_problems(data, picks, owned)
     if embedder is not None:
         texts = [data.chunks[cid].embed_text(data.articles[data.chunks[cid].article].title)

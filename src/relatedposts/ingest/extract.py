@@ -37,7 +37,7 @@ from relatedposts.ingest.metadata import (
     site_name,
 )
 from relatedposts.models import Article, Section
-from relatedposts.urls import safe_link
+from relatedposts.urls import safe_link, url_key
 
 DROP_TAGS = [
     "script", "style", "noscript", "template", "iframe", "svg", "form", "button",
@@ -107,7 +107,7 @@ def extract_page(html: str | bytes, url: str) -> Page:
     summary = meta.get("description") or meta.get("og:description") or _trim(first_para, 300)
     article = Article(url=canonical, title=title, sections=tuple(sections), date=date,
                       summary=clean(summary), image=_image(meta, content, canonical),
-                      tags=tags, category=category)
+                      tags=tags, category=category, links=body_links(content, canonical))
     return Page(article, tuple(warnings))
 
 
@@ -129,6 +129,18 @@ def _image(meta: dict[str, str], content: Tag, canonical: str) -> str | None:
         img = content.find("img", src=True)
         image = safe_link(str(img["src"]), canonical) if img else None
     return image
+
+
+def body_links(content: Tag, page: str) -> tuple[str, ...]:
+    """Return the article body's links to other pages of its own site, in order, once each."""
+    found: dict[str, None] = {}
+    for a in content.find_all("a", href=True):
+        url = safe_link(str(a["href"]), page)
+        if url:
+            url = url.split("#", 1)[0]
+            if url_key(url) != url_key(page):
+                found.setdefault(url, None)
+    return tuple(found)
 
 
 def _drop_chrome(soup: BeautifulSoup) -> None:

@@ -1,15 +1,16 @@
 """Admin routes (POST /admin/reload) and the per-request watch of the CURRENT pointer.
 
 Admin routes are off (404, like any unknown route) unless Settings.admin_token is set; then
-they need `Authorization: Bearer TOKEN` (401 otherwise). Under gunicorn a POST reaches one
-worker: the others pick the new version up from the pointer watcher within
-Settings.reload_check_seconds.
+they need `Authorization: Bearer TOKEN` (401 otherwise). Under `serve` a POST reaches one
+worker; every worker checks CURRENT before answering (Service.watch_pointer), so once the POST
+answers 200 every later request, to any worker, answers from the new version.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+import os
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -51,6 +52,20 @@ def _authorize(token: str) -> None:
         resp = error_response(401, "a valid 'Authorization: Bearer TOKEN' header is required")
         resp.headers["WWW-Authenticate"] = 'Bearer realm="relatedposts-admin"'
         abort(resp)
+
+
+@bp.get("/admin/status")
+def status() -> ResponseReturnValue:
+    """Return the serving details /healthz keeps private: versions, counts and the load error."""
+    service = _service()
+    _authorize(service.settings.admin_token)
+    body: dict[str, object] = {"pid": os.getpid(), "version": None, "load_error":
+                               service.load_error}
+    if service.has_live:
+        m = service.live.data.manifest
+        body.update(version=m.version, articles=m.articles, chunks=m.chunks, model=m.model,
+                    dim=m.dim, built_at=m.built_at)
+    return jsonify(body)
 
 
 @bp.route("/admin/reload", methods=["GET", "POST"])

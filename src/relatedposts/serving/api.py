@@ -10,8 +10,7 @@ from flask.typing import ResponseReturnValue
 from relatedposts.errors import BadRequest
 from relatedposts.models import related_to_dict
 from relatedposts.serving.context import get_service
-from relatedposts.serving.http_errors import public_message
-from relatedposts.serving.params import MAX_OFFSET, parse_int
+from relatedposts.serving.params import MAX_OFFSET, parse_date, parse_int
 from relatedposts.serving.search import Filters
 from relatedposts.serving.service import Service
 
@@ -27,7 +26,7 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     """Read an integer query parameter within [low, high], or raise BadRequest."""
     value = parse_int(request.args.get(name), default, low, high)
     if value is None:
-        raise BadRequest(f"'{name}' must be an integer from {low} to {high}")
+        raise BadRequest(f"'{name}' must be an integer from {low} to {high} (ASCII digits)")
     return value
 
 
@@ -44,15 +43,7 @@ def query_arg() -> str:
 
 def date_arg(name: str) -> str | None:
     """Read an optional YYYY-MM-DD parameter."""
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    import datetime
-
-    try:
-        return datetime.date.fromisoformat(raw.strip()).isoformat()
-    except ValueError:
-        raise BadRequest(f"'{name}' must be a date as YYYY-MM-DD") from None
+    return parse_date(request.args.get(name), f"'{name}' must be a date as YYYY-MM-DD")
 
 
 @bp.get("/api/search")
@@ -80,6 +71,7 @@ def related() -> ResponseReturnValue:
     limit = int_arg("limit", service.settings.related_limit, 1, service.settings.max_limit)
     version = service.live.data.manifest.version
     article, posts = service.related(url.strip(), limit)
+    service.events.impressions("related", [p.url for p in posts])  # browser caching: a floor
     resp = jsonify(related_to_dict(article, posts))
     # The list only changes with a new index version: let browsers and CDNs cache it.
     tag = hashlib.sha1(f"{version}|{article.url}|{limit}".encode()).hexdigest()[:20]
@@ -98,11 +90,12 @@ def index_info() -> ResponseReturnValue:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """Return 200 once an index is loaded, else 503 with the reason."""
+    """Return 200 once an index is loaded (else 503): status, version, articles, reload_failed.
+
+    Public, so it says only whether a newer version failed to load; why is on the
+    authenticated GET /admin/status.
+    """
     service = _service()
-    live = service.live
-    body = {"status": "ok", "version": live.data.manifest.version,
-            "articles": live.data.manifest.articles}
-    if service.load_error:  # a newer version failed to load: the one above keeps serving
-        body["reload_error"] = public_message(503, service.load_error)
-    return jsonify(body)
+    manifest = service.live.data.manifest
+    return jsonify({"status": "ok", "version": manifest.version, "articles": manifest.articles,
+                    "reload_failed": service.load_error is not None})

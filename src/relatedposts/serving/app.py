@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
@@ -12,6 +13,7 @@ from relatedposts.indexing.embedders import Embedder
 from relatedposts.serving.admin import init_admin
 from relatedposts.serving.api import bp
 from relatedposts.serving.context import EXTENSION, get_service
+from relatedposts.serving.events_api import bp as events_bp
 from relatedposts.serving.guard import init_guard
 from relatedposts.serving.http_errors import register_error_handlers
 from relatedposts.serving.service import Service
@@ -20,14 +22,27 @@ from relatedposts.serving.web import init_web
 log = logging.getLogger(__name__)
 
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing NaN and Infinity (not JSON: a 500 in our shape instead)."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialize obj; raise ValueError on a non-finite float."""
+        kwargs.setdefault("allow_nan", False)
+        return super().dumps(obj, **kwargs)
+
+
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None,
                load: bool = True) -> Flask:
     """Create the app; the Service (holding the live index) sits on app.extensions."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    if isinstance(app.json, DefaultJSONProvider):
-        app.json.sort_keys = False
+    provider = StrictJSONProvider(app)
+    provider.sort_keys = False
+    app.json = provider
+    # No redirects: werkzeug would answer '//api/search' or '/search/' with a Location built
+    # from the client's Host header; now they are served as their plain path.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     init_guard(app, settings)  # 414/413, security headers, rate limit: before anything else
     service = Service(settings, embedder)
     app.extensions[EXTENSION] = service
@@ -38,6 +53,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     init_web(app)
     # POST /admin/reload and the CURRENT watcher
     init_admin(app)
+    app.register_blueprint(events_bp)  # POST /api/events: click feedback (issue 16)
     register_error_handlers(app)
     return app
 

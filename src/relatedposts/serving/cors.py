@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import NotFound
 
+from relatedposts.serving.context import get_service
 from relatedposts.serving.http_errors import error_response
 
 API_PREFIX = "/api/"
@@ -31,6 +33,8 @@ def init_cors(app: Flask, configured: Iterable[str]) -> None:
 
     @app.before_request
     def _preflight() -> ResponseReturnValue | None:
+        if request.method == "OPTIONS" and not _is_preflight():
+            return _options()
         if not _is_preflight():
             return None
         if request.headers["Origin"] not in allowed:
@@ -51,6 +55,19 @@ def init_cors(app: Flask, configured: Iterable[str]) -> None:
                 resp.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
                 resp.headers["Access-Control-Max-Age"] = MAX_AGE
         return resp
+
+
+def _options() -> ResponseReturnValue | None:
+    """Answer a plain OPTIONS (no CORS preflight) with the route's methods, as JSON."""
+    rule = request.url_rule
+    if rule is None:
+        return None  # an unknown path: the routing 404, in the JSON shape
+    if rule.endpoint.startswith("admin.") and not get_service(current_app).settings.admin_token:
+        raise NotFound()  # admin is off: its routes do not exist, for any method
+    methods = sorted((rule.methods or set()) | {"OPTIONS"})
+    resp = jsonify({"allow": methods})
+    resp.headers["Allow"] = ", ".join(methods)
+    return resp
 
 
 def _is_preflight() -> bool:

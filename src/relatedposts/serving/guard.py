@@ -1,36 +1,35 @@
-"""Guards for every request: size limits, security headers and a per-client rate limit.
+"""Guards for every request: size limits, security headers and the rate limits.
 
 create_app registers these first, so an over-long query string (414) or body (413) is refused
 before any other work. Every response, errors and 404s included, carries a
 Content-Security-Policy (the HTML pages set their own, stricter one in web.py),
-X-Content-Type-Options and Referrer-Policy. The rate limit (flask-limiter) counts each client
-address's requests across all routes except /healthz and /widget.js; a client over it gets a
-429 in the usual error shape with a Retry-After header.
+X-Content-Type-Options and Referrer-Policy (front.py adds the same to the errors the HTTP
+server answers itself). The rate limits live in ratelimit.py.
 """
 
 from __future__ import annotations
-
-import math
-import time
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge, RequestURITooLarge
 
 from relatedposts.config import Settings
-from relatedposts.errors import ConfigError
 
-MAX_QUERY_STRING = 8 * 1024  # bytes, as sent (percent-encoded)
+# Bytes, as sent (percent-encoded): 1,000 characters of any script (up to 4 UTF-8 bytes each,
+# 3 characters per percent-encoded byte) plus room for the other parameters.
+MAX_QUERY_STRING = 16 * 1024
+MAX_BODY_BYTES = 64 * 1024
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'"
 REFERRER_POLICY = "no-referrer"
-RATE_LIMIT_EXEMPT = frozenset({"/healthz", "/widget.js"})
 
 
 def init_guard(app: Flask, settings: Settings) -> None:
-    """Register the size checks, the default security headers and the rate limit on app."""
+    """Register the size checks, the default security headers and the rate limits on app."""
+    from relatedposts.serving.ratelimit import init_rate_limits
+
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.before_request(refuse_oversized)
     app.after_request(security_headers)
-    if settings.rate_limit.strip():
-        _init_rate_limit(app, settings)
+    init_rate_limits(app, settings)
 
 
 def refuse_oversized() -> None:
@@ -50,37 +49,3 @@ def security_headers(resp: Response) -> Response:
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
     resp.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
     return resp
-
-
-def _init_rate_limit(app: Flask, settings: Settings) -> None:
-    """Limit each client address to settings.rate_limit requests, shared across routes."""
-    from flask_limiter import ApplicationLimit, Limiter
-    from flask_limiter.util import get_remote_address
-    from limits import parse_many
-    from limits.errors import ConfigurationError
-
-    try:
-        parse_many(settings.rate_limit)
-    except ValueError as exc:
-        raise ConfigError(f"RELATEDPOSTS_RATE_LIMIT={settings.rate_limit!r} is not a rate "
-                          "limit like '120/minute' (empty disables it)") from exc
-    limit = ApplicationLimit(settings.rate_limit, error_message=(
-        f"too many requests: at most {settings.rate_limit} per client, please slow down"))
-    try:
-        # A dead Redis must not fail requests: errors are logged and counting falls back
-        # to this process's memory.
-        limiter = Limiter(get_remote_address, app=app, application_limits=[limit],
-                          storage_uri=settings.rate_limit_storage, headers_enabled=False,
-                          swallow_errors=True, in_memory_fallback_enabled=True)
-    except ConfigurationError as exc:
-        raise ConfigError(f"RELATEDPOSTS_RATE_LIMIT_STORAGE={settings.rate_limit_storage!r} "
-                          f"cannot be used: {exc}") from exc
-    limiter.request_filter(lambda: request.path in RATE_LIMIT_EXEMPT)
-
-    @app.after_request
-    def _retry_after(resp: Response) -> Response:
-        if resp.status_code == 429 and "Retry-After" not in resp.headers:
-            current = limiter.current_limit
-            wait = current.reset_at - time.time() if current else 60.0
-            resp.headers["Retry-After"] = str(max(1, math.ceil(wait)))
-        return resp

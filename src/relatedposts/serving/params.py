@@ -1,16 +1,39 @@
-"""Request parameters shared by the API and the pages: integers and the paging cap."""
+"""Request parameters shared by the API and the pages: strict integers and dates, paging cap.
+
+Python's int() accepts '１' (fullwidth), '٥' (Arabic-Indic), '1_0' and ' 7 ', and
+date.fromisoformat() accepts '20200101'; an API's contract is the narrow form, so anything
+else is refused rather than silently given a different meaning.
+"""
 
 from __future__ import annotations
 
+import datetime
+import re
+
+from relatedposts.errors import BadRequest
+
 MAX_OFFSET = 10_000  # deeper paging is a scraper, not a patient
+_INT = re.compile(r"[0-9]{1,9}", re.ASCII)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 def parse_int(raw: str | None, default: int, low: int, high: int) -> int | None:
-    """Return raw as an integer within [low, high], default when absent, None when invalid."""
+    """Return raw (ASCII digits only) within [low, high], default when absent, None if invalid."""
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
+    if not _INT.fullmatch(raw):
         return None
+    value = int(raw)
     return value if low <= value <= high else None
+
+
+def parse_date(raw: str | None, message: str) -> str | None:
+    """Return raw as an ISO date YYYY-MM-DD (None when absent or empty), else BadRequest."""
+    if not raw:
+        return None
+    if not _DATE.fullmatch(raw):
+        raise BadRequest(message)
+    try:
+        return datetime.date.fromisoformat(raw).isoformat()
+    except ValueError:
+        raise BadRequest(message) from None

@@ -1,27 +1,24 @@
 """The editors' query log: what patients search for, scrubbed of personal data first.
 
-Off unless Settings.query_log names a file. Each first-page search appends one JSON line
-{"time", "query", "results"}; e-mail addresses, phone numbers and dates (birth dates and
-anything else date-like) become [email], [phone] and [date] before anything is written.
-Lines are short single writes in append mode, so gunicorn workers can share one file.
+On by default (INDEX_DIR/queries.jsonl; Settings.query_log = "" turns it off), size-rotated
+and kept Settings.log_retention_days (jsonlog.py). Each first-page search appends one JSON
+line {"time", "query", "results"}; e-mail addresses, phone numbers and dates (birth dates and
+anything else date-like) become [email], [phone] and [date] before anything is written. No
+IP address, user agent or cookie is ever written.
 `relatedposts report --queries` reads it back: the most frequent queries and those that
 found nothing (topics the clinic could write about).
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import re
-import threading
-import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from relatedposts.config import Settings
 from relatedposts.errors import ConfigError, NotFound
-
-log = logging.getLogger(__name__)
+from relatedposts.serving.jsonlog import JsonLog, Rotation, files, now_stamp, read_all
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -55,33 +52,32 @@ def _phone(match: re.Match[str]) -> str:
 
 
 class QueryLog:
-    """Append scrubbed queries as JSON lines to a file; does nothing when the path is empty."""
+    """Append scrubbed queries as JSON lines (rotated, kept retention_days); off for no path."""
 
-    def __init__(self, path: str | Path | None) -> None:
-        self.path = Path(path) if path else None
-        self._lock = threading.Lock()
-        self._failed = False
+    def __init__(self, path: str | Path | None, rotation: Rotation | None = None) -> None:
+        self._log = JsonLog(path, rotation)
+        self.path = self._log.path
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QueryLog:
+        """Return the query log the settings describe (on by default, in INDEX_DIR)."""
+        return cls(settings.data_file(settings.query_log), rotation_of(settings))
 
     @property
     def enabled(self) -> bool:
         """Return whether queries are logged."""
-        return self.path is not None
+        return self._log.enabled
 
     def record(self, query: str, results: int) -> None:
         """Append one scrubbed query and its result count; never raise (logging is optional)."""
-        if self.path is None:
-            return
-        line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                           "query": scrub(" ".join(query.split())), "results": int(results)},
-                          ensure_ascii=False) + "\n"
-        with self._lock:
-            try:
-                with open(self.path, "a", encoding="utf-8") as f:
-                    f.write(line)
-            except OSError as exc:
-                if not self._failed:
-                    log.warning("cannot write the query log %s: %s", self.path, exc)
-                self._failed = True
+        # Only these three fields: no address, no user agent, no cookie, nothing to re-identify.
+        self._log.append({"time": now_stamp(), "query": scrub(" ".join(query.split())),
+                          "results": int(results)})
+
+
+def rotation_of(settings: Settings) -> Rotation:
+    """Return the rotation and retention the settings ask for."""
+    return Rotation(settings.log_max_bytes, settings.log_backups, settings.log_retention_days)
 
 
 @dataclass(frozen=True)
@@ -94,18 +90,9 @@ class QueryReport:
     unanswered: list[tuple[str, int]]
 
 
-def read_entries(path: Path) -> list[dict]:
-    """Return the log's entries, skipping lines that are not valid JSON objects."""
-    entries = []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(entry, dict) and isinstance(entry.get("query"), str):
-                entries.append(entry)
-    return entries
+def read_entries(path: Path, rotation: Rotation | None = None) -> list[dict]:
+    """Return the log's entries within retention (rotated files too), oldest first."""
+    return [e for e in read_all(Path(path), rotation) if isinstance(e.get("query"), str)]
 
 
 def summarize(entries: list[dict], top: int = 20) -> QueryReport:
@@ -133,11 +120,17 @@ def report_lines(rep: QueryReport) -> list[str]:
     return lines
 
 
-def load_report(path: str, top: int = 20) -> QueryReport:
-    """Read the query log at path and summarize it; raise a clear error when there is none."""
-    if not path:
-        raise ConfigError("no query log: set RELATEDPOSTS_QUERY_LOG to a file path, serve for "
-                          "a while, then run this again")
-    if not Path(path).is_file():
+def logged_entries(settings: Settings) -> list[dict]:
+    """Return the configured query log's entries, or raise a clear error if there are none."""
+    path = settings.data_file(settings.query_log)
+    if path is None:
+        raise ConfigError("no query log: RELATEDPOSTS_QUERY_LOG is empty (off); set it to a "
+                          "file name, serve for a while, then run this again")
+    if not path.is_file() and not files(path):
         raise NotFound(f"no queries logged yet: {path} does not exist")
-    return summarize(read_entries(Path(path)), top)
+    return read_entries(path, rotation_of(settings))
+
+
+def load_report(settings: Settings, top: int = 20) -> QueryReport:
+    """Summarize the configured query log; raise a clear error when there is none."""
+    return summarize(logged_entries(settings), top)

@@ -1,55 +1,45 @@
-"""Production serving: the Flask app under gunicorn, one index load per worker process.
+"""Production serving: a small pre-fork supervisor of waitress worker processes.
 
-No preload: each worker builds its own app (model and index) after the fork, so nothing
-torch or FAISS allocated is shared across fork. The index stays read-only in every worker;
-a new version goes live when workers restart (e.g. `kill -HUP` on the master).
+The master binds the listening socket and forks `workers` processes; each builds its own app
+(model and index) after the fork, so nothing torch or FAISS allocated is shared, and serves
+the shared socket with waitress (front.py): one event loop reads requests whole, `threads`
+threads run the app. The master holds no app and no control socket (two instances on one
+machine share nothing); it restarts a worker that dies, stops on SIGTERM/SIGINT and restarts
+the workers one by one on SIGHUP. Settings are checked before any fork (cli.serve).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import resource
+import signal
+import socket
 import sys
 import time
-from typing import Any
-
-from flask import Flask
-from gunicorn.app.base import BaseApplication
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 from relatedposts.config import Settings
+from relatedposts.errors import ConfigError
 
-log = logging.getLogger("gunicorn.error")
+log = logging.getLogger("relatedposts.server")
+BOOT_FAILED = 3  # a worker's exit status when it could not build the app
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-class GunicornServer(BaseApplication):
-    """A gunicorn application whose workers each call create_app(settings)."""
+@dataclass(frozen=True)
+class ServerPlan:
+    """What `serve` runs: where it listens and how many processes and threads."""
 
-    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
-        self.settings = settings
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        """Apply our options to gunicorn's config (no command line or config file)."""
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        """Create the app in this worker: load the model and the live index once."""
-        from relatedposts.serving.app import create_app, get_service
-
-        t0 = time.perf_counter()
-        share = share_cores(self.cfg.workers)
-        settings = self.settings
-        if settings.onnx_threads <= 0:
-            settings = settings.replace(onnx_threads=share)
-        app = create_app(settings)
-        if "torch" in sys.modules:  # loaded by the sentence-transformers embedder
-            sys.modules["torch"].set_num_threads(share)
-        service = get_service(app)
-        state = "index loaded" if service.load_error is None else service.load_error
-        log.info("worker %d ready in %.1fs: %s", os.getpid(), time.perf_counter() - t0, state)
-        return app
+    host: str
+    port: int
+    workers: int
+    threads: int
+    # Builds each worker's app; the CLI passes the app with the console (a higher layer).
+    factory: Callable[[Settings], Any] | None = None
 
 
 def share_cores(workers: int) -> int:
@@ -65,25 +55,184 @@ def share_cores(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
-def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
-    """Return gunicorn settings: gthread workers, quiet access log, room for a model load."""
-    return {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": threads,
-        "preload_app": False,
-        # Loading the model and the index takes seconds; don't kill a worker for it.
-        "timeout": 120,
-        "graceful_timeout": 30,
-        "keepalive": 5,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "info",
-        "proc_name": "relatedposts",
-    }
+def check_settings(settings: Settings) -> None:
+    """Raise ConfigError (one line) for a setting the workers could not start with."""
+    from relatedposts.serving.ratelimit import check_limit_settings
+
+    check_limit_settings(settings)
+    if settings.max_connections < 1:
+        raise ConfigError(f"RELATEDPOSTS_MAX_CONNECTIONS={settings.max_connections} must be "
+                          "at least 1")
+    if not settings.idle_timeout_seconds > 0:
+        raise ConfigError(f"RELATEDPOSTS_IDLE_TIMEOUT_SECONDS={settings.idle_timeout_seconds}"
+                          " must be more than 0")
 
 
-def run(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
-    """Serve until stopped (SIGINT/SIGTERM)."""
-    GunicornServer(settings, gunicorn_options(host, port, workers, threads)).run()
+def bind(host: str, port: int) -> socket.socket:
+    """Return a listening TCP socket on host:port (shared by every worker)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def raise_fd_limit(wanted: int) -> None:
+    """Raise the open-file limit towards wanted (idle sockets are cheap, not free)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def build_app(settings: Settings, workers: int,
+              factory: Callable[[Settings], Any] | None = None) -> Any:
+    """Create the app in this worker: load the model and the live index once."""
+    from relatedposts.serving.app import create_app, get_service
+
+    t0 = time.perf_counter()
+    share = share_cores(workers)
+    if settings.onnx_threads <= 0:
+        settings = settings.replace(onnx_threads=share)
+    app = (factory or create_app)(settings)
+    if "torch" in sys.modules:  # loaded by the sentence-transformers embedder
+        sys.modules["torch"].set_num_threads(share)
+    service = get_service(app)
+    state = "index loaded" if service.load_error is None else service.load_error
+    log.info("worker %d ready in %.1fs: %s", os.getpid(), time.perf_counter() - t0, state)
+    return app
+
+
+def worker_main(settings: Settings, sock: socket.socket, plan: ServerPlan) -> NoReturn:
+    """Run one worker process until SIGTERM; never return into the master's code."""
+    from relatedposts.serving.front import make_front, waitress_options
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _exit_quietly)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        app = build_app(settings, plan.workers, plan.factory)
+        front = make_front(app, [sock], waitress_options(
+            plan.threads, settings.max_connections, settings.idle_timeout_seconds))
+    except Exception:  # noqa: BLE001 - reported by the master as a boot failure
+        log.exception("worker %d failed to start", os.getpid())
+        os._exit(BOOT_FAILED)
+    try:
+        front.run()  # returns after SIGTERM, once waitress has finished its tasks
+    finally:
+        os._exit(0)
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    """Leave waitress's loop (it catches SystemExit and finishes the tasks in flight)."""
+    raise SystemExit(0)
+
+
+class Supervisor:
+    """Fork the workers, restart any that die, stop them all on SIGTERM or SIGINT."""
+
+    def __init__(self, settings: Settings, sock: socket.socket, plan: ServerPlan) -> None:
+        self.settings, self.sock, self.plan = settings, sock, plan
+        self.children: dict[int, float] = {}  # pid -> start time
+        self.stopping = False
+        self.restart_all = False
+
+    def spawn(self) -> int:
+        """Fork one worker; return its pid."""
+        pid = os.fork()
+        if pid == 0:
+            worker_main(self.settings, self.sock, self.plan)
+        self.children[pid] = time.monotonic()
+        return pid
+
+    def run(self) -> int:
+        """Supervise until stopped; return the exit status (1 if workers cannot boot)."""
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_hup)
+        for _ in range(self.plan.workers):
+            self.spawn()
+        status = 0
+        while not self.stopping:
+            if self.restart_all:
+                self.restart_all = False
+                self._rolling_restart()
+            if self._reap() == BOOT_FAILED:
+                log.error("a worker could not start (see above): stopping")
+                status = 1
+                break
+            time.sleep(0.2)
+        self.stop()
+        return status
+
+    def _reap(self) -> int:
+        """Replace each worker that exited; return the last exit status seen (0 if none)."""
+        last = 0
+        while self.children:
+            pid, raw = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            self.children.pop(pid, None)
+            last = os.waitstatus_to_exitcode(raw)
+            if last == BOOT_FAILED:
+                return last
+            if not self.stopping:
+                log.warning("worker %d exited (%d): starting another", pid, last)
+                self.spawn()
+        return last
+
+    def _rolling_restart(self) -> None:
+        """Replace the workers one at a time, each after its successor has started."""
+        for pid in list(self.children):
+            self.spawn()
+            time.sleep(1.0)
+            _signal(pid, signal.SIGTERM)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask every worker to finish (SIGTERM), then kill what is left after timeout."""
+        self.stopping = True
+        for pid in self.children:
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while self.children and time.monotonic() < deadline:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+            if pid:
+                self.children.pop(pid, None)
+            else:
+                time.sleep(0.05)
+        for pid in self.children:
+            _signal(pid, signal.SIGKILL)
+
+    def _on_stop(self, signum: int, frame: object) -> None:
+        self.stopping = True
+
+    def _on_hup(self, signum: int, frame: object) -> None:
+        self.restart_all = True
+
+
+def _signal(pid: int, sig: int) -> None:
+    """Send sig to one of our workers, ignoring one that is already gone."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+def run(settings: Settings, host: str, port: int, workers: int, threads: int,
+        factory: Callable[[Settings], Any] | None = None) -> None:
+    """Serve until stopped (SIGINT/SIGTERM); exit 1 if the workers cannot start."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
+    raise_fd_limit(workers * settings.max_connections + 256)
+    plan = ServerPlan(host, port, max(1, workers), max(1, threads), factory)
+    sock = bind(host, port)
+    log.info("listening on %s:%d with %d workers x %d threads (waitress)", host,
+             sock.getsockname()[1], plan.workers, plan.threads)
+    status = Supervisor(settings, sock, plan).run()
+    sock.close()
+    if status:
+        sys.exit(status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,8 +18,10 @@ from relatedposts.indexing.ann import tune_for_search
 from relatedposts.indexing.embedders import Embedder, make_embedder, model_name
 from relatedposts.indexing.keywords import Vocabulary, load_dictionary
 from relatedposts.indexing.reasons import FALLBACK, reason
+from relatedposts.indexing.verify import related_problems
 from relatedposts.indexing.versions import VersionStore
 from relatedposts.models import Article, RelatedPost, SearchPage
+from relatedposts.serving.events import EventStore
 from relatedposts.serving.querylog import QueryLog
 from relatedposts.serving.search import Filters, Searcher
 from relatedposts.urls import url_key
@@ -48,12 +51,12 @@ class Service:
         self.vocabulary = Vocabulary.load(settings.vocabulary_file)
         self.dictionary = _dictionary(settings)
         self.load_error: str | None = None
-        # The CURRENT watcher: when to look next, what the pointer looked like, busy flag.
+        # The CURRENT watcher: when to look next, what the pointer looked like when loaded.
         self._next_check = 0.0
         self._seen: tuple[int, int] | None = None
-        self._reloading = False
         self._watch_lock = threading.Lock()
-        self.query_log = QueryLog(settings.query_log)  # off (a no-op) unless configured
+        self.query_log = QueryLog.from_settings(settings)  # on by default; "" turns it off
+        self.events = EventStore.from_settings(settings)  # clicks and impressions (issue 16)
         self._search_pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS,
                                                thread_name_prefix="relatedposts-search")
 
@@ -84,9 +87,14 @@ class Service:
                 self._seen = self._pointer_stamp()
             path = version_dir or self.store.current()
             if self._live is not None and self._live.data.path == path:
+                self.load_error = None  # e.g. CURRENT rolled back to the version being served
                 return self._live.data.manifest
             expected = self._embedder.name if self._embedder else model_name(self.settings)
             data = idx.load(path, expect_model=expected)
+            bad = related_problems(data)
+            if bad:  # the gate refuses these; a version written by hand must not load either
+                raise idx.IndexFormatError(f"index {path.name} is inconsistent: "
+                                           + "; ".join(bad))
             tune_for_search(data.faiss_index, self.settings)
             if self.embedder.dim != data.manifest.dim:
                 raise idx.IndexFormatError(f"index dimension {data.manifest.dim} does not match "
@@ -124,22 +132,30 @@ class Service:
             return
 
     def watch_pointer(self) -> None:
-        """Reload in the background if CURRENT changed; look at most every reload_check_seconds."""
+        """Switch to the version CURRENT names before answering, if it changed (read-your-writes).
+
+        A stat per request (every reload_check_seconds when > 0) notices a new pointer; the
+        first request to see it loads the version while later ones wait on the lock, so once
+        any worker has answered from a version (or POST /admin/reload said 200), every later
+        request to any worker does too. A version that fails to load is tried once per
+        pointer change; the old one keeps serving and load_error says why.
+        """
         interval = self.settings.reload_check_seconds
-        now = time.monotonic()
-        if interval < 0 or now < self._next_check or self._reloading:
+        if interval < 0:
             return
-        self._next_check = now + interval
-        if self._pointer_stamp() == self._seen:
+        if interval > 0:
+            now = time.monotonic()
+            if now < self._next_check:
+                return
+            self._next_check = now + interval
+        stamp = self._pointer_stamp()
+        if stamp == self._seen:
             return
         with self._watch_lock:
-            if self._reloading:
-                return
-            self._reloading = True
-        threading.Thread(target=self._background_reload, name="relatedposts-reload",
-                         daemon=True).start()
+            if stamp != self._seen:
+                self._sync_reload()
 
-    def _background_reload(self) -> None:
+    def _sync_reload(self) -> None:
         """Reload CURRENT; on any failure keep serving the old version and record why."""
         try:
             manifest = self.reload()
@@ -147,8 +163,6 @@ class Service:
         except Exception as exc:  # noqa: BLE001 - whatever broke, the old index stays live
             self.load_error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
             log.warning("reload failed, still serving the previous index: %s", self.load_error)
-        finally:
-            self._reloading = False
 
     def _pointer_stamp(self) -> tuple[int, int] | None:
         """Return CURRENT's stamp: a rename or a rewrite changes it."""
@@ -195,8 +209,8 @@ class Service:
         posts = []
         for j, score, flag in zip(rel.ids[pos][:limit], rel.scores[pos][:limit],
                                   rel.flags[pos][:limit], strict=True):
-            if j < 0:
-                break
+            if not 0 <= j < len(data.articles) or not math.isfinite(score):
+                break  # -1 ends a list; anything else bad was refused at load (never sent)
             target = data.articles[j]
             why = reason(article, target, rel.key_terms[pos], rel.key_terms[j], int(flag))
             posts.append(RelatedPost(url=target.url, title=target.title,

@@ -53,9 +53,9 @@ def _service() -> Service:
 
 
 @lru_cache(maxsize=1)
-def widget_source() -> bytes:
-    """Return the packaged widget.js."""
-    return resources.files("relatedposts.serving").joinpath("static/widget.js").read_bytes()
+def widget_source(name: str = "widget.js") -> bytes:
+    """Return a packaged script (widget.js, search-clicks.js)."""
+    return resources.files("relatedposts.serving").joinpath(f"static/{name}").read_bytes()
 
 
 @bp.get("/widget.js")
@@ -71,9 +71,18 @@ def widget() -> ResponseReturnValue:
     return resp.make_conditional(request)
 
 
+@bp.get("/search-clicks.js")
+def search_clicks() -> Response:
+    """Serve the search page's click reporter (issue 16), cacheable for an hour."""
+    resp = Response(widget_source("search-clicks.js"), mimetype="text/javascript")
+    resp.cache_control.public = True
+    resp.cache_control.max_age = WIDGET_MAX_AGE
+    return resp
+
+
 def page_int(name: str, default: int, low: int, high: int) -> int:
     """Read an integer query parameter within [low, high], or raise a friendly BadRequest."""
-    value = parse_int((request.args.get(name) or "").strip(), default, low, high)
+    value = parse_int(request.args.get(name), default, low, high)
     if value is None:
         raise BadRequest(f"The page address has an invalid '{name}' value: it must be a whole "
                          f"number from {low} to {high}.")
@@ -96,6 +105,7 @@ def search_page() -> ResponseReturnValue:
         return render_template("search.html", query="", model=None,
                                recent=recent_articles(articles), topics=popular_topics(articles))
     page = service.search(query, limit, offset, log_query=True)
+    service.events.impressions("search", [h.url for h in page.results], offset + 1)
     model = build_model(query, page, limit, redflags.find(query), articles)
     return render_template("search.html", query=query, model=model,
                            topics=popular_topics(articles) if model.weak else (),

@@ -6,7 +6,7 @@
  * data-api (service base URL; default: where this script was loaded from).
  * Style it with .rp-block .rp-heading .rp-list .rp-item .rp-link .rp-image
  * .rp-title .rp-summary. If the service fails, is slow or finds nothing, the
- * div stays empty and nothing is logged. */
+ * div stays empty. Clicks are beaconed to SERVICE/api/events. */
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -26,6 +26,14 @@
     el.className = cls;
     if (text) el.textContent = text;
     return el;
+  }
+
+  // text/plain: no preflight; nothing about the reader.
+  function beacon(base, from, post, pos) {
+    try {
+      navigator.sendBeacon(new URL("api/events", base).href, JSON.stringify(
+        { type: "click", list: "related", from: from, to: post.url, position: pos }));
+    } catch (e) {}
   }
 
   function item(post) {
@@ -55,11 +63,17 @@
     return li;
   }
 
-  function render(box, posts, heading) {
+  function render(box, posts, heading, base, from) {
     var list = make("ul", "rp-list");
     for (var i = 0; i < posts.length; i++) {
       var li = item(posts[i]);
-      if (li) list.appendChild(li);
+      if (!li) continue;
+      list.appendChild(li);
+      (function (post, pos) {
+        var go = function (e) { if (e.button < 2) beacon(base, from, post, pos); };
+        li.firstChild.addEventListener("click", go);
+        li.firstChild.addEventListener("auxclick", go);
+      })(posts[i], list.childNodes.length);
     }
     if (!list.firstChild) return;
     var block = make("section", "rp-block");
@@ -93,7 +107,8 @@
       .then(function (data) {
         if (data && Array.isArray(data.results)) {
           render(box, data.results.slice(0, limit),
-                 heading === null ? "You Might Also Enjoy..." : heading);
+                 heading === null ? "You Might Also Enjoy..." : heading, base,
+                 (data.article || {}).url || page.href);
         }
       })
       .catch(function () {})

@@ -1,0 +1,159 @@
+"""The editor's console: GET /admin, its forms and POST /admin/draft (a blueprint).
+
+Server-rendered (Jinja, no script at all), behind the admin token (auth.py). Every
+POST that changes something answers 303 to /admin with a fixed message code, so reloading the
+page never repeats a rollback. Overrides are validated against the live index and written to
+the overrides file; the next build applies them.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
+from flask.typing import ResponseReturnValue
+from markupsafe import Markup, escape
+
+from relatedposts.console import auth
+from relatedposts.console.data import build_view, change_overrides
+from relatedposts.console.draft import check_draft, parse_draft
+from relatedposts.errors import BadRequest, RelatedPostsError
+from relatedposts.serving.context import get_service
+from relatedposts.serving.service import Service
+
+bp = Blueprint("console", __name__, template_folder="templates")
+CSP = ("default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+DONE = {"rollback": "Rolled back: the previous version is live now.",
+        "override": "Override saved. It is applied at the next build.",
+        "signed-in": "Signed in."}
+
+
+def init_console(app: Flask) -> None:
+    """Register the /admin console and POST /admin/draft on an app made by create_app."""
+    app.register_blueprint(bp)
+
+
+def _service() -> Service:
+    return get_service(current_app)
+
+
+@bp.app_template_filter("mark_anchor")
+def mark_anchor(sentence: str, anchor: str) -> Markup:
+    """Return the sentence, escaped, with the first occurrence of anchor in <mark>."""
+    at = sentence.find(anchor)
+    if at < 0 or not anchor:
+        return Markup(escape(sentence))
+    return Markup(f"{escape(sentence[:at])}<mark>{escape(anchor)}</mark>"
+                  f"{escape(sentence[at + len(anchor):])}")
+
+
+@bp.before_request
+def _nonce() -> None:
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+@bp.after_request
+def _headers(resp: Response) -> Response:
+    if resp.mimetype == "text/html":
+        resp.headers["Content-Security-Policy"] = CSP.format(nonce=g.get("csp_nonce", ""))
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
+@bp.route("/admin/sign-in", methods=["GET", "POST"])
+def sign_in() -> ResponseReturnValue:
+    """Show the sign-in form; exchange a correct token for a session cookie."""
+    auth.require_token_configured()
+    if request.method == "GET":
+        return render_template("console_signin.html", error=None)
+    if not auth.token_matches(request.form.get("token", "")):
+        return render_template("console_signin.html", error="That token is not right."), 401
+    resp = redirect("/admin", code=303)
+    return auth.start_session(resp, _service().settings.admin_session_hours)
+
+
+@bp.post("/admin/sign-out")
+def sign_out() -> ResponseReturnValue:
+    """End the session."""
+    auth.require_admin()
+    return auth.end_session(redirect("/admin/sign-in", code=303))
+
+
+def _page(message: str | None = None, error: str | None = None, draft: dict | None = None,
+          status: int = 200) -> ResponseReturnValue:
+    service = _service()
+    view = build_view(service)
+    return render_template("console.html", view=view, message=message, error=error,
+                           draft=draft, csrf=auth.csrf_token(),
+                           admin_hours=service.settings.admin_session_hours), status
+
+
+@bp.get("/admin")
+def console() -> ResponseReturnValue:
+    """Render the console."""
+    auth.require_admin(json_errors=False)
+    return _page(message=DONE.get(request.args.get("done", "")))
+
+
+@bp.post("/admin/rollback")
+def rollback() -> ResponseReturnValue:
+    """Make the previously live version live again, here at once, elsewhere via CURRENT."""
+    from relatedposts.indexing.rebuild import rollback as roll_back
+
+    auth.require_admin()
+    service = _service()
+    try:
+        roll_back(service.settings)
+        service.reload()
+    except RelatedPostsError as exc:
+        return _page(error=exc.message, status=409)
+    return redirect("/admin?done=rollback#versions", code=303)
+
+
+@bp.post("/admin/overrides")
+def overrides() -> ResponseReturnValue:
+    """Add or remove a pin, block or exclusion (validated against the live index)."""
+    auth.require_admin()
+    form = request.form
+    try:
+        change_overrides(_service(), form.get("action", ""), form.get("source", ""),
+                         form.get("target", ""), form.get("remove") == "1")
+    except RelatedPostsError as exc:
+        return _page(error=exc.message, status=exc.status if exc.status < 500 else 400)
+    return redirect("/admin?done=override#overrides", code=303)
+
+
+@bp.post("/admin/draft")
+def draft() -> ResponseReturnValue:
+    """Check a draft: JSON {"title", "text"} in and out, or the console's form."""
+    auth.require_admin()
+    service = _service()
+    as_json = request.mimetype == "application/json"
+    try:
+        if as_json:
+            body = request.get_json(silent=True)
+            if body is None:
+                raise BadRequest("the body must be a JSON object with title and text")
+        else:
+            body = {"title": request.form.get("title", ""), "text": request.form.get("text", "")}
+        result = check_draft(parse_draft(body), service.live.data, service.embedder,
+                             service.settings)
+    except RelatedPostsError as exc:
+        if as_json:
+            raise
+        return _page(error=exc.message, status=exc.status)
+    if as_json:
+        return jsonify(result)
+    return _page(draft=result)

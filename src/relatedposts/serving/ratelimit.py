@@ -1,0 +1,99 @@
+"""Rate limits that fit a blog: searches per visitor, admin calls on their own budget.
+
+Cheap cached lookups (/api/related, /widget.js, /healthz, /api/index, the pages) are never
+limited: a blog rendering related posts on its server, a static-site build or a whole office
+behind one proxy must not blank the widget. Searches (/api/search and the /search page) share
+one budget per visitor (Settings.rate_limit); click reports (POST /api/events) have a budget
+of the same size of their own, so a flood of fake clicks is cut off. The admin routes have their own
+(Settings.admin_rate_limit), spent only by refused tokens: a deploy script may reload in a
+burst, a token guesser is stopped. The visitor is the TCP peer, or, with
+RELATEDPOSTS_TRUSTED_PROXIES=N, the address N trusted proxies wrote into X-Forwarded-For
+(werkzeug's ProxyFix); without it the header is ignored, so it cannot be spoofed. Counts live
+in Settings.rate_limit_storage: memory:// (per worker process) or redis://HOST:PORT (shared by
+every worker and replica).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from relatedposts.config import Settings
+from relatedposts.errors import ConfigError
+
+SEARCH_ENDPOINTS = frozenset({"api.search", "web.search_page"})
+ADMIN_PREFIX = "/admin/"
+EVENTS_ENDPOINT = "events.post_event"
+
+
+def check_limit_settings(settings: Settings) -> None:
+    """Raise ConfigError (one line) unless the limits, storage and proxy count are usable."""
+    from limits import parse_many
+    from limits.errors import ConfigurationError
+    from limits.storage import storage_from_string
+
+    for name in ("rate_limit", "admin_rate_limit"):
+        value = getattr(settings, name).strip()
+        try:
+            if value:
+                parse_many(value)
+        except ValueError:
+            raise ConfigError(f"RELATEDPOSTS_{name.upper()}={value!r} is not a rate limit "
+                              "like '60/minute' (empty disables it)") from None
+    if settings.trusted_proxies < 0:
+        raise ConfigError(f"RELATEDPOSTS_TRUSTED_PROXIES={settings.trusted_proxies} must be "
+                          "0 (no proxy) or the number of proxies in front of the service")
+    try:
+        storage_from_string(settings.rate_limit_storage)
+    except (ConfigurationError, ValueError) as exc:
+        raise ConfigError(f"RELATEDPOSTS_RATE_LIMIT_STORAGE={settings.rate_limit_storage!r} "
+                          f"cannot be used: {exc}") from None
+
+
+def _not_a_search() -> bool:
+    """Return True unless this request runs a search (the empty search page does not)."""
+    return request.endpoint not in SEARCH_ENDPOINTS or not request.args.get("q", "").strip()
+
+
+def init_rate_limits(app: Flask, settings: Settings) -> None:
+    """Take the visitor's address from trusted proxies, then register the two budgets."""
+    check_limit_settings(settings)
+    if settings.trusted_proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
+    search, admin = settings.rate_limit.strip(), settings.admin_rate_limit.strip()
+    if not search and not admin:
+        return
+    from flask_limiter import ApplicationLimit, Limiter
+    from flask_limiter.util import get_remote_address
+
+    limits: list[str | Callable[[], str] | ApplicationLimit] = []
+    if search:
+        limits.append(ApplicationLimit(
+            search, scope="search", exempt_when=_not_a_search,
+            error_message=f"too many searches: at most {search} per visitor, please wait"))
+    if search:  # issue 16: click reports, counted apart from searches
+        limits.append(ApplicationLimit(
+            search, scope="events", exempt_when=lambda: request.endpoint != EVENTS_ENDPOINT,
+            error_message=f"too many click reports: at most {search} per visitor, please wait"))
+    if admin:
+        limits.append(ApplicationLimit(
+            admin, scope="admin", exempt_when=lambda: not request.path.startswith(ADMIN_PREFIX),
+            deduct_when=lambda resp: resp.status_code == 401,
+            error_message=f"too many refused admin requests: at most {admin}, please wait"))
+    # A dead Redis must not fail requests: errors are logged and counting falls back to this
+    # process's memory until it is back.
+    limiter = Limiter(get_remote_address, app=app, application_limits=limits,
+                      storage_uri=settings.rate_limit_storage, headers_enabled=False,
+                      swallow_errors=True, in_memory_fallback_enabled=True)
+
+    @app.after_request
+    def _retry_after(resp: Response) -> Response:
+        if resp.status_code == 429 and "Retry-After" not in resp.headers:
+            current = limiter.current_limit
+            wait = current.reset_at - time.time() if current else 60.0
+            resp.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        return resp
