@@ -18,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test,browser,onnx,redis]'
+	$(BIN)/pip install --quiet -e '.[test,browser,onnx,redis,ray]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -44,7 +44,7 @@ lint: $(BIN)/.installed-test
 	$(BIN)/mypy src
 
 $(BIN)/.installed-bench: $(BIN)/.installed-test pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test,browser,onnx,redis,bench]'
+	$(BIN)/pip install --quiet -e '.[test,browser,onnx,redis,ray,bench]'
 	touch $@
 
 bench: $(BIN)/.installed-bench

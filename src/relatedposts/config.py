@@ -152,6 +152,17 @@ class Settings:
     draft_duplicate_similarity: float = setting(
         0.9, "a draft this similar to a published article is called a near-duplicate")
     admin_session_hours: float = setting(8.0, "how long a console sign-in lasts")
+    # Issue 17: many sites in one service, replicas sharing state through Redis.
+    sites_file: Path | None = setting(
+        None, "TOML file of [sites.NAME] tables served together; empty: one site as before")
+    site_name: str = setting("", "with a sites file: the site a command works on (--site)")
+    max_loaded_sites: int = setting(8, "site indexes one worker keeps loaded (LRU)")
+    mmap_index: bool = setting(True, "memory-map the FAISS files of a sites file's indexes")
+    redis_url: str = setting(
+        "", "redis://HOST:PORT shared by replicas: rate limits, query log, clicks, reloads")
+    ray_workers: int = setting(0, "build --ray: embedding actors; 0 = as many as CPUs (GPUs)")
+    ray_cpus_per_worker: float = setting(1.0, "build --ray: CPUs given to each embedding actor")
+    ray_gpus_per_worker: float = setting(0.0, "build --ray: GPUs given to each actor (0: CPU)")
     # Issue 15: attribute ranking (title and heading signals), compounds, long messages.
     title_signal_weight: float = setting(
         0.2, "title signal: fused score x (1 + this x how much of the title the query names)")

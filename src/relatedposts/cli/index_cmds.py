@@ -10,11 +10,13 @@ from pathlib import Path
 import click
 
 from relatedposts.cli.common import describe, echo_json, settings_from
+from relatedposts.cli.sites_cmds import announce_if_shared, site_option, site_or_sources
 from relatedposts.errors import RelatedPostsError
 
 
 @click.command()
-@click.argument("sources", nargs=-1, required=True)
+@click.argument("sources", nargs=-1)
+@site_option
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
               help="Where to write article records (default corpus/articles).")
 @click.option("--prune", is_flag=True, help="Delete records of pages no longer listed.")
@@ -29,6 +31,9 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
     from relatedposts.ingest.crawl import scrape as run_scrape
 
     settings = settings_from(ctx, corpus_dir=corpus_dir)
+    sources = sources or (settings.site if settings.site_name else ())  # --site: its source
+    if not sources:
+        raise click.UsageError("Missing argument 'SOURCES...' (or --site NAME).")
     t0 = time.perf_counter()
     with tqdm(desc="scraping", unit="page", leave=False, disable=True if quiet else None) as bar:
         report = run_scrape(sources, settings, prune=prune, progress=bar)
@@ -55,25 +60,32 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
 
 
 @click.command()
+@site_option
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Go live despite a large drop in articles.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the outcome as JSON (for scripts; implies --quiet).")
+@click.option("--ray", "ray_address", metavar="local|ADDRESS",
+              help="Embed on a Ray cluster (pip install 'relatedposts[ray]').")
 @click.pass_context
 def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, force: bool,
-          quiet: bool, as_json: bool) -> None:
+          quiet: bool, as_json: bool, ray_address: str | None) -> None:
     """Build a new index version from the corpus, verify it and make it live (3: refused)."""
     from relatedposts.indexing.build import build_index
     from relatedposts.indexing.embedders import make_embedder
+    from relatedposts.indexing.raybuild import ray_embedder
     from relatedposts.ingest.store import read_corpus
 
     settings = settings_from(ctx, corpus_dir=corpus_dir, index_dir=index_dir)
     t0 = time.perf_counter()
     articles = read_corpus(settings.corpus_dir)
-    result = build_index(articles, make_embedder(settings), settings, force=force,
+    embedder = make_embedder(settings) if ray_address is None else ray_embedder(settings,
+                                                                                ray_address)
+    result = build_index(articles, embedder, settings, force=force,
                          progress=not (quiet or as_json))
+    announce_if_shared(settings)  # replicas swap now, not at their next CURRENT check
     total = time.perf_counter() - t0
     m = result.manifest
     if as_json:
@@ -92,7 +104,8 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, f
 
 @click.command("rebuild")
 @click.option("--site", "sites", multiple=True,
-              help="Source to scrape (repeatable); default: the RELATEDPOSTS_SITE setting.")
+              help="Source to scrape (repeatable; default: the RELATEDPOSTS_SITE setting), or "
+                   "with RELATEDPOSTS_SITES_FILE the NAME of the site to rebuild.")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True,
@@ -104,6 +117,7 @@ def rebuild(ctx: click.Context, sites: tuple[str, ...], index_dir: Path | None,
     """Scrape the site, build and verify a new index, make it live, reload the service."""
     from relatedposts.indexing.rebuild import log_to_file, run_rebuild
 
+    ctx.obj, sites = site_or_sources(ctx.obj, sites)
     settings = settings_from(ctx, index_dir=index_dir, corpus_dir=corpus_dir,
                              site=sites or None)
     with log_to_file(settings.log_file, describe(ctx)):
@@ -112,6 +126,7 @@ def rebuild(ctx: click.Context, sites: tuple[str, ...], index_dir: Path | None,
 
 
 @click.command("rollback")
+@site_option
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.pass_context
 def rollback(ctx: click.Context, index_dir: Path | None) -> None:

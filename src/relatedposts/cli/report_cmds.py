@@ -10,10 +10,12 @@ from typing import cast
 import click
 
 from relatedposts.cli.common import echo_json, load_service, settings_from
+from relatedposts.cli.sites_cmds import shared_query_report, site_option
 from relatedposts.config import Settings
 
 
 @click.command()
+@site_option
 @click.option("--queries", type=click.Path(exists=True, path_type=Path), required=True)
 @click.option("--qrels", type=click.Path(exists=True, path_type=Path), required=True)
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
@@ -47,6 +49,7 @@ def evaluate(ctx: click.Context, queries: Path, qrels: Path, index_dir: Path | N
 
 
 @click.command()
+@site_option
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--json", "as_json", is_flag=True)
@@ -90,10 +93,11 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
 
 
 def _query_report(settings: Settings, as_json: bool) -> None:
-    """Print the query log's most frequent and no-result queries."""
-    from relatedposts.serving.querylog import load_report, report_lines
+    """Print the query log's most frequent and no-result queries (all replicas' with Redis)."""
+    from relatedposts.serving.querylog import QueryReport, load_report, report_lines
 
-    rep = load_report(settings)
+    shared = shared_query_report(settings)
+    rep = shared if isinstance(shared, QueryReport) else load_report(settings)
     if as_json:
         echo_json(asdict(rep), ensure_ascii=False)
     else:
@@ -101,6 +105,7 @@ def _query_report(settings: Settings, as_json: bool) -> None:
 
 
 @click.command("evaluate-related")
+@site_option
 @click.option("--labels", type=click.Path(exists=True, path_type=Path),
               default=Path("corpus/related-labels.json"), show_default=True)
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from relatedposts.cli.common import echo_json, load_service, settings_from
+from relatedposts.cli.sites_cmds import site_option
 from relatedposts.models import related_to_dict
 
 
@@ -30,7 +31,12 @@ def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, work
     settings = settings_from(ctx, index_dir=index_dir)
     require_model(settings)  # fail here, in one line, rather than in every worker
     check_settings(settings)  # ConfigError: one line, exit 2, before any fork
-    click.echo(f"serving on http://{host}:{port}/  (index: {settings.index_dir})")
+    where = f"index: {settings.index_dir}"
+    if settings.sites_file:  # a bad sites file stops here, in one line, not in every worker
+        from relatedposts.sites import load_sites
+
+        where = f"{len(load_sites(settings))} sites from {settings.sites_file}"
+    click.echo(f"serving on http://{host}:{port}/  ({where})")
     from relatedposts.console.app import create_app  # the service plus the /admin console
 
     if debug:
@@ -42,6 +48,7 @@ def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, work
 
 
 @click.command()
+@site_option
 @click.argument("text")
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
@@ -65,6 +72,7 @@ def search(ctx: click.Context, text: str, limit: int, index_dir: Path | None,
 
 
 @click.command()
+@site_option
 @click.argument("url")
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))

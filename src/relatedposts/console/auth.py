@@ -18,7 +18,7 @@ import time
 from flask import abort, current_app, request
 from werkzeug.wrappers import Response
 
-from relatedposts.serving.context import get_service
+from relatedposts.serving.context import admin_token
 from relatedposts.serving.http_errors import error_response
 
 COOKIE = "rp_admin"
@@ -32,7 +32,7 @@ def require_token_configured() -> None:
 
 def _token() -> str:
     """Return the configured admin token, or abort 404 while admin is off."""
-    token = get_service(current_app).settings.admin_token
+    token = admin_token(current_app)  # with a sites file: the ?site= site's token
     if not token:
         abort(404)
     return token

@@ -119,6 +119,9 @@ def embed_cached(texts: Sequence[str], embedder: Embedder, directory: Path, limi
 
 def _encode(texts: list[str], embedder: Embedder, progress: bool) -> np.ndarray:
     """Embed texts in batches, with a progress bar on a terminal unless progress is False."""
+    bulk = getattr(embedder, "encode_all", None)  # a cluster embedder takes everything at once
+    if bulk is not None:
+        return np.asarray(bulk(texts), dtype=np.float32).reshape(len(texts), embedder.dim)
     parts = [np.zeros((0, embedder.dim), dtype=np.float32)]
     with tqdm(total=len(texts), desc="embedding", unit="chunk", leave=False,
               disable=None if progress else True) as bar:

@@ -84,8 +84,12 @@ def save(data: IndexData, version_dir: Path) -> None:
 
 
 def load(version_dir: Path, expect_model: str | None = None,
-         expect_dim: int | None = None) -> IndexData:
-    """Load one version directory, checking the manifest against the files and the model."""
+         expect_dim: int | None = None, mmap: bool = False) -> IndexData:
+    """Load one version directory, checking the manifest against the files and the model.
+
+    With mmap the FAISS vectors stay in the file (read through the page cache, shared by
+    every process that maps it) instead of being copied into this process's memory.
+    """
     manifest = read_manifest(version_dir)
     if manifest.format_version != FORMAT_VERSION:
         raise IndexFormatError(f"index {version_dir} has format {manifest.format_version}, "
@@ -101,7 +105,7 @@ def load(version_dir: Path, expect_model: str | None = None,
                     (version_dir / "articles.jsonl").read_text("utf-8").splitlines()]
         chunks = [Chunk(**json.loads(line)) for line in
                   (version_dir / "chunks.jsonl").read_text("utf-8").splitlines()]
-        index = faiss.read_index(str(version_dir / "chunks.faiss"))
+        index = faiss.read_index(str(version_dir / "chunks.faiss"), _read_flags(mmap))
         vectors = np.load(version_dir / "article_vectors.npy", allow_pickle=False)
         related = _load_related(version_dir)
         keyword = KeywordIndex.load(version_dir)
@@ -111,6 +115,15 @@ def load(version_dir: Path, expect_model: str | None = None,
     data = IndexData(manifest, articles, chunks, index, vectors, related, keyword, version_dir)
     check_consistent(data)
     return data
+
+
+def _read_flags(mmap: bool) -> int:
+    """Return FAISS read flags: zero-copy mmap of the vectors where this FAISS supports it."""
+    if not mmap:
+        return 0
+    # IO_FLAG_MMAP_IFC (faiss >= 1.10) maps flat codes too; IO_FLAG_MMAP alone only maps
+    # inverted lists, which a flat or HNSW index does not have.
+    return getattr(faiss, "IO_FLAG_MMAP_IFC", 0) | faiss.IO_FLAG_MMAP
 
 
 def check_consistent(data: IndexData) -> None:

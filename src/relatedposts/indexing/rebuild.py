@@ -102,8 +102,13 @@ def _build(settings: Settings, force: bool, quiet: bool, stages: dict[str, float
 
 
 def reload_services(settings: Settings, stages: dict[str, float]) -> int:
-    """POST /admin/reload to Settings.reload_url, if set; return the exit status."""
-    if not settings.reload_url:
+    """Announce through Redis and POST /admin/reload to Settings.reload_url; return the exit
+    status."""
+    if settings.redis_url:
+        code = announce(settings, stages)
+        if not settings.reload_url or code != EXIT_OK:
+            return code
+    elif not settings.reload_url:
         say("reload: no reload_url set; running services switch within "
             f"{settings.reload_check_seconds:g}s (CURRENT watcher)")
         return EXIT_OK
@@ -115,6 +120,24 @@ def reload_services(settings: Settings, stages: dict[str, float]) -> int:
             f"failed: {error}", err=True)
         return EXIT_RELOAD
     say(f"reload: {settings.reload_url} now serves the new version")
+    return EXIT_OK
+
+
+def announce(settings: Settings, stages: dict[str, float]) -> int:
+    """Publish the live version on the replicas' reload channel; return the exit status."""
+    from relatedposts.indexing.versions import current_version
+    from relatedposts.redisbus import publish_reload
+
+    t0 = time.perf_counter()
+    try:
+        version = current_version(settings.index_dir).name
+        heard = publish_reload(settings, version)
+    except Exception as exc:  # noqa: BLE001 - a dead Redis: the CURRENT watcher still works
+        say(f"error: the new version is live on disk but announcing it through redis failed: "
+            f"{exc}", err=True)
+        return EXIT_RELOAD
+    stages["announce"] = time.perf_counter() - t0
+    say(f"reload: announced {version} to {heard} subscribed worker(s) through redis")
     return EXIT_OK
 
 

@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from relatedposts.serving.context import get_service
+from relatedposts.serving.context import admin_token, get_service, loaded_services
 from relatedposts.serving.http_errors import error_response
 from relatedposts.serving.service import Service
 
@@ -36,8 +36,14 @@ def _service() -> Service:
 
 
 def _watch() -> None:
-    """Let the service notice a new CURRENT (it reloads in the background)."""
-    _service().watch_pointer()
+    """Let every loaded site notice a new CURRENT (it reloads in the background)."""
+    for service in loaded_services(current_app):
+        service.watch_pointer()
+
+
+def _admin_token() -> str:
+    """Return the token guarding this request's admin route ('' = admin off)."""
+    return admin_token(current_app)
 
 
 def _authorize(token: str) -> None:
@@ -57,8 +63,8 @@ def _authorize(token: str) -> None:
 @bp.get("/admin/status")
 def status() -> ResponseReturnValue:
     """Return the serving details /healthz keeps private: versions, counts and the load error."""
+    _authorize(_admin_token())  # with a sites file: the site's token, before loading it
     service = _service()
-    _authorize(service.settings.admin_token)
     body: dict[str, object] = {"pid": os.getpid(), "version": None, "load_error":
                                service.load_error}
     if service.has_live:
@@ -72,13 +78,14 @@ def status() -> ResponseReturnValue:
 def reload() -> ResponseReturnValue:
     """Load the version CURRENT names now; on failure keep serving the old one (503)."""
 
-    service = _service()
+    token = _admin_token()
     # Every method is 404 while admin is off, so the route's existence is not revealed.
-    if not service.settings.admin_token:
+    if not token:
         raise NotFound()
     if request.method != "POST":
         raise MethodNotAllowed(valid_methods=["POST"])
-    _authorize(service.settings.admin_token)
+    _authorize(token)
+    service = _service()  # only now: an unauthorized call never loads a site's index
     previous = service.live.data.manifest.version if service.has_live else None
     try:
         manifest = service.reload()
@@ -88,5 +95,19 @@ def reload() -> ResponseReturnValue:
         log.warning("admin reload failed: %s", reason)
         return error_response(503, f"reload failed, still serving {previous or 'nothing'}: "
                                    f"{reason}")
-    return jsonify({"status": "ok", "version": manifest.version, "previous": previous,
-                    "articles": manifest.articles, "chunks": manifest.chunks})
+    body = {"status": "ok", "version": manifest.version, "previous": previous,
+            "articles": manifest.articles, "chunks": manifest.chunks}
+    if service.settings.redis_url:  # replicas: every other worker reloads on the announcement
+        body["announced"] = _announce(service, manifest.version)
+    return jsonify(body)
+
+
+def _announce(service: Service, version: str) -> int | None:
+    """Publish the new version to the replicas; None when Redis cannot be reached."""
+    from relatedposts.redisbus import publish_reload
+
+    try:
+        return publish_reload(service.settings, version)
+    except Exception as exc:  # noqa: BLE001 - this worker reloaded; the watcher covers the rest
+        log.warning("cannot announce the reload through redis: %s", exc)
+        return None

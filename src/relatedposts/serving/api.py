@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from relatedposts.errors import BadRequest
 from relatedposts.models import related_to_dict
-from relatedposts.serving.context import get_service
+from relatedposts.serving.context import get_registry, get_service
 from relatedposts.serving.params import MAX_OFFSET, parse_date, parse_int
 from relatedposts.serving.search import Filters
 from relatedposts.serving.service import Service
@@ -95,6 +95,11 @@ def healthz() -> ResponseReturnValue:
     Public, so it says only whether a newer version failed to load; why is on the
     authenticated GET /admin/status.
     """
+    registry = get_registry(current_app)
+    if registry is not None and not request.args.get("site"):
+        # The process is up; each site's own state is /healthz?site=NAME.
+        return jsonify({"status": "ok", "sites": len(registry.sites),
+                        "loaded": len(registry.loaded_names())})
     service = _service()
     manifest = service.live.data.manifest
     return jsonify({"status": "ok", "version": manifest.version, "articles": manifest.articles,

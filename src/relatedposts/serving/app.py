@@ -12,14 +12,17 @@ from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.serving.admin import init_admin
 from relatedposts.serving.api import bp
-from relatedposts.serving.context import EXTENSION, get_service
+from relatedposts.serving.context import EXTENSION, SITES, get_service, reload_targets
 from relatedposts.serving.events_api import bp as events_bp
 from relatedposts.serving.guard import init_guard
 from relatedposts.serving.http_errors import register_error_handlers
+from relatedposts.serving.replicas import shared_settings, start_subscriber
 from relatedposts.serving.service import Service
+from relatedposts.serving.sites import SiteRegistry
 from relatedposts.serving.web import init_web
 
 log = logging.getLogger(__name__)
+SUBSCRIBER = "relatedposts.reload_subscriber"
 
 
 class StrictJSONProvider(DefaultJSONProvider):
@@ -34,7 +37,7 @@ class StrictJSONProvider(DefaultJSONProvider):
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None,
                load: bool = True) -> Flask:
     """Create the app; the Service (holding the live index) sits on app.extensions."""
-    settings = settings or Settings.from_env()
+    settings = shared_settings(settings or Settings.from_env())  # replicas: counts in Redis
     app = Flask(__name__)
     provider = StrictJSONProvider(app)
     provider.sort_keys = False
@@ -44,10 +47,13 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
     init_guard(app, settings)  # 414/413, security headers, rate limit: before anything else
-    service = Service(settings, embedder)
-    app.extensions[EXTENSION] = service
-    if load and not service.try_reload():
-        log.warning("serving without an index: %s", service.load_error)
+    if settings.sites_file:  # many sites: each request names one (?site=NAME)
+        app.extensions[SITES] = SiteRegistry(settings, embedder)
+    else:
+        service = Service(settings, embedder)
+        app.extensions[EXTENSION] = service
+        if load and not service.try_reload():
+            log.warning("serving without an index: %s", service.load_error)
     app.register_blueprint(bp)
     # /widget.js, /search, /demo and the API's CORS
     init_web(app)
@@ -55,6 +61,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     init_admin(app)
     app.register_blueprint(events_bp)  # POST /api/events: click feedback (issue 16)
     register_error_handlers(app)
+    # Replicas: reload when any of them (or a build) announces a new version through Redis.
+    app.extensions[SUBSCRIBER] = start_subscriber(settings, lambda s: reload_targets(app, s))
     return app
 
 

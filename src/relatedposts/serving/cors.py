@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotFound
 
-from relatedposts.serving.context import get_service
+from relatedposts.serving.context import admin_token
 from relatedposts.serving.http_errors import error_response
 
 API_PREFIX = "/api/"
@@ -27,9 +27,16 @@ def allowed_origins(configured: Iterable[str]) -> frozenset[str]:
     return frozenset(normalize_origin(o) for o in configured if o.strip())
 
 
-def init_cors(app: Flask, configured: Iterable[str]) -> None:
-    """Answer cross-origin API requests (and preflights) from the allowed origins only."""
-    allowed = allowed_origins(configured)
+def init_cors(app: Flask, configured: Iterable[str] | Callable[[], frozenset[str]]) -> None:
+    """Answer cross-origin API requests (and preflights) from the allowed origins only.
+
+    configured is a list of origins, or a function returning the set allowed for the
+    current request (with a sites file: the origins of the request's site).
+    """
+    fixed = None if callable(configured) else allowed_origins(configured)
+
+    def allowed() -> frozenset[str]:
+        return fixed if fixed is not None else configured()  # type: ignore[operator]
 
     @app.before_request
     def _preflight() -> ResponseReturnValue | None:
@@ -37,7 +44,7 @@ def init_cors(app: Flask, configured: Iterable[str]) -> None:
             return _options()
         if not _is_preflight():
             return None
-        if request.headers["Origin"] not in allowed:
+        if request.headers["Origin"] not in allowed():
 
             return error_response(403, "this origin may not call the API")
         return Response(status=204)
@@ -48,7 +55,7 @@ def init_cors(app: Flask, configured: Iterable[str]) -> None:
             return resp
         resp.vary.add("Origin")
         origin = request.headers.get("Origin")
-        if origin and origin in allowed:
+        if origin and origin in allowed():
             resp.headers["Access-Control-Allow-Origin"] = origin
             if request.method == "OPTIONS":
                 resp.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
@@ -62,7 +69,7 @@ def _options() -> ResponseReturnValue | None:
     rule = request.url_rule
     if rule is None:
         return None  # an unknown path: the routing 404, in the JSON shape
-    if rule.endpoint.startswith("admin.") and not get_service(current_app).settings.admin_token:
+    if rule.endpoint.startswith("admin.") and not admin_token(current_app):
         raise NotFound()  # admin is off: its routes do not exist, for any method
     methods = sorted((rule.methods or set()) | {"OPTIONS"})
     resp = jsonify({"allow": methods})

@@ -94,7 +94,8 @@ def raise_fd_limit(wanted: int) -> None:
 def build_app(settings: Settings, workers: int,
               factory: Callable[[Settings], Any] | None = None) -> Any:
     """Create the app in this worker: load the model and the live index once."""
-    from relatedposts.serving.app import create_app, get_service
+    from relatedposts.serving.app import create_app
+    from relatedposts.serving.context import describe
 
     t0 = time.perf_counter()
     share = share_cores(workers)
@@ -103,8 +104,7 @@ def build_app(settings: Settings, workers: int,
     app = (factory or create_app)(settings)
     if "torch" in sys.modules:  # loaded by the sentence-transformers embedder
         sys.modules["torch"].set_num_threads(share)
-    service = get_service(app)
-    state = "index loaded" if service.load_error is None else service.load_error
+    state = describe(app)  # one Service, or a sites file's sites (loaded on first use)
     log.info("worker %d ready in %.1fs: %s", os.getpid(), time.perf_counter() - t0, state)
     return app
 

@@ -21,8 +21,7 @@ from relatedposts.indexing.reasons import FALLBACK, reason
 from relatedposts.indexing.verify import related_problems
 from relatedposts.indexing.versions import VersionStore
 from relatedposts.models import Article, RelatedPost, SearchPage
-from relatedposts.serving.events import EventStore
-from relatedposts.serving.querylog import QueryLog
+from relatedposts.serving.replicas import make_event_store, make_query_log
 from relatedposts.serving.search import Filters, Searcher
 from relatedposts.urls import url_key
 
@@ -55,8 +54,9 @@ class Service:
         self._next_check = 0.0
         self._seen: tuple[int, int] | None = None
         self._watch_lock = threading.Lock()
-        self.query_log = QueryLog.from_settings(settings)  # on by default; "" turns it off
-        self.events = EventStore.from_settings(settings)  # clicks and impressions (issue 16)
+        # On by default; on Redis streams when replicas share one (issue 17).
+        self.query_log = make_query_log(settings)
+        self.events = make_event_store(settings)  # clicks and impressions (issue 16)
         self._search_pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS,
                                                thread_name_prefix="relatedposts-search")
 
@@ -90,7 +90,9 @@ class Service:
                 self.load_error = None  # e.g. CURRENT rolled back to the version being served
                 return self._live.data.manifest
             expected = self._embedder.name if self._embedder else model_name(self.settings)
-            data = idx.load(path, expect_model=expected)
+            # A sites file's indexes are memory-mapped: many sites, one page cache.
+            data = idx.load(path, expect_model=expected,
+                            mmap=self.settings.mmap_index and bool(self.settings.site_name))
             bad = related_problems(data)
             if bad:  # the gate refuses these; a version written by hand must not load either
                 raise idx.IndexFormatError(f"index {path.name} is inconsistent: "

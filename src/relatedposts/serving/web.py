@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from relatedposts.errors import BadRequest, NotFound, RelatedPostsError
 from relatedposts.models import Article
 from relatedposts.serving import redflags
-from relatedposts.serving.context import get_service
+from relatedposts.serving.context import get_registry, get_service
 from relatedposts.serving.cors import init_cors
 from relatedposts.serving.params import MAX_OFFSET, parse_int
 from relatedposts.serving.searchpage import (
@@ -45,7 +45,11 @@ def init_web(app: Flask) -> None:
     """Register the widget, search and demo routes and the API's CORS rules on app."""
     app.register_blueprint(bp)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
-    init_cors(app, get_service(app).settings.cors_origins)
+    registry = get_registry(app)
+    if registry is None:
+        init_cors(app, get_service(app).settings.cors_origins)
+    else:  # each site's widget may be called only from that site's own origins
+        init_cors(app, lambda: registry.origins(request.args.get("site")))
 
 
 def _service() -> Service:
@@ -157,6 +161,19 @@ bp.add_app_template_filter(safe_snippet, "safe_snippet")
 @bp.before_request
 def _make_nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
+
+
+@bp.url_defaults
+def _keep_site(endpoint: str, values: dict) -> None:
+    """Keep ?site=NAME on every link a page makes (set once the site was resolved)."""
+    if g.get("site") and "site" not in values:
+        values["site"] = g.site
+
+
+@bp.app_context_processor
+def _site_name() -> dict[str, str | None]:
+    """Give templates the request's (validated) site name for forms and the widget."""
+    return {"site": g.get("site")}
 
 
 @bp.after_request

@@ -1,12 +1,9 @@
-/*! relatedposts widget. Embed:
- *   <div data-relatedposts></div>
- *   <script src="https://SERVICE/widget.js" async></script>
- * Options on the div: data-limit (1-20, default 5), data-heading (default
- * "You Might Also Enjoy..."; empty for none), data-timeout (ms, default 3000),
- * data-api (service base URL; default: where this script was loaded from).
- * Style it with .rp-block .rp-heading .rp-list .rp-item .rp-link .rp-image
- * .rp-title .rp-summary. If the service fails, is slow or finds nothing, the
- * div stays empty. Clicks are beaconed to SERVICE/api/events. */
+/*! relatedposts widget: <div data-relatedposts></div>
+ * <script src="https://SERVICE/widget.js" async></script>
+ * Div options: data-limit (1-20, 5), data-heading ("" for none), data-timeout
+ * (ms, 3000), data-api (service URL), data-site (with several sites). Classes:
+ * .rp-block .rp-heading .rp-list .rp-item .rp-link .rp-image .rp-title
+ * .rp-summary. On failure the div stays empty. Clicks go to SERVICE/api/events. */
 (function () {
   "use strict";
   var me = document.currentScript;
@@ -29,9 +26,9 @@
   }
 
   // text/plain: no preflight; nothing about the reader.
-  function beacon(base, from, post, pos) {
+  function beacon(base, from, post, pos, sq) {
     try {
-      navigator.sendBeacon(new URL("api/events", base).href, JSON.stringify(
+      navigator.sendBeacon(new URL("api/events?" + sq, base).href, JSON.stringify(
         { type: "click", list: "related", from: from, to: post.url, position: pos }));
     } catch (e) {}
   }
@@ -65,12 +62,13 @@
 
   function render(box, posts, heading, base, from) {
     var list = make("ul", "rp-list");
+    var sq = box.rpSite;
     for (var i = 0; i < posts.length; i++) {
       var li = item(posts[i]);
       if (!li) continue;
       list.appendChild(li);
       (function (post, pos) {
-        var go = function (e) { if (e.button < 2) beacon(base, from, post, pos); };
+        var go = function (e) { if (e.button < 2) beacon(base, from, post, pos, sq); };
         li.firstChild.addEventListener("click", go);
         li.firstChild.addEventListener("auxclick", go);
       })(posts[i], list.childNodes.length);
@@ -99,7 +97,9 @@
     var heading = box.getAttribute("data-heading");
     var wait = parseInt(box.getAttribute("data-timeout"), 10) || 3000;
     var api = new URL("api/related", base);
-    api.search = "url=" + encodeURIComponent(page.href) + "&limit=" + limit;
+    var site = box.getAttribute("data-site");
+    box.rpSite = site ? "site=" + encodeURIComponent(site) : "";
+    api.search = "url=" + encodeURIComponent(page.href) + "&limit=" + limit + "&" + box.rpSite;
     var ctl = window.AbortController ? new AbortController() : null;
     var timer = ctl && setTimeout(function () { ctl.abort(); }, wait);
     fetch(api.href, ctl ? { signal: ctl.signal, credentials: "omit" } : { credentials: "omit" })

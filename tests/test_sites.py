@@ -1,0 +1,267 @@
+"""Many sites in one service: the sites file, --site on the CLI, one app answering per site."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from relatedposts.config import Settings
+from relatedposts.errors import ConfigError, NotFound
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.indexing.versions import current_version
+from relatedposts.serving.app import create_app
+from relatedposts.serving.context import get_registry
+from relatedposts.sites import load_sites, settings_for
+from tests.support import TINY
+
+SUMMIT = "https://www.summit.example"
+OTHER = "https://www.otherclinic.example"
+TOKEN_A, TOKEN_B = "summit-token-123", "other-token-456"
+
+
+def _other_articles() -> list:
+    """The second site's posts: same topics, other URLs, so a mixed answer would show."""
+    return [dataclasses.replace(a, url=a.url.replace("https://clinic.example",
+                                                     "https://www.otherclinic.example"),
+                                title=a.title + " (Other Clinic)") for a in TINY[:5]]
+
+
+def _summit_articles() -> list:
+    return [dataclasses.replace(a, url=a.url.replace("https://clinic.example", SUMMIT))
+            for a in TINY]
+
+
+SITES_TOML = f"""
+[sites.summit]
+source = ["{SUMMIT}/sitemap.xml"]
+origins = ["{SUMMIT}"]
+admin_token = "{TOKEN_A}"
+
+[sites.other]
+source = "{OTHER}/sitemap.xml"
+origins = ["{OTHER}", "https://otherclinic.example"]
+admin_token = "{TOKEN_B}"
+"""
+
+
+@pytest.fixture
+def multi(tmp_path: Path, settings: Settings) -> Settings:
+    """Two sites built from a sites file (each into <index_dir>/<name>/)."""
+    return make_multi(tmp_path, settings)
+
+
+def make_multi(tmp_path: Path, settings: Settings) -> Settings:
+    """Write SITES_TOML and build both sites; return the base settings."""
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text(SITES_TOML, "utf-8")
+    base = settings.replace(sites_file=sites_file, reload_check_seconds=-1)
+    for name, articles in (("summit", _summit_articles()), ("other", _other_articles())):
+        build_index(articles, FakeEmbedder(), settings_for(base, name))
+    return base
+
+
+def _client(settings: Settings, **changes):
+    app = create_app(settings.replace(**changes), embedder=FakeEmbedder())
+    app.config["TESTING"] = True
+    return app.test_client()
+
+
+def _write(tmp_path: Path, text: str, settings: Settings) -> Settings:
+    path = tmp_path / "s.toml"
+    path.write_text(text, "utf-8")
+    return settings.replace(sites_file=path)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('[sites."../etc"]\nsource = "x"', "site name"),
+    ("[sites.Versions]\n", "site name"),
+    ("[sites.versions]\n", "site name"),
+    ('[sites."a/b"]\n', "site name"),
+    ("[sites.a]\nsorce = 'x'", "unknown key"),
+    ("[sites.a]\nsource = 3", "list of non-empty strings"),
+    ("[sites.a]\norigins = ['https://a.example/blog']", "no path or wildcard"),
+    ("[sites.a]\norigins = ['*']", "no path or wildcard"),
+    ("[sites.a]\norigins = ['javascript:alert(1)']", "no path or wildcard"),
+    ("[sites.a]\nadmin_token = 5", "must be a string"),
+    ("[sites.a]\nindex = 'same'\n[sites.b]\nindex = 'same'", "share the index"),
+    ("sites = 1", "[sites.NAME]"),
+    ("[other]\n", "[sites.NAME]"),
+    ("[sites.a\n", "not valid TOML"),
+    ("", "[sites.NAME]"),
+])
+def test_a_bad_sites_file_is_a_clear_error(tmp_path, settings, text, problem) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_sites(_write(tmp_path, text, settings))
+    assert problem in err.value.message
+
+
+def test_a_missing_sites_file_is_a_clear_error(tmp_path, settings) -> None:
+    with pytest.raises(ConfigError, match="cannot read the sites file"):
+        load_sites(settings.replace(sites_file=tmp_path / "nope.toml"))
+
+
+def test_site_defaults_and_relative_paths(tmp_path, settings) -> None:
+    s = _write(tmp_path, "[sites.a]\n[sites.b]\nindex = 'idx/b'\ncorpus = '/abs/b'\n", settings)
+    sites = load_sites(s)
+    assert sites["a"].index == settings.index_dir / "a"
+    assert sites["a"].corpus == settings.corpus_dir / "a"
+    assert sites["b"].index == tmp_path / "idx" / "b" and sites["b"].corpus == Path("/abs/b")
+    a = settings_for(s.replace(query_log=str(tmp_path / "q.jsonl"), admin_token="global",
+                               reload_url="http://127.0.0.1:9/admin/reload"), "a")
+    assert a.query_log == str(tmp_path / "q.a.jsonl")  # sites never share a query log
+    assert a.admin_token == "global" and a.reload_url.endswith("/admin/reload?site=a")
+    with pytest.raises(NotFound):
+        settings_for(s, "c")
+    with pytest.raises(ConfigError, match="--site NAME"):
+        settings_for(s, None)
+    with pytest.raises(ConfigError, match="needs a sites file"):
+        settings_for(settings, "a")
+
+
+def test_one_app_hosts_two_sites_each_answering_from_its_own_index(multi) -> None:
+    client = _client(multi)
+    for site, host in (("summit", SUMMIT), ("other", OTHER)):
+        body = client.get(f"/api/search?site={site}&q=leg+pain&limit=50").get_json()
+        assert body["results"] and all(r["url"].startswith(host) for r in body["results"])
+        url = f"{host}/blog/sciatica/"
+        rel = client.get("/api/related", query_string={"site": site, "url": url}).get_json()
+        assert rel["results"] and all(r["url"].startswith(host) for r in rel["results"])
+        assert client.get(f"/api/index?site={site}").get_json()["articles"] == (
+            7 if site == "summit" else 5)
+    # An article of one site is unknown to the other: no answer mixes sites.
+    resp = client.get("/api/related", query_string={"site": "other",
+                                                    "url": f"{SUMMIT}/blog/sleep/"})
+    assert resp.status_code == 404
+
+
+@pytest.mark.parametrize("query", ["site=nope", "site=..%2Fsummit", "site=summit%00",
+                                   "site=SUMMIT", "site=" + "a" * 500])
+def test_an_unknown_site_is_a_json_404(multi, query) -> None:
+    client = _client(multi)
+    for path in ("/api/search?q=back&", "/api/related?url=x&", "/api/index?", "/healthz?"):
+        resp = client.get(path + query)
+        assert resp.status_code == 404, path
+        err = resp.get_json()["error"]
+        assert err["status"] == 404 and len(err["message"]) < 200
+    assert client.get("/search?q=back&" + query).status_code == 404  # the HTML page too
+    assert get_registry(client.application).loaded_names() == []  # nothing was loaded
+
+
+def test_a_missing_site_is_a_400_and_healthz_sums_up(multi) -> None:
+    client = _client(multi)
+    resp = client.get("/api/search?q=back")
+    assert resp.status_code == 400 and "'site' is required" in resp.get_json()["error"]["message"]
+    assert client.get("/healthz").get_json() == {"status": "ok", "sites": 2, "loaded": 0}
+    assert client.get("/healthz?site=other").get_json()["articles"] == 5
+    assert client.get("/widget.js").status_code == 200  # one widget for every site
+
+
+def test_cors_origins_are_per_site(multi) -> None:
+    client = _client(multi)
+    for site, origin, allowed in (("summit", SUMMIT, True), ("other", SUMMIT, False),
+                                  ("other", OTHER, True), ("nope", OTHER, False)):
+        resp = client.get(f"/api/search?site={site}&q=back", headers={"Origin": origin})
+        assert (resp.headers.get("Access-Control-Allow-Origin") == origin) is allowed
+        pre = client.options(f"/api/related?site={site}&url=x", headers={
+            "Origin": origin, "Access-Control-Request-Method": "GET"})
+        assert pre.status_code == (204 if allowed else 403)
+
+
+def test_admin_tokens_are_per_site(multi) -> None:
+    client = _client(multi)
+    old = client.get("/api/index?site=summit").get_json()["version"]
+    new = build_index(_summit_articles()[:6], FakeEmbedder(),
+                      settings_for(multi, "summit")).version_dir.name
+    wrong = client.post("/admin/reload?site=summit", headers={"Authorization": f"Bearer {TOKEN_B}"})
+    assert wrong.status_code == 401
+    assert client.get("/api/index?site=summit").get_json()["version"] == old
+    ok = client.post("/admin/reload?site=summit", headers={"Authorization": f"Bearer {TOKEN_A}"})
+    assert ok.status_code == 200 and ok.get_json()["version"] == new
+    assert client.get("/api/index?site=other").get_json()["articles"] == 5  # untouched
+
+
+
+
+def test_sites_load_lazily_within_the_lru_bound(multi) -> None:
+    client = _client(multi, max_loaded_sites=1)
+    registry = get_registry(client.application)
+    assert registry.loaded_names() == []
+    assert client.get("/api/search?site=summit&q=back").status_code == 200
+    assert registry.loaded_names() == ["summit"]
+    body = client.get("/api/search?site=other&q=back&limit=50").get_json()
+    assert registry.loaded_names() == ["other"]  # summit was evicted
+    assert all(r["url"].startswith(OTHER) for r in body["results"])
+    body = client.get("/api/search?site=summit&q=back&limit=50").get_json()
+    assert all(r["url"].startswith(SUMMIT) for r in body["results"])
+
+
+def test_indexes_of_a_sites_file_are_memory_mapped(multi) -> None:
+    client = _client(multi)
+    assert client.get("/api/search?site=summit&q=back").status_code == 200
+    live = current_version(settings_for(multi, "summit").index_dir) / "chunks.faiss"
+    maps = Path("/proc/self/maps").read_text()
+    assert str(live.resolve()) in maps
+
+
+def test_pages_keep_the_site_in_links_forms_and_the_widget(multi) -> None:
+    client = _client(multi)
+    page = client.get("/search?site=other&q=leg+pain&limit=1").get_data(as_text=True)
+    assert '<input type="hidden" name="site" value="other">' in page
+    assert "site=other" in page.split('rel="next"')[1][:200]
+    assert SUMMIT not in page
+    demo = client.get("/demo?site=summit").get_data(as_text=True)
+    assert 'data-site="summit"' in demo
+    assert "data-site" in client.get("/widget.js").get_data(as_text=True)
+
+
+def test_single_site_pages_are_unchanged(client) -> None:
+    page = client.get("/search?q=leg+pain&limit=1").get_data(as_text=True)
+    assert 'name="site"' not in page and "site=" not in page
+    assert "data-site" not in client.get("/demo").get_data(as_text=True)
+
+
+
+
+
+
+
+
+def test_admin_needs_a_known_site_and_never_loads_one_unauthorized(multi) -> None:
+    client = _client(multi)
+    for query in ("", "?site=nope", "?site=../summit"):
+        assert client.post("/admin/reload" + query,
+                           headers={"Authorization": f"Bearer {TOKEN_A}"}).status_code == 404
+    assert client.post("/admin/reload?site=summit").status_code == 401
+    assert client.get("/admin/reload?site=summit").status_code == 405
+    assert get_registry(client.application).loaded_names() == []
+
+
+def test_a_site_without_an_index_answers_503_and_others_still_serve(tmp_path, settings) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text("[sites.built]\n[sites.empty]\n", "utf-8")
+    base = settings.replace(sites_file=path)
+    build_index(_summit_articles(), FakeEmbedder(), settings_for(base, "built"))
+    client = _client(base)
+    resp = client.get("/api/search?site=empty&q=back")
+    assert resp.status_code == 503 and "relatedposts build" in resp.get_json()["error"]["message"]
+    assert client.get("/api/search?site=built&q=back").status_code == 200
+
+
+def test_overrides_are_per_site(tmp_path, settings) -> None:
+    overrides = tmp_path / "overrides.json"
+    base = settings.replace(sites_file=tmp_path / "s.toml", overrides_file=overrides)
+    (tmp_path / "s.toml").write_text("[sites.summit]\n[sites.other]\n", "utf-8")
+    hidden = f"{SUMMIT}/blog/stenosis/"
+    (tmp_path / "overrides.summit.json").write_text(json.dumps({"exclude": [hidden]}), "utf-8")
+    same_urls = _summit_articles()  # both sites hold the same posts: only summit excludes one
+    for name in ("summit", "other"):
+        build_index(same_urls, FakeEmbedder(), settings_for(base, name))
+    client = _client(base)
+    shown = {name: {r["url"] for a in same_urls for r in client.get(
+        "/api/related", query_string={"site": name, "url": a.url, "limit": 6}).get_json()[
+        "results"]} for name in ("summit", "other")}
+    assert hidden not in shown["summit"] and hidden in shown["other"]
