@@ -52,7 +52,9 @@ def search_rows(index_dir: Path, dataset: Path) -> list[list[object]]:
                ("Dense alone (all-MiniLM-L6-v2, chunk max)", "dense"),
                ("Reciprocal-rank fusion (k=60)", "rrf"),
                (f"**Shipped: weighted hybrid** (dense {shipped.dense_weight}, "
-                f"{shipped.aggregation}, vocabulary + typo fixing)", shipped.fusion)]
+                f"{shipped.aggregation}, vocabulary + typo fixing + compounds, "
+                f"x title {shipped.title_signal_weight} / heading "
+                f"{shipped.heading_signal_weight} signals)", shipped.fusion)]
     rows = []
     for label, fusion in configs:
         # Its own searcher (and query cache: p50 includes embedding) per configuration; the

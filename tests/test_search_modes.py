@@ -55,7 +55,12 @@ def test_fusion_modes_combine_dense_and_keyword_scores(built, fusion, expected) 
     assert dense.max() > 0 and kw.max() > 0 and not np.allclose(dense / dense.max(), kw / kw.max())
     settings = built.replace(fusion=fusion)
     scored = base.with_settings(settings).score(QUERY)
-    np.testing.assert_allclose(scored.fused, expected(dense, kw, settings), rtol=1e-5, atol=1e-7)
+    want = expected(dense, kw, settings)
+    if fusion == "weighted":  # the title/heading signals multiply the weighted fusion
+        assert scored.title is not None and scored.heading is not None and scored.title.max() > 0
+        want = want * (1 + settings.title_signal_weight * scored.title
+                       + settings.heading_signal_weight * scored.heading)
+    np.testing.assert_allclose(scored.fused, want, rtol=1e-5, atol=1e-7)
 
 
 def test_bm25_fusion_never_calls_the_model(built, counting_embedder) -> None:

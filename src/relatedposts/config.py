@@ -172,6 +172,19 @@ class Settings:
                                                "0.0021 nDCG@10 on the dev set)")
     query_cache_bytes: int = setting(8 * 2**20, "bytes of query vectors each worker keeps "
                                                 "(LRU), so repeated searches skip the model")
+    # Issue 15: attribute ranking (title and heading signals), compounds, long messages.
+    title_signal_weight: float = setting(
+        0.2, "title signal: fused score x (1 + this x how much of the title the query names)")
+    heading_signal_weight: float = setting(
+        0.1, "the same for the best passage's heading")
+    title_coverage: float = setting(
+        0.25, "title/heading signal blend: share of the field named (1) vs of the subject (0)")
+    decompound: bool = setting(
+        True, "match split and joined words ('knee cap' = 'kneecap') from the corpus's words")
+    strip_courtesy: bool = setting(
+        True, "drop greetings, thanks and signatures from the keyword side of a query")
+    courtesy_file: Path | None = setting(
+        None, "an editor's extra courtesy phrases, one per line, added to the packaged list")
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None,

@@ -21,17 +21,24 @@ from relatedposts.config import Settings
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("--fusion", type=click.Choice(["weighted", "rrf", "dense", "bm25"]),
               help="Override the fusion setting for this run.")
+@click.option("--ablation", is_flag=True, help="Also switch each ranking signal off in turn.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def evaluate(ctx: click.Context, queries: Path, qrels: Path, index_dir: Path | None,
-             fusion: str | None, as_json: bool) -> None:
+             fusion: str | None, ablation: bool, as_json: bool) -> None:
     """Measure search quality on labeled queries: nDCG@10, Recall@10, MRR@10."""
     from relatedposts.quality.evaluate import evaluate as run_eval
     from relatedposts.quality.evaluate import load_qrels, load_queries
 
     service = load_service(settings_from(ctx, index_dir=index_dir, fusion=fusion))
+    qs, judged = load_queries(queries), load_qrels(qrels)
+    if ablation:  # one row per signal switched off (issue 15)
+        from relatedposts.cli.ranking import print_ablation
+
+        print_ablation(service, qs, judged, as_json)
+        return
     metrics = run_eval(lambda q: [h.url for h in service.search(q[:1000], 10).results],
-                       load_queries(queries), load_qrels(qrels))
+                       qs, judged)
     row = metrics.as_row()
     if as_json:
         click.echo(json.dumps(row))

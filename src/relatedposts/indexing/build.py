@@ -91,7 +91,8 @@ def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
     art_vecs = article_vectors(vectors, chunks, len(articles))
     overrides = load_overrides(settings.overrides_file, [a.url for a in articles])
     related = compute_related(articles, art_vecs, settings, overrides)
-    keyword = KeywordIndex.build([article_document(a, settings.title_weight) for a in articles])
+    keyword = KeywordIndex.build([article_document(a, settings.title_weight) for a in articles],
+                                 settings.decompound)
     manifest = idx.Manifest(
         format_version=idx.FORMAT_VERSION,
         # Microseconds keep names unique and sortable: VersionStore.finished() orders by name.

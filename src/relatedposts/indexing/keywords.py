@@ -1,4 +1,4 @@
-"""Keyword side of search: BM25 (bm25s), the lay/clinical vocabulary and typo fixing.
+"""Keyword side of search: BM25 (bm25s), the lay/clinical vocabulary, compounds, typo fixing.
 
 Text analysis (words, stems, stopwords) is relatedposts.text's.
 """
@@ -16,9 +16,18 @@ import bm25s
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from relatedposts.text import stems, words
+from relatedposts.indexing.compounds import Compounds, raw_tokens
+from relatedposts.text import STOPWORDS, stems, words
 
 MAX_CORRECTIONS = 12
+
+
+def analyze(text: str, compounds: Compounds | None = None) -> list[str]:
+    """Return text's stemmed keyword terms, plus the compounds its adjacent words spell."""
+    terms = words(text)
+    if compounds is not None:
+        terms += compounds.join(raw_tokens(text))
+    return stems(terms)
 
 
 @dataclass(frozen=True)
@@ -58,33 +67,43 @@ class Vocabulary:
 
 
 class KeywordIndex:
-    """BM25 over whole articles, plus the corpus vocabulary used to correct typos."""
+    """BM25 over whole articles, the corpus vocabulary (typos) and its compounds."""
 
-    def __init__(self, bm25: bm25s.BM25, vocab: dict[str, int]) -> None:
+    def __init__(self, bm25: bm25s.BM25, vocab: dict[str, int],
+                 compounds: Compounds | None = None) -> None:
         self.bm25 = bm25
         self.vocab = vocab
         self._choices = sorted(vocab, key=lambda w: -vocab[w])
+        self.compounds = (compounds or Compounds(frozenset())).with_known(vocab, STOPWORDS)
+        indptr = np.asarray(bm25.scores["indptr"])
+        n = bm25.scores["num_docs"]
+        df = np.diff(indptr).astype(np.float64)  # bm25s keeps one column per term
+        self._idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     @classmethod
-    def build(cls, documents: list[str]) -> KeywordIndex:
-        """Index documents (one per article) with stemming and stopwords."""
-        tokenized = [stems(words(d)) or ["<empty>"] for d in documents]
+    def build(cls, documents: list[str], decompound: bool = True) -> KeywordIndex:
+        """Index documents (one per article) with stemming, stopwords and compounds."""
+        vocab = Counter(w for d in documents for w in words(d) if not w.isdigit())
+        compounds = None
+        if decompound:
+            compounds = Compounds.learn(documents, STOPWORDS).with_known(vocab, STOPWORDS)
+        tokenized = [analyze(d, compounds) or ["<empty>"] for d in documents]
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
         bm25.index(tokenized, show_progress=False)
-        vocab = Counter(w for d in documents for w in words(d) if not w.isdigit())
-        return cls(bm25, dict(vocab))
+        return cls(bm25, dict(vocab), compounds)
 
     def save(self, directory: Path) -> None:
-        """Write the BM25 matrices (bm25s format, no pickle) and the vocabulary."""
+        """Write the BM25 matrices (bm25s format, no pickle), vocabulary and compounds."""
         self.bm25.save(str(directory / "bm25"), show_progress=False)
         (directory / "vocab.json").write_text(json.dumps(self.vocab), "utf-8")
+        self.compounds.save(directory)
 
     @classmethod
     def load(cls, directory: Path) -> KeywordIndex:
         """Read what save() wrote."""
         bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False)
         vocab = json.loads((directory / "vocab.json").read_text("utf-8"))
-        return cls(bm25, vocab)
+        return cls(bm25, vocab, Compounds.load(directory))
 
     def scores(self, query_words: list[str]) -> np.ndarray:
         """Return the BM25 score of every article for these (unstemmed) words."""
@@ -92,6 +111,19 @@ class KeywordIndex:
         if not terms:
             return np.zeros(self.bm25.scores["num_docs"], dtype=np.float32)
         return np.asarray(self.bm25.get_scores(terms), dtype=np.float32)
+
+    def idf(self, stem: str) -> float:
+        """Return a stemmed term's BM25 IDF (a term the corpus lacks counts as rare)."""
+        tid = self.bm25.vocab_dict.get(stem)
+        return float(self._idf[tid]) if tid is not None else float(self._idf.max(initial=1.0))
+
+    def split_unknown(self, query_words: list[str],
+                      dictionary: frozenset[str] = frozenset()) -> list[str]:
+        """Replace each unknown word that spells two corpus words ("backpain") by those two."""
+        out: list[str] = []
+        for w in query_words:
+            out.extend(self.compounds.split(w, dictionary) or (w,))
+        return out
 
     def correct(self, query_words: list[str],
                 dictionary: frozenset[str] = frozenset()) -> list[str]:

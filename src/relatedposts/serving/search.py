@@ -11,10 +11,13 @@ from typing import cast
 import numpy as np
 
 from relatedposts.config import Settings
+from relatedposts.indexing.compounds import Compounds, raw_tokens
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.index import IndexData
 from relatedposts.indexing.keywords import Vocabulary
 from relatedposts.models import SearchHit, SearchPage
+from relatedposts.serving.attributes import AttributeScorer
+from relatedposts.serving.message import default_courtesy
 from relatedposts.serving.snippet import make_snippet
 from relatedposts.text import stems, words
 
@@ -48,6 +51,9 @@ class Scored:
     candidates: np.ndarray
     keyword_words: list[str]
     corrected: str | None
+    keyword: np.ndarray | None = None  # the fused signals, kept for tuning and ablation
+    title: np.ndarray | None = None
+    heading: np.ndarray | None = None
 
 
 class QueryCache:
@@ -113,6 +119,8 @@ class Searcher:
         n = len(data.articles)
         self._chunk_owner = np.fromiter((c.article for c in data.chunks), dtype=np.int64)
         self._stem_cache: dict[int, frozenset[str]] = {}
+        self._attributes: dict[bool, AttributeScorer] = {}  # by the decompound setting
+        self.courtesy = default_courtesy(settings.courtesy_file)
         self._article_chunks: list[list[int]] = [[] for _ in range(n)]
         for i, c in enumerate(data.chunks):
             self._article_chunks[c.article].append(i)
@@ -136,8 +144,10 @@ class Searcher:
 
     def with_settings(self, settings: Settings, share_cache: bool = False) -> Searcher:
         """Return a searcher of the same index with other settings (this one is left alone)."""
-        return Searcher(self.data, self.embedder, settings, self.vocabulary, self.dictionary,
-                        self.cache if share_cache else None)
+        other = Searcher(self.data, self.embedder, settings, self.vocabulary, self.dictionary,
+                         self.cache if share_cache else None)
+        other._attributes = self._attributes  # titles are analysed once per index
+        return other
 
     def score(self, query: str) -> Scored:
         """Score every article for the query: dense, keyword and fused."""
@@ -146,12 +156,20 @@ class Searcher:
             dense, best_chunk = np.zeros(n, dtype=np.float32), cast(dict[int, int], {})
         else:
             dense, best_chunk = self._dense(query)
-        kw_words, corrected = self._keyword_words(query)
-        kw = self._keyword_scores(kw_words)
-        fused = self._fuse(dense, kw)
+        subject = self.courtesy.remove(query) if self.settings.strip_courtesy else query
+        kw_words, corrected = self._keyword_words(query, subject)
+        extra = self._expansions(kw_words)
+        kw = self._keyword_scores(kw_words, extra)
+        # "pain down my leg" names the "Sciatica" title through the vocabulary too.
+        title, heading = self._attribute_scores(kw_words + extra, best_chunk)
+        # Multiplied, not added: a title match lifts an article the text already supports
+        # and cannot drag up one that merely names a body part ("sore neck") in its title.
+        fused = self._fuse(dense, kw) * (1.0 + self.settings.title_signal_weight * title
+                                         + self.settings.heading_signal_weight * heading)
         matched = (dense >= self.settings.search_min_similarity) | (kw > 0)
         candidates = np.flatnonzero(matched) if n else np.zeros(0, np.int64)
-        return Scored(fused, dense, best_chunk, candidates, kw_words, corrected)
+        return Scored(fused, dense, best_chunk, candidates, kw_words, corrected,
+                      kw, title, heading)
 
     def embed_query(self, query: str) -> np.ndarray:
         """Return the query's vector, from the cache when it was asked before."""
@@ -186,26 +204,61 @@ class Searcher:
         # max_bonus: the best passage, plus a little for a second supporting passage.
         return sims[0] + self.settings.aggregation_bonus * sims[1]
 
-    def _keyword_words(self, query: str) -> tuple[list[str], str | None]:
-        """Return the query words for BM25 after typo correction, and the corrected query."""
-        raw = words(query)
-        if not self.settings.typo_correction:
-            return raw, None
-        fixed = self.data.keyword.correct(raw, self.dictionary)
+    def _keyword_words(self, query: str, subject: str) -> tuple[list[str], str | None]:
+        """Return the subject's words for BM25 after typo fixing, and the corrected query."""
+        raw = words(subject)
+        keyword = self.data.keyword
+        if self.settings.decompound:  # before typo fixing: "backpain" is no typo of "back"
+            raw = keyword.split_unknown(raw, self.dictionary)
+        fixed = keyword.correct(raw, self.dictionary) if self.settings.typo_correction else raw
+        mapping = dict(zip(raw, fixed, strict=True))
         corrected = None
         if fixed != raw:
-            mapping = dict(zip(raw, fixed, strict=True))
             corrected = " ".join(mapping.get(w.lower(), w) for w in query.split())
+        if self.settings.decompound:  # "knee cap" also means the corpus's "kneecap"
+            fixed = fixed + keyword.compounds.join([mapping.get(t, t) for t in raw_tokens(subject)])
         return fixed, corrected
 
-    def _keyword_scores(self, kw_words: list[str]) -> np.ndarray:
+    def _expansions(self, kw_words: list[str]) -> list[str]:
+        """Return the words of the lay/clinical equivalents of the query (when expanding)."""
+        if not self.settings.query_expansion:
+            return []
+        return [w for p in self.vocabulary.expansions(" ".join(kw_words)) for w in words(p)]
+
+    def _keyword_scores(self, kw_words: list[str], extra: list[str]) -> np.ndarray:
         """BM25 of the query words plus, at half weight, their lay/clinical equivalents."""
         scores = self.data.keyword.scores(kw_words)
-        if self.settings.query_expansion:
-            extra = [w for p in self.vocabulary.expansions(" ".join(kw_words)) for w in words(p)]
-            if extra:
-                scores = scores + 0.5 * self.data.keyword.scores(extra)
+        if extra:
+            scores = scores + 0.5 * self.data.keyword.scores(extra)
         return scores
+
+    def _attribute_scores(self, kw_words: list[str],
+                          best_chunk: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Return each article's title share and its best passage's heading share."""
+        n = len(self.data.articles)
+        title, heading = np.zeros(n, np.float32), np.zeros(n, np.float32)
+        if self.settings.fusion != "weighted" or not kw_words:
+            return title, heading
+        qterms = frozenset(stems(kw_words))
+        scorer, coverage = self.attributes(), self.settings.title_coverage
+        if self.settings.title_signal_weight:
+            title = scorer.titles(qterms, coverage)
+        if self.settings.heading_signal_weight:
+            headings = {a: self.data.chunks[cid].heading for a, cid in best_chunk.items()
+                        if self.data.chunks[cid].heading}
+            heading = scorer.headings(headings, qterms, coverage)
+        return title, heading
+
+    def attributes(self) -> AttributeScorer:
+        """Return the title/heading scorer (titles analysed once, with or without compounds)."""
+        on = self.settings.decompound
+        scorer = self._attributes.get(on)
+        if scorer is None:
+            compounds = self.data.keyword.compounds if on else Compounds(frozenset())
+            scorer = AttributeScorer(self.data.keyword, [a.title for a in self.data.articles],
+                                     compounds)
+            self._attributes[on] = scorer
+        return scorer
 
     def _fuse(self, dense: np.ndarray, kw: np.ndarray) -> np.ndarray:
         """Fuse dense and keyword scores as the settings say (weighted sum or RRF)."""

@@ -1,0 +1,125 @@
+"""Attribute ranking: how much of an article's title (or a passage's heading) the query names.
+
+The title is an article's most important attribute (Algolia's "attribute" and "exactness"
+rules): a question that names all of "Tizanidine" should put that article above ones that
+merely share the topic. A field's signal blends two IDF-weighted measures, both in [0, 1]:
+
+- coverage: the share of the field's distinct stemmed terms that the query names ("What is
+  Down syndrome?" is fully covered by "syndrome" alone, so coverage cannot be all);
+- subject: the IDF mass of the query terms the field names, relative to the field that names
+  the most (a title naming "edwards syndrome" beats one naming only "syndrome").
+
+Neither is divided by the query's length, so a long message never dilutes them: extra words
+can only add matches. The blend was chosen on the dev set (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from relatedposts.indexing.compounds import Compounds, raw_tokens
+from relatedposts.indexing.keywords import KeywordIndex, stems, words
+
+
+def field_terms(text: str) -> list[str]:
+    """Return a title's distinct stemmed terms, stopwords removed."""
+    return list(dict.fromkeys(stems(words(text))))
+
+
+def compound_parts(text: str, compounds: Compounds) -> dict[str, tuple[str, str]]:
+    """Return the compounds a field's adjacent words spell, stemmed, with their two parts."""
+    tokens = raw_tokens(text)
+    out = {}
+    for a, b in zip(tokens, tokens[1:], strict=False):
+        joined = compounds.join([a, b])
+        if joined:
+            out[stems(joined)[0]] = (stems([a])[0], stems([b])[0])
+    return out
+
+
+@dataclass(frozen=True)
+class WeightedTerms:
+    """A field's terms with their IDF weights."""
+
+    terms: tuple[str, ...]
+    weights: tuple[float, ...]
+
+    def matched(self, query_terms: set[str] | frozenset[str]) -> float:
+        """Return the IDF mass of these terms found in query_terms."""
+        return sum(w for t, w in zip(self.terms, self.weights, strict=True) if t in query_terms)
+
+
+class AttributeScorer:
+    """Title shares for every article at once, heading shares for the passages shown."""
+
+    def __init__(self, keyword: KeywordIndex, titles: list[str],
+                 compounds: Compounds | None = None) -> None:
+        self.keyword = keyword
+        self.compounds = keyword.compounds if compounds is None else compounds
+        self._n = len(titles)
+        # "Knee cap pain" is named by "kneecap" too: the compound stands for both its parts.
+        self._parts: dict[str, tuple[str, str]] = {}
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._totals = np.ones(self._n, dtype=np.float32)
+        for a, title in enumerate(titles):
+            field = self.weigh(title)
+            self._totals[a] = sum(field.weights) or 1.0
+            for t, w in zip(field.terms, field.weights, strict=True):
+                postings[t].append((a, w))
+        self._postings = {t: (np.array([a for a, _ in p], dtype=np.int64),
+                              np.array([w for _, w in p], dtype=np.float32))
+                          for t, p in postings.items()}
+        self._headings: dict[str, WeightedTerms] = {}
+
+    def weigh(self, text: str) -> WeightedTerms:
+        """Return a field's terms, each weighted by its corpus IDF (and note its compounds)."""
+        terms = field_terms(text)
+        if len(self._parts) < 100_000:
+            self._parts.update(compound_parts(text, self.compounds))
+        return WeightedTerms(tuple(terms), tuple(self.keyword.idf(t) for t in terms))
+
+    def expand(self, query_terms: set[str] | frozenset[str]) -> frozenset[str]:
+        """Add the parts of every field compound the query names ("kneecap" -> knee, cap)."""
+        extra = {p for t in query_terms if t in self._parts for p in self._parts[t]}
+        return frozenset(query_terms) | extra
+
+    def titles(self, query_terms: set[str] | frozenset[str], coverage: float) -> np.ndarray:
+        """Return every article's title signal: coverage-weighted blend with subject."""
+        mass = np.zeros(self._n, dtype=np.float32)
+        for t in self.expand(query_terms):
+            hit = self._postings.get(t)
+            if hit is not None:
+                np.add.at(mass, hit[0], hit[1])
+        return blend(mass, self._totals, coverage)
+
+    def headings(self, headings: dict[int, str], query_terms: set[str] | frozenset[str],
+                 coverage: float) -> np.ndarray:
+        """Return the heading signal of the given article -> heading (0 elsewhere)."""
+        mass, totals = np.zeros(self._n, np.float32), np.ones(self._n, np.float32)
+        fields = {a: self._heading(heading) for a, heading in headings.items()}
+        query_terms = self.expand(query_terms)
+        for a, field in fields.items():
+            mass[a] = field.matched(query_terms)
+            totals[a] = sum(field.weights) or 1.0
+        return blend(mass, totals, coverage)
+
+    def _heading(self, heading: str) -> WeightedTerms:
+        """Return a heading's weighted terms (headings repeat across articles: cached)."""
+        field = self._headings.get(heading)
+        if field is None:
+            field = self.weigh(heading)
+            if len(self._headings) < 100_000:  # bounded: the index's headings, not queries
+                self._headings[heading] = field
+        return field
+
+
+def blend(mass: np.ndarray, totals: np.ndarray, coverage: float) -> np.ndarray:
+    """Mix coverage (mass / field total) and subject (mass / best mass) in [0, 1]."""
+    top = float(mass.max(initial=0.0))
+    if top <= 0:
+        return np.zeros_like(mass)
+    return (coverage * np.minimum(mass / totals, 1.0) + (1 - coverage) * mass / top).astype(
+        np.float32)
