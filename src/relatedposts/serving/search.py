@@ -18,6 +18,7 @@ from relatedposts.indexing.keywords import Vocabulary
 from relatedposts.models import SearchHit, SearchPage
 from relatedposts.serving.attributes import AttributeScorer
 from relatedposts.serving.message import default_courtesy
+from relatedposts.serving.passages import PassageTerms
 from relatedposts.serving.snippet import make_snippet
 from relatedposts.text import stems, words
 
@@ -118,7 +119,7 @@ class Searcher:
         self.cache = cache if cache is not None else QueryCache(settings.query_cache_bytes)
         n = len(data.articles)
         self._chunk_owner = np.fromiter((c.article for c in data.chunks), dtype=np.int64)
-        self._stem_cache: dict[int, frozenset[str]] = {}
+        self._passages = PassageTerms([c.text for c in data.chunks])
         self._attributes: dict[bool, AttributeScorer] = {}  # by the decompound setting
         self.courtesy = default_courtesy(settings.courtesy_file)
         self._article_chunks: list[list[int]] = [[] for _ in range(n)]
@@ -131,7 +132,10 @@ class Searcher:
         query = " ".join(query.split())
         scored, order = self.rank(query, filters)
         qstems = set(stems(scored.keyword_words))
-        hits = tuple(self._hit(int(a), scored, qstems) for a in order[offset:offset + limit])
+        page = order[offset:offset + limit]
+        # Query stems per passage, counted once for the page (not per passage per result).
+        counts = self._passages.counts(qstems) if qstems and len(page) else None
+        hits = tuple(self._hit(int(a), scored, qstems, counts) for a in page)
         return SearchPage(query, int(len(order)), offset, hits, scored.corrected)
 
     def rank(self, query: str, filters: Filters | None = None) -> tuple[Scored, np.ndarray]:
@@ -147,6 +151,7 @@ class Searcher:
         other = Searcher(self.data, self.embedder, settings, self.vocabulary, self.dictionary,
                          self.cache if share_cache else None)
         other._attributes = self._attributes  # titles are analysed once per index
+        other._passages = self._passages  # and so are the passages
         return other
 
     def score(self, query: str) -> Scored:
@@ -277,32 +282,28 @@ class Searcher:
         return np.array([filters.allows(a.tags, a.category, a.date)
                          for a in self.data.articles], dtype=bool)
 
-    def _hit(self, a: int, scored: Scored, qstems: set[str]) -> SearchHit:
+    def _hit(self, a: int, scored: Scored, qstems: set[str],
+             counts: np.ndarray | None) -> SearchHit:
         article = self.data.articles[a]
-        chunk = self.data.chunks[self._snippet_chunk(a, scored, qstems)]
+        chunk = self.data.chunks[self._snippet_chunk(a, scored, counts)]
         return SearchHit(
             url=article.url, title=article.title, summary=article.summary,
             snippet=make_snippet(chunk.text, qstems), score=round(float(scored.fused[a]), 4),
             date=article.date, image=article.image, tags=article.tags, heading=chunk.heading,
         )
 
-    def _chunk_stems(self, cid: int) -> frozenset[str]:
-        """Return a chunk's stemmed words, computed once per chunk (read-only afterwards)."""
-        cached = self._stem_cache.get(cid)
-        if cached is None:
-            cached = frozenset(stems(words(self.data.chunks[cid].text)))
-            self._stem_cache[cid] = cached
-        return cached
+    def _snippet_chunk(self, a: int, scored: Scored, counts: np.ndarray | None) -> int:
+        """Pick the passage to show: the best dense chunk, or the one with most query words.
 
-    def _snippet_chunk(self, a: int, scored: Scored, qstems: set[str]) -> int:
-        """Pick the passage to show: the best dense chunk, or the one with most query words."""
-        if a in scored.best_chunk and not qstems:
+        counts: query stems per passage, None when the query has no stems.
+        """
+        if a in scored.best_chunk and counts is None:
             return scored.best_chunk[a]
         chunk_ids = self._article_chunks[a]
 
         def overlap(cid: int) -> float:
             bonus = 0.5 if cid == scored.best_chunk.get(a) else 0.0
-            return len(qstems & self._chunk_stems(cid)) + bonus
+            return (int(counts[cid]) if counts is not None else 0) + bonus
 
         return max(chunk_ids, key=overlap)
 
