@@ -211,7 +211,7 @@ NOTES = """Notes on the setup, which hold whatever the figures of a run:
   process (the export runs once, in a child process, into `RELATEDPOSTS_ONNX_DIR`), which is
   why it alone meets 500 MB per worker. `RELATEDPOSTS_EMBEDDER=onnx` gives the same vectors
   (cosine > 0.999, same dev-set figures) and is the backend to serve with.
-- Repeated searches skip the model (`QueryCache`, `RELATEDPOSTS_QUERY_CACHE_SIZE` per worker)
+- Repeated searches skip the model (`QueryCache`, `RELATEDPOSTS_QUERY_CACHE_BYTES` per worker)
   and rebuild no snippet (passages are tokenized and stemmed once, snippets cached by query
   stems).
 - The load generator runs on the same 2 cores (its share is the "client CPU" column), so

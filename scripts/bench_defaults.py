@@ -3,8 +3,8 @@
 On an index of the consumer-health dev set (800 articles, built with the defaults unless
 --index names one), from 127.0.0.1:
 
-1. Defaults exactly (rate limit 120/minute per client address, counted per worker): a few
-   dozen requests per row stay under it; then a burst from this one address shows the limit.
+1. Defaults exactly (searches limited to 60/minute per visitor, lookups never limited): a few
+   dozen searches per row stay under it; then a burst from this one address shows the limit.
 2. The same server settings but RELATEDPOSTS_RATE_LIMIT="" (the only change; every request
    here comes from one address, which a real site's visitors do not): related and search p50
    over thousands of requests, RSS of every serving process after 2,000 unique queries, and

@@ -18,7 +18,7 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.serving.front import MAX_HEAD_BYTES, waitress_options
 from relatedposts.serving.guard import MAX_QUERY_STRING
-from relatedposts.serving.search import QueryCache
+from relatedposts.serving.querycache import QueryCache
 from relatedposts.serving.server import share_cores
 from relatedposts.serving.service import Service
 from tests.servers import free_port, serve
