@@ -99,7 +99,8 @@ class Settings:
     # Inference backend (ONNX): used when embedder == "onnx".
     onnx_dir: Path | None = setting(
         None, "where exported ONNX models are cached (by content hash); empty: INDEX_DIR/onnx")
-    onnx_quantize: bool = setting(False, "int8 ONNX model for query embedding")
+    onnx_quantize: bool = setting(True, "int8 ONNX model for query embedding (2x faster; "
+                                        "dev-set nDCG@10 0.9021 against 0.9022 fp32)")
     onnx_threads: int = setting(0, "inference threads (onnxruntime or torch); 0 = default")
     # Approximate search: at ann_threshold chunks or more, HNSW replaces the exact index.
     ann_threshold: int = setting(20000, "chunk count from which HNSW replaces exact search")

@@ -166,4 +166,5 @@ class RelatedPost:
 def related_to_dict(article: Article, posts: list[RelatedPost]) -> dict[str, object]:
     """Return a related list as the API and `related --json` show it (one shape for both)."""
     return {"article": {"url": article.url, "title": article.title},
-            "results": [asdict(p) for p in posts]}
+            # dict(vars()) not asdict(): asdict deep-copies every field, a third of a lookup.
+            "results": [dict(vars(p)) for p in posts]}

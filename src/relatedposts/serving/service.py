@@ -8,7 +8,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from relatedposts.config import Settings
@@ -28,6 +28,7 @@ from relatedposts.urls import url_key
 
 log = logging.getLogger(__name__)
 SEARCH_THREADS = 8  # searches run here so a stalled one can be abandoned at its time budget
+RELATED_MEMO = 20_000  # related lists a worker keeps built (about 1 KB each at 6 posts)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class Live:
     data: idx.IndexData
     searcher: Searcher
     by_key: dict[str, int]
+    # (article, limit) -> its related list, built at the first lookup: the lists are fixed
+    # for a version's lifetime, so a lookup is then a dict hit. Bounded by RELATED_MEMO
+    # entries, so a huge site cannot grow a worker without limit.
+    related_memo: dict[tuple[int, int], tuple[RelatedPost, ...]] = field(default_factory=dict)
 
 
 class Service:
@@ -217,20 +222,30 @@ class Service:
         limit = limit or self.settings.related_limit
         live = self.live  # one version for the whole lookup, even if a reload swaps it now
         pos, article = self.find_article(url, live)
-        data = live.data
-        rel = data.related
-        posts = []
-        for j, score, flag in zip(rel.ids[pos][:limit], rel.scores[pos][:limit],
-                                  rel.flags[pos][:limit], strict=True):
-            if not 0 <= j < len(data.articles) or not math.isfinite(score):
-                break  # -1 ends a list; anything else bad was refused at load (never sent)
-            target = data.articles[j]
-            why = reason(article, target, rel.key_terms[pos], rel.key_terms[j], int(flag))
-            posts.append(RelatedPost(url=target.url, title=target.title,
-                                     summary=target.summary, image=target.image,
-                                     date=target.date, score=round(float(score), 4),
-                                     reason=why, fallback=bool(flag == FALLBACK)))
-        return article, posts
+        posts = live.related_memo.get((pos, limit))
+        if posts is None:
+            posts = _related_posts(live.data, pos, limit)
+            if len(live.related_memo) >= RELATED_MEMO:
+                live.related_memo.clear()  # rare (huge sites): rebuilt lists are cheap
+            live.related_memo[pos, limit] = posts
+        return article, list(posts)
+
+
+def _related_posts(data: idx.IndexData, pos: int, limit: int) -> tuple[RelatedPost, ...]:
+    """Build the first `limit` stored related posts of the article at pos, with reasons."""
+    rel, article = data.related, data.articles[pos]
+    posts = []
+    for j, score, flag in zip(rel.ids[pos][:limit], rel.scores[pos][:limit],
+                              rel.flags[pos][:limit], strict=True):
+        if not 0 <= j < len(data.articles) or not math.isfinite(score):
+            break  # -1 ends a list; anything else bad was refused at load (never sent)
+        target = data.articles[j]
+        why = reason(article, target, rel.key_terms[pos], rel.key_terms[j], int(flag))
+        posts.append(RelatedPost(url=target.url, title=target.title,
+                                 summary=target.summary, image=target.image,
+                                 date=target.date, score=round(float(score), 4),
+                                 reason=why, fallback=bool(flag == FALLBACK)))
+    return tuple(posts)
 
 
 def _check_model(manifest: idx.Manifest, embedder: Embedder) -> None:

@@ -7,6 +7,8 @@ import re
 import sys
 from functools import lru_cache
 
+import numpy as np
+
 from relatedposts.text import STOPWORDS, stems
 
 TOKEN_RE = re.compile(r"\w+(?:'\w+)?|\W+")
@@ -58,25 +60,25 @@ def _analysed(text: str) -> tuple[str | None, ...]:
 
 
 def _best_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, int]:
-    """Find the token span of about width characters holding the most hits."""
-    lengths = [len(t) for t in tokens]
+    """Find the token span of about width characters holding the most hits.
+
+    Prefix sums and one searchsorted instead of a Python sliding window: the loop cost
+    about 0.1 ms a result, a tenth of a search's time (issue 14).
+    """
     n = len(tokens)
-    best = (0, 0, 0)  # (hits, start, end)
-    end, chars, count = 0, 0, 0
-    for start in range(n):
-        while end < n and chars + lengths[end] <= width:
-            chars += lengths[end]
-            count += hits[end]
-            end += 1
-        if count > best[0] or (best[2] == 0):
-            best = (count, start, end)
-        chars -= lengths[start]
-        count -= hits[start]
-        if end == n:
-            break
-    _, start, end = best
+    chars = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, tokens), dtype=np.int64, count=n), out=chars[1:])
+    found = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(hits, dtype=np.int64, count=n), out=found[1:])
+    # For each start, the furthest end whose characters fit in width.
+    ends = np.searchsorted(chars, chars[:-1] + width, side="right") - 1
+    # Starts after the first window that reaches the end add nothing new.
+    last = int(np.argmax(ends == n)) if n and ends[-1] == n else n - 1
+    counts = found[ends[:last + 1]] - found[:last + 1]
+    best = int(np.argmax(counts)) if n else 0  # the first of equals, as reading order
+    start, end = best, int(ends[best]) if n else 0
     # Start at a sentence or word boundary rather than mid-phrase when one is close.
-    while start > 0 and start > best[1] - 6 and not tokens[start - 1].rstrip().endswith(
+    while start > 0 and start > best - 6 and not tokens[start - 1].rstrip().endswith(
             (".", "!", "?")):
         start -= 1
     return (0 if start <= 1 else start), max(end, start + 1)
