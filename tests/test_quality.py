@@ -44,6 +44,16 @@ def test_metric_edge_cases() -> None:
     assert mrr_at(["c"] * 10 + ["a"], judged, 10) == 0.0
 
 
+def test_a_document_found_under_two_urls_counts_once() -> None:
+    # Two copies of one page (another address, same slug) must not push nDCG past 1.
+    qrels = {"q": {"knee.html": 3, "hip.html": 1}}
+    urls = ["https://a.example/knee.html", "https://b.example/knee.html",
+            "https://a.example/hip.html"]
+    metrics = evaluate(lambda text: urls, {"q": "knee"}, qrels, k=10)
+    assert metrics.ndcg == pytest.approx(1.0)
+    assert metrics.recall == 1.0
+
+
 def test_snippet_highlights_query_words_and_escapes_everything_else() -> None:
     text = ("Intro words here. <script>alert(1)</script> Sciatica is leg pain from a "
             "pinched nerve & more. " + "Filler sentence about other things. " * 20)

@@ -109,7 +109,9 @@ def evaluate(search: Callable[[str], list[str]], queries: dict[str, str],
         t0 = time.perf_counter()
         urls = search(text)
         latencies.append((time.perf_counter() - t0) * 1000)
-        ranked = [doc_id(u, known) for u in urls]
+        # Two result URLs can name one judged document (a page served under two addresses):
+        # count it once, at its best rank, or nDCG can pass 1 (trec_eval counts docs once).
+        ranked = list(dict.fromkeys(doc_id(u, known) for u in urls))
         totals[0] += ndcg_at(ranked, judged, k)
         totals[1] += recall_at(ranked, judged, k)
         totals[2] += mrr_at(ranked, judged, k)
