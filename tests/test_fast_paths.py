@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.models import related_to_dict
 from relatedposts.serving import service as service_mod
+from relatedposts.serving.app import create_app, get_service
 from relatedposts.serving.service import Service
 from relatedposts.serving.snippet import TOKEN_RE, _best_window, make_snippet
 from tests.support import TINY
@@ -87,3 +90,22 @@ def test_the_related_memo_is_bounded_and_belongs_to_one_version(built, monkeypat
     assert service.live.related_memo == {}  # the old version's lists are not served
     _, posts = service.related(TINY[1].url, 4)
     assert TINY[0].url not in {p.url for p in posts}
+
+
+def test_a_related_response_is_serialized_once_per_version_and_stays_exact(built) -> None:
+    app = create_app(built, embedder=FakeEmbedder())
+    client = app.test_client()
+    url = f"/api/related?url={TINY[0].url}&limit=3"
+    first, again = client.get(url), client.get(url)
+    service = get_service(app)
+    article, posts = service.related(TINY[0].url, 3)
+    assert first.data == again.data == (json.dumps(related_to_dict(article, posts)) + "\n").encode()
+    assert first.headers["ETag"] == again.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    build_index(TINY[1:], FakeEmbedder(), built)  # a new version: a new body and ETag
+    service.reload()
+    fresh = client.get(f"/api/related?url={TINY[1].url}&limit=3")
+    stale = client.get(url)
+    assert stale.status_code == 404  # the first post is gone from the new version
+    assert fresh.headers["ETag"] != first.headers["ETag"]
+    assert TINY[0].url not in fresh.get_data(as_text=True)

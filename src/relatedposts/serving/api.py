@@ -8,11 +8,11 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from relatedposts.errors import BadRequest
-from relatedposts.models import related_to_dict
+from relatedposts.models import Article, RelatedPost, related_to_dict
 from relatedposts.serving.context import get_registry, get_service
 from relatedposts.serving.params import MAX_OFFSET, parse_date, parse_int
 from relatedposts.serving.search import Filters
-from relatedposts.serving.service import Service
+from relatedposts.serving.service import RELATED_MEMO, Live, Service
 
 bp = Blueprint("api", __name__)
 RELATED_MAX_AGE = 300  # seconds; a rebuild changes the ETag anyway
@@ -69,16 +69,32 @@ def related() -> ResponseReturnValue:
     if len(url) > 2048:
         raise BadRequest("'url' is too long")
     limit = int_arg("limit", service.settings.related_limit, 1, service.settings.max_limit)
-    version = service.live.data.manifest.version
-    article, posts = service.related(url.strip(), limit)
+    live = service.live  # the list, its body and its ETag all come from this one version
+    article, posts = service.related(url.strip(), limit, live)
     service.events.impressions("related", [p.url for p in posts])  # browser caching: a floor
-    resp = jsonify(related_to_dict(article, posts))
+    body, tag = _related_body(live, article, posts, limit)
+    resp = current_app.response_class(body, mimetype="application/json")
     # The list only changes with a new index version: let browsers and CDNs cache it.
-    tag = hashlib.sha1(f"{version}|{article.url}|{limit}".encode()).hexdigest()[:20]
     resp.set_etag(tag)
     resp.cache_control.public = True
     resp.cache_control.max_age = RELATED_MAX_AGE
     return resp.make_conditional(request)
+
+
+def _related_body(live: Live, article: Article, posts: list[RelatedPost],
+                  limit: int) -> tuple[bytes, str]:
+    """Return the list's JSON body and ETag, serialized once per version (the hot path)."""
+    key = (article.url, limit)
+    cached = live.related_bodies.get(key)
+    if cached is None:
+        # What jsonify sends: the app's JSON provider (no NaN) and a final newline.
+        body = f"{current_app.json.dumps(related_to_dict(article, posts))}\n".encode()
+        version = live.data.manifest.version
+        cached = body, hashlib.sha1(f"{version}|{article.url}|{limit}".encode()).hexdigest()[:20]
+        if len(live.related_bodies) >= RELATED_MEMO:
+            live.related_bodies.clear()  # rare (huge sites): a body is cheap to redo
+        live.related_bodies[key] = cached
+    return cached
 
 
 @bp.get("/api/index")

@@ -42,6 +42,8 @@ class Live:
     # for a version's lifetime, so a lookup is then a dict hit. Bounded by RELATED_MEMO
     # entries, so a huge site cannot grow a worker without limit.
     related_memo: dict[tuple[int, int], tuple[RelatedPost, ...]] = field(default_factory=dict)
+    # The HTTP layer's serialized related responses for this version, under the same bound.
+    related_bodies: dict[tuple[str, int], tuple[bytes, str]] = field(default_factory=dict)
 
 
 class Service:
@@ -217,10 +219,11 @@ class Service:
             raise NotFound(f"no article with url {url!r} in the index")
         return pos, live.data.articles[pos]
 
-    def related(self, url: str, limit: int | None = None) -> tuple[Article, list[RelatedPost]]:
+    def related(self, url: str, limit: int | None = None,
+                live: Live | None = None) -> tuple[Article, list[RelatedPost]]:
         """Return the article and its precomputed 'You Might Also Enjoy' list (a lookup)."""
         limit = limit or self.settings.related_limit
-        live = self.live  # one version for the whole lookup, even if a reload swaps it now
+        live = live or self.live  # one version for the whole lookup, even if a reload swaps it
         pos, article = self.find_article(url, live)
         posts = live.related_memo.get((pos, limit))
         if posts is None:
