@@ -228,13 +228,41 @@ def render(r: dict) -> str:
         "clients so both workers take queries):",
         table(["unique queries", "load avg", "RSS MB per process"],
               [[s["unique_queries"], s["load"], _rss(s["processes"])] for s in free["rss"]]),
+        "![RSS of every serving process by unique queries](bench-defaults-rss.png)",
     ]
     return "\n\n".join(parts)
 
 
+def plot_rss(r: dict, path: Path) -> None:
+    """Draw each serving process's RSS against unique queries served, with the 350 MB bar."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    samples = r["no_limit"]["rss"]
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for i, proc in enumerate(samples[0]["processes"]):
+        label = "master" if proc["process"] == "master" else f"worker {i}"
+        ax.plot([s["unique_queries"] for s in samples],
+                [s["processes"][i]["rss_mb"] for s in samples], marker="o", label=label)
+    ax.axhline(350, color="red", linestyle="--", linewidth=1, label="issue 14 bound (350 MB)")
+    ax.set_xlabel("unique patient questions served")
+    ax.set_ylabel("RSS (MB)")
+    ax.set_ylim(0, 400)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(f"relatedposts serve, default settings, {r['articles']} articles", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def write_doc(r: dict) -> None:
-    """Rewrite the defaults section of docs/benchmarks.md."""
+    """Rewrite the defaults section of docs/benchmarks.md (and its RSS plot)."""
     from relatedposts.quality.benchdoc import write_section
+
+    plot_rss(r, ROOT / "docs/bench-defaults-rss.png")
 
     write_section(ROOT / "docs/benchmarks.md", "defaults",
                   "## Serving with the default settings (issue 14)\n\n" + render(r))
