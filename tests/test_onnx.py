@@ -122,3 +122,10 @@ def test_a_graph_that_cannot_be_fused_keeps_the_plain_export(tmp_path) -> None:
     (target / "model.onnx").write_bytes(b"plain")
     (target / FAILED).write_text("failed before")
     assert ensure_onnx(model, cache, quantize=False) == target / "model.onnx"
+
+
+def test_int8_vectors_do_not_depend_on_their_batch(settings) -> None:
+    int8 = make_embedder(settings.replace(embedder="onnx", onnx_quantize=True, batch_size=32))
+    together = int8.encode(TEXTS)
+    alone = np.stack([int8.encode([t])[0] for t in TEXTS])
+    assert np.allclose(together, alone, atol=1e-6)  # a Ray shard embeds as a local build

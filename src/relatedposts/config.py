@@ -184,6 +184,9 @@ class Settings:
         0.1, "the same for the best passage's heading")
     title_coverage: float = setting(
         0.25, "title/heading signal blend: share of the field named (1) vs of the subject (0)")
+    body_regions: bool = setting(
+        True, "a title naming only other body parts than the question (neck vs leg) gets no "
+              "title signal (data/body_regions.txt)")
     decompound: bool = setting(
         True, "match split and joined words ('knee cap' = 'kneecap') from the corpus's words")
     strip_courtesy: bool = setting(

@@ -15,8 +15,10 @@ can only add matches. The blend was chosen on the dev set (docs/benchmarks.md).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 
@@ -86,13 +88,19 @@ class AttributeScorer:
         extra = {p for t in query_terms if t in self._parts for p in self._parts[t]}
         return frozenset(query_terms) | extra
 
-    def titles(self, query_terms: set[str] | frozenset[str], coverage: float) -> np.ndarray:
-        """Return every article's title signal: coverage-weighted blend with subject."""
+    def titles(self, query_terms: set[str] | frozenset[str], coverage: float,
+               exclude: np.ndarray | None = None) -> np.ndarray:
+        """Return every article's title signal: coverage-weighted blend with subject.
+
+        Titles in the exclude mask get none (BodyRegions.conflicts).
+        """
         mass = np.zeros(self._n, dtype=np.float32)
         for t in self.expand(query_terms):
             hit = self._postings.get(t)
             if hit is not None:
                 np.add.at(mass, hit[0], hit[1])
+        if exclude is not None:
+            mass[exclude] = 0.0
         return blend(mass, self._totals, coverage)
 
     def headings(self, headings: dict[int, str], query_terms: set[str] | frozenset[str],
@@ -123,3 +131,55 @@ def blend(mass: np.ndarray, totals: np.ndarray, coverage: float) -> np.ndarray:
         return np.zeros_like(mass)
     return (coverage * np.minimum(mass / totals, 1.0) + (1 - coverage) * mass / top).astype(
         np.float32)
+
+
+class BodyRegions:
+    """Which titles name a body region, and which regions a query names.
+
+    "Pinched nerve down my leg" names the leg; "Pinched Nerve in the Neck" names only the
+    neck, so its title must not lift it above the sciatica article (the text still counts).
+    """
+
+    def __init__(self, titles: list[str], groups: list[list[str]]) -> None:
+        self._region: dict[str, int] = {}  # stemmed word (or "word word") -> region
+        for g, names in enumerate(groups):
+            for name in names:
+                self._region[" ".join(stems(words(name)))] = g
+        per_title = [self.named(field_terms(t)) for t in titles]
+        self._named = np.array([bool(r) for r in per_title], dtype=bool)
+        self._by_region: dict[int, np.ndarray] = {}
+        for g in range(len(groups)):
+            self._by_region[g] = np.array([g in r for r in per_title], dtype=bool)
+
+    def named(self, terms: list[str]) -> set[int]:
+        """Return the regions a list of stemmed terms names (pairs too: "rotator cuff")."""
+        keys = set(terms) | {f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)}
+        return {self._region[k] for k in keys if k in self._region}
+
+    def conflicts(self, query_terms: list[str]) -> np.ndarray:
+        """Return a mask of titles that name regions, none of them one the query names."""
+        asked = self.named(query_terms)
+        if not asked:
+            return np.zeros(len(self._named), dtype=bool)
+        shared = np.zeros(len(self._named), dtype=bool)
+        for g in asked:
+            shared |= self._by_region[g]
+        return self._named & ~shared
+
+
+@functools.cache
+def body_regions() -> list[list[str]]:
+    """Return the packaged body regions (data/body_regions.txt), read once per process."""
+    return load_regions(resources.files("relatedposts").joinpath(
+        "data/body_regions.txt").read_text("utf-8"))
+
+
+def load_regions(text: str) -> list[list[str]]:
+    """Parse body_regions.txt: one region per line, its words separated by '|'."""
+    groups = []
+    for line in text.splitlines():
+        names = [n.strip().lower() for n in line.split("#", 1)[0].split("|") if n.strip()]
+        if names:
+            groups.append(names)
+    return groups
+
