@@ -170,11 +170,11 @@ class Settings:
     ray_gpus_per_worker: float = setting(0.0, "build --ray: GPUs given to each actor (0: CPU)")
     # Issue 14: fast by default.
     max_tokens: int = setting(128, "word pieces embedded per passage or query, the rest cut "
-                                   "(128: the packaged model's training length, 2x faster "
-                                   "builds than 256 and no loss on the dev set); 0: the "
-                                   "model's own limit")
-    onnx_build_quantize: bool = setting(True, "build with the int8 ONNX model (2x faster "
-                                              "builds; dev-set nDCG@10 0.9062, fp32 0.9053)")
+                                   "(128: the packaged model's training length; builds "
+                                   "1.4-1.6x faster than at 256, no loss on the dev set); 0: "
+                                   "the model's own limit")
+    onnx_build_quantize: bool = setting(True, "build with the int8 ONNX model (1.6x faster "
+                                              "builds; dev-set nDCG@10 0.9036, fp32 0.9052)")
     query_cache_bytes: int = setting(8 * 2**20, "bytes of query vectors each worker keeps "
                                                 "(LRU), so repeated searches skip the model")
     # Issue 15: attribute ranking (title and heading signals), compounds, long messages.
