@@ -109,7 +109,12 @@ def test_console_by_keyboard_sign_in_override_and_rollback(driver, service) -> N
     box = driver.switch_to.active_element  # autofocus lands in the token field
     assert box.get_attribute("id") == "token"
     box.send_keys("wrong" + Keys.ENTER)
-    assert "not right" in driver.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    # The refusal is a new page: wait for it rather than read the old one (a CI race).
+    alerts = WebDriverWait(driver, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"))
+    assert "not right" in alerts[0].text
+    WebDriverWait(driver, 10).until(
+        lambda d: d.switch_to.active_element.get_attribute("id") == "token")
     driver.switch_to.active_element.send_keys(TOKEN + Keys.ENTER)
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/admin"))
     assert driver.find_element(By.TAG_NAME, "h1").text == "What to write and link next"

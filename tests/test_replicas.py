@@ -157,7 +157,9 @@ def test_two_replicas_behind_nginx_soak_across_a_swap(built, tmp_path, redis_ser
         nginx = Nginx(tmp_path, [r.port for r in replicas])
         old = json.loads(replicas[0].get("/api/index"))["version"]
         stop, results = threading.Event(), []
-        threads = [threading.Thread(target=_soak, args=(nginx.base, stop, results, 3000))
+        # Bounded by time (stop, 5 s) and by count: the count must outlast the time, or a
+        # fast service ends the soak before the swap it is there to watch.
+        threads = [threading.Thread(target=_soak, args=(nginx.base, stop, results, 40_000))
                    for _ in range(4)]
         for t in threads:
             t.start()
