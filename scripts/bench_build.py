@@ -26,6 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from relatedposts.config import Settings  # noqa: E402
+
 DATASET = ROOT.parent / "shared/datasets/consumer-health-dev"
 RESULTS = ROOT / "docs/bench-build.json"
 # name -> (environment on top of the defaults, runs the baseline revision?). Every ONNX row is
@@ -95,7 +98,6 @@ def clean_env(work: Path) -> dict[str, str]:
 
 def export_models(env: dict[str, str]) -> dict[str, float]:
     """Export the fp32 and int8 ONNX models once (timed): builds then only load them."""
-    from relatedposts.config import Settings
     from relatedposts.indexing.embedders.onnx import ensure_onnx, transformer_dir
 
     settings = Settings.from_env(env)
@@ -126,10 +128,14 @@ def measure(name: str, work: Path, base_env: dict[str, str], src: Path,
     load1 = os.getloadavg()[0]
     stages = {k: float(v) for k, v in re.findall(r"(\w+) ([\d.]+)s[,)]", out)}
     chunks = int(re.search(r"(\d+) chunks,", out).group(1))
-    quality = evaluate(env, src)
     onnx = env.get("RELATEDPOSTS_EMBEDDER", "onnx") == "onnx" and not CONFIGS[name][1]
-    by_query = {q: evaluate({**env, "RELATEDPOSTS_ONNX_QUANTIZE": q}, src)["ndcg@10"]
-                for q in ("0", "1")} if onnx else {"0": quality["ndcg@10"]}
+    if onnx:  # both query precisions; the row's own figures are those of its settings
+        runs = {q: evaluate({**env, "RELATEDPOSTS_ONNX_QUANTIZE": q}, src) for q in ("0", "1")}
+        quality = runs["1" if Settings.from_env(env).onnx_quantize else "0"]
+    else:
+        runs = {"0": evaluate(env, src)}
+        quality = runs["0"]
+    by_query = {q: run["ndcg@10"] for q, run in runs.items()}
     env_text = " ".join(f"{k}={v}" for k, v in extra.items())
     row = {"config": name, "round": round_no, "env": env_text, "build_s": round(build_s, 1),
            "embed_s": stages.get("embed"), "chunks": chunks,

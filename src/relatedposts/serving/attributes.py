@@ -62,6 +62,8 @@ class AttributeScorer:
         self.keyword = keyword
         self.compounds = keyword.compounds if compounds is None else compounds
         self._n = len(titles)
+        self._titles = titles
+        self._regions: BodyRegions | None = None  # built at the first search that asks
         # "Knee cap pain" is named by "kneecap" too: the compound stands for both its parts.
         self._parts: dict[str, tuple[str, str]] = {}
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -102,6 +104,12 @@ class AttributeScorer:
         if exclude is not None:
             mass[exclude] = 0.0
         return blend(mass, self._totals, coverage)
+
+    def region_conflicts(self, query_terms: list[str]) -> np.ndarray:
+        """Return the mask of titles naming only other body regions than the query does."""
+        if self._regions is None:
+            self._regions = BodyRegions(self._titles, body_regions())
+        return self._regions.conflicts(query_terms)
 
     def headings(self, headings: dict[int, str], query_terms: set[str] | frozenset[str],
                  coverage: float) -> np.ndarray:

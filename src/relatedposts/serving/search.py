@@ -13,7 +13,7 @@ from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.index import IndexData
 from relatedposts.indexing.keywords import Vocabulary
 from relatedposts.models import SearchHit, SearchPage
-from relatedposts.serving.attributes import AttributeScorer, BodyRegions, body_regions
+from relatedposts.serving.attributes import AttributeScorer
 from relatedposts.serving.message import default_courtesy
 from relatedposts.serving.passages import PassageTerms
 from relatedposts.serving.querycache import QueryCache
@@ -72,7 +72,6 @@ class Searcher:
         self._chunk_owner = np.fromiter((c.article for c in data.chunks), dtype=np.int64)
         self._passages = PassageTerms([c.text for c in data.chunks])
         self._attributes: dict[bool, AttributeScorer] = {}  # by the decompound setting
-        self._regions: BodyRegions | None = None
         self.courtesy = default_courtesy(settings.courtesy_file)
         self._article_chunks: list[list[int]] = [[] for _ in range(n)]
         for i, c in enumerate(data.chunks):
@@ -103,7 +102,6 @@ class Searcher:
         other = Searcher(self.data, self.embedder, settings, self.vocabulary, self.dictionary,
                          self.cache if share_cache else None)
         other._attributes = self._attributes  # titles are analysed once per index
-        other._regions = self._regions
         other._passages = self._passages  # and so are the passages
         return other
 
@@ -197,10 +195,11 @@ class Searcher:
         title, heading = np.zeros(n, np.float32), np.zeros(n, np.float32)
         if self.settings.fusion != "weighted" or not kw_words:
             return title, heading
-        qterms = frozenset(stems(kw_words))
+        query_stems = stems(kw_words)
+        qterms = frozenset(query_stems)
         scorer, coverage = self.attributes(), self.settings.title_coverage
         if self.settings.title_signal_weight:
-            exclude = self.regions().conflicts(stems(kw_words)) if self.settings.body_regions \
+            exclude = scorer.region_conflicts(query_stems) if self.settings.body_regions \
                 else None
             title = scorer.titles(qterms, coverage, exclude)
         if self.settings.heading_signal_weight:
@@ -208,12 +207,6 @@ class Searcher:
                         if self.data.chunks[cid].heading}
             heading = scorer.headings(headings, qterms, coverage)
         return title, heading
-
-    def regions(self) -> BodyRegions:
-        """Return the body regions each title names (analysed once per index)."""
-        if self._regions is None:
-            self._regions = BodyRegions([a.title for a in self.data.articles], body_regions())
-        return self._regions
 
     def attributes(self) -> AttributeScorer:
         """Return the title/heading scorer (titles analysed once, with or without compounds)."""
