@@ -199,7 +199,7 @@ def _hide(value: object, work: Path) -> object:
 
 NOTES = """Notes on the setup, which hold whatever the figures of a run:
 
-- Workers split the cores (`relatedposts.serving.server.share_cores`): with 2 workers on 2
+- Workers split the cores (`relatedposts.web.server.share_cores`): with 2 workers on 2
   cores each
   runs model inference on one thread and FAISS on one OpenMP thread per call. A query is one
   short vector, so parallel sections gain little, while several OpenMP teams on 2 cores wait on

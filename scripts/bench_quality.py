@@ -21,10 +21,10 @@ from relatedposts.indexing.build import build_index, corpus_hash
 from relatedposts.indexing.embedders import make_embedder
 from relatedposts.indexing.versions import current_version
 from relatedposts.ingest.crawl import scrape
+from relatedposts.live.service import Service
 from relatedposts.quality.benchdoc import table, write_section
 from relatedposts.quality.evaluate import evaluate, import_jsonl, load_qrels, load_queries
 from relatedposts.quality.related_report import load_labels, score_lists, tfidf_lists, top_lists
-from relatedposts.serving.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent
 CMD = ".venv/bin/python scripts/bench_quality.py"

@@ -157,7 +157,7 @@ def mmap_cost(chunks: int = 100_000) -> None:
 
 
 def _load_all(settings, embedder, count: int, n_articles: int) -> None:
-    from relatedposts.serving.sites import SiteRegistry
+    from relatedposts.live.sites import SiteRegistry
 
     registry = SiteRegistry(settings, embedder)
     before, times = _rss_mb(), []

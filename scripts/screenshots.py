@@ -37,7 +37,7 @@ from relatedposts.config import Settings
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import make_embedder
 from relatedposts.ingest.crawl import scrape
-from relatedposts.serving.app import create_app
+from relatedposts.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "corpus" / "site"

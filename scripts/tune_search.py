@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from relatedposts.config import Settings
+from relatedposts.live.service import Service
 from relatedposts.quality.evaluate import doc_id, evaluate, load_qrels, load_queries, ndcg_at
-from relatedposts.serving.search import Searcher
-from relatedposts.serving.service import Service
+from relatedposts.search import Searcher
 
 GRID = {
     "fusion": ["weighted", "rrf"],

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from relatedposts.config import Settings
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.serving.app import create_app
+from relatedposts.web.app import create_app
 from tests.localsite import LocalSite
 from tests.support import TINY, Cli, CountingEmbedder, serve_directory
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.serving.app import create_app
+from relatedposts.web.app import create_app
 from tests.support import SCIATICA
 
 

@@ -1,8 +1,9 @@
 """The layout's rules, checked on the source: layers point one way, no cycles, small modules.
 
-Layers, lowest first: core (the modules beside models.py) < ingest < indexing < serving and
-quality < console (the editor's pages, which show quality reports of what serving observed)
-< cli. A module may import its own layer and the layers below it, never above.
+Layers, lowest first: core (the modules beside models.py) < ingest < indexing < search and
+logs < live and quality < web (HTTP) < console (the editor's pages, which show quality reports
+of what the service observed) < cli. A module may import its own layer and the layers below it,
+never above; layers of equal rank never import each other.
 Imports inside functions count too: a lazy import is still a dependency.
 """
 
@@ -17,10 +18,13 @@ from tests.support import ROOT
 
 PACKAGE = ROOT / "src" / "relatedposts"
 MAX_LINES = 300
-RANK = {"core": 0, "ingest": 1, "indexing": 2, "serving": 3, "quality": 3, "console": 4,
-        "cli": 5}
-# Layers of equal rank must not import each other either (quality reads indexes, not serving).
-FORBIDDEN = {("serving", "quality"), ("quality", "serving")}
+RANK = {"core": 0, "ingest": 1, "indexing": 2, "search": 3, "logs": 3, "live": 4, "quality": 4,
+        "web": 5, "console": 6, "cli": 7}
+# Layers of equal rank must not import each other either: ranking knows nothing of the logs,
+# and quality reads indexes and the Searcher, never the live service.
+FORBIDDEN = {("search", "logs"), ("logs", "search"), ("live", "quality"), ("quality", "live")}
+# The search package is the seam shared by HTTP, CLI, console and scripts: no web framework.
+WEB_FRAMEWORKS = ("flask", "werkzeug", "flask_limiter", "waitress")
 
 
 def _modules() -> dict[str, Path]:
@@ -113,9 +117,41 @@ def test_the_import_graph_is_real() -> None:
     """The rules above are not vacuous: the real graph has edges of every allowed kind."""
     kinds = {(layer(m), layer(d)) for m, deps in GRAPH.items() for d in deps
              if d != "relatedposts"}
-    assert {("indexing", "core"), ("indexing", "ingest"), ("serving", "indexing"),
-            ("quality", "indexing"), ("cli", "serving")} <= kinds
-    assert "relatedposts.indexing.versions" in GRAPH["relatedposts.serving.service"]
+    assert {("indexing", "core"), ("indexing", "ingest"), ("search", "indexing"),
+            ("live", "search"), ("live", "logs"), ("web", "live"), ("quality", "indexing"),
+            ("cli", "web")} <= kinds
+    assert "relatedposts.indexing.versions" in GRAPH["relatedposts.live.service"]
+    assert "relatedposts.search" in GRAPH["relatedposts.live.service"]  # through the seam
+
+
+def external_imports(module: str) -> set[str]:
+    """Return the top-level names of the outside packages a module imports (anywhere in it)."""
+    tree = ast.parse(MODULES[module].read_text("utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found - {"relatedposts"}
+
+
+SEARCH_MODULES = sorted(m for m in MODULES if layer(m) == "search")
+
+
+def test_the_search_package_exists() -> None:
+    assert "relatedposts.search.searcher" in SEARCH_MODULES and len(SEARCH_MODULES) >= 8
+
+
+@pytest.mark.parametrize("module", SEARCH_MODULES)
+def test_search_never_imports_a_web_framework(module: str) -> None:
+    """Ranking is usable without Flask: no search module imports Flask or werkzeug."""
+    web = external_imports(module) & set(WEB_FRAMEWORKS)
+    assert not web, f"{module} imports {sorted(web)}"
+
+
+def test_the_web_framework_check_is_not_vacuous() -> None:
+    assert "flask" in external_imports("relatedposts.web.api")
 
 
 @pytest.mark.parametrize("path", sorted(p for p in [*PACKAGE.rglob("*.py"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relatedposts.serving.attributes import BodyRegions, body_regions, load_regions
+from relatedposts.search.attributes import BodyRegions, body_regions, load_regions
 from relatedposts.text import stems, words
 
 TITLES = ["Pinched Nerve in the Neck", "3 Conditions That Can Cause Sciatica",

@@ -21,7 +21,7 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder, make_embedder
 from relatedposts.ingest.crawl import scrape
 from relatedposts.models import Article, Section
-from relatedposts.serving.app import create_app
+from relatedposts.web.app import create_app
 from tests.support import ROOT, SPASMS, TINY, XSS_TITLE, serve_directory, serve_wsgi
 
 pytestmark = pytest.mark.browser

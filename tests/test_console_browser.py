@@ -18,7 +18,7 @@ from relatedposts.console.app import create_app
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.ingest.crawl import scrape
-from relatedposts.serving.jsonlog import read_all
+from relatedposts.logs.jsonlog import read_all
 from tests.support import ROOT, serve_wsgi
 from tests.test_browser import _embed_page, blog, driver  # noqa: F401
 

@@ -20,7 +20,7 @@ from relatedposts.models import Article, Section
 from relatedposts.quality.clicks import click_report
 from relatedposts.quality.gaps import clinical, find_gaps
 from relatedposts.quality.links import suggest_for_text, suggest_links
-from relatedposts.serving.app import create_app
+from relatedposts.web.app import create_app
 from tests.support import TINY
 
 SPASMS = "https://clinic.example/blog/spasms/"

@@ -11,9 +11,9 @@ import pytest
 
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.serving.app import create_app
-from relatedposts.serving.jsonlog import JsonLog, Rotation, files, read_all
-from relatedposts.serving.querylog import QueryLog, read_entries
+from relatedposts.logs.jsonlog import JsonLog, Rotation, files, read_all
+from relatedposts.logs.querylog import QueryLog, read_entries
+from relatedposts.web.app import create_app
 
 SPASMS = "https://clinic.example/blog/spasms/"
 NECK = "https://clinic.example/blog/neck/"

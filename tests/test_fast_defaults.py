@@ -15,8 +15,8 @@ from relatedposts.config import Settings
 from relatedposts.errors import IndexFormatError
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder, make_embedder
-from relatedposts.serving.app import create_app, get_service
-from relatedposts.serving.service import Service
+from relatedposts.live.service import Service
+from relatedposts.web.app import create_app, get_service
 from tests.support import ROOT, TINY
 
 NO_MODEL = {"RELATEDPOSTS_MODEL": "/nonexistent/model-dir", "RELATEDPOSTS_EMBEDDER": "onnx"}
@@ -68,7 +68,7 @@ class CountingFactory:
 
 def test_the_model_loads_on_the_first_search_only(built, monkeypatch) -> None:
     factory = CountingFactory(FakeEmbedder())
-    monkeypatch.setattr("relatedposts.serving.service.make_embedder", factory)
+    monkeypatch.setattr("relatedposts.live.service.make_embedder", factory)
     service = Service(built)
     service.reload()
     service.related(TINY[0].url)
@@ -82,14 +82,14 @@ def test_the_model_loads_on_the_first_search_only(built, monkeypatch) -> None:
 def test_a_model_that_does_not_match_the_index_is_refused_at_first_search(built,
                                                                           monkeypatch) -> None:
     factory = CountingFactory(FakeEmbedder(name="another-model"))
-    monkeypatch.setattr("relatedposts.serving.service.make_embedder", factory)
+    monkeypatch.setattr("relatedposts.live.service.make_embedder", factory)
     service = Service(built)
     service.reload()
     assert service.related(TINY[0].url)[1]  # lookups do not care which model is configured
     with pytest.raises(IndexFormatError, match="built with model 'fake-hash-64'"):
         service.search("sciatica")
     wrong_dim = CountingFactory(FakeEmbedder(dim=32))
-    monkeypatch.setattr("relatedposts.serving.service.make_embedder", wrong_dim)
+    monkeypatch.setattr("relatedposts.live.service.make_embedder", wrong_dim)
     with pytest.raises(IndexFormatError, match="dimension 64"):
         _search(built)
 
@@ -103,7 +103,7 @@ def _search(settings: Settings) -> None:
 SERVE_AND_SEARCH = """
 import json, sys
 from relatedposts.config import Settings
-from relatedposts.serving.app import create_app, get_service
+from relatedposts.web.app import create_app, get_service
 app = create_app(Settings.from_env())
 client = app.test_client()
 related = client.get(sys.argv[1])

@@ -9,11 +9,11 @@ import pytest
 
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.live import service as service_mod
+from relatedposts.live.service import Service
 from relatedposts.models import related_to_dict
-from relatedposts.serving import service as service_mod
-from relatedposts.serving.app import create_app, get_service
-from relatedposts.serving.service import Service
-from relatedposts.serving.snippet import TOKEN_RE, _best_window, make_snippet
+from relatedposts.search.snippet import TOKEN_RE, _best_window, make_snippet
+from relatedposts.web.app import create_app, get_service
 from tests.support import TINY
 
 

@@ -24,7 +24,7 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import VersionStore, current_version
 from relatedposts.ingest.store import write_record
-from relatedposts.serving.app import create_app
+from relatedposts.web.app import create_app
 from tests.support import ROOT, TINY, make_article
 
 STALL = "stall"
@@ -109,7 +109,7 @@ def test_start_up_falls_back_to_the_last_good_version(settings, caplog) -> None:
     middle = build_index(TINY[:6], FakeEmbedder(), settings).version_dir
     bad = _newer_copy(settings, "faiss")
     _corrupt(middle, "articles")  # the newest older one is broken too: skip it
-    with caplog.at_level(logging.WARNING, logger="relatedposts.serving.service"):
+    with caplog.at_level(logging.WARNING, logger="relatedposts.live.service"):
         app = create_app(settings.replace(reload_check_seconds=0, admin_token="t"),
                          embedder=FakeEmbedder())
     client = app.test_client()
@@ -145,7 +145,7 @@ def test_start_up_never_falls_forward_or_onto_nothing(settings) -> None:
 def test_a_missing_model_is_a_one_line_start_up_error(built, runner, monkeypatch,
                                                      command) -> None:
     started = []
-    monkeypatch.setattr("relatedposts.serving.server.run", lambda *a: started.append(a))
+    monkeypatch.setattr("relatedposts.web.server.run", lambda *a: started.append(a))
     result = runner(*command, catch_exceptions=True, RELATEDPOSTS_MODEL="/nonexistent",
                     RELATEDPOSTS_EMBEDDER="sentence-transformers")
     assert result.exit_code == 1 and not started

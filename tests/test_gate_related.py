@@ -12,7 +12,7 @@ import pytest
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.verify import related_problems, verify
 from relatedposts.indexing.versions import VersionStore, current_version
-from relatedposts.serving.app import create_app, get_service
+from relatedposts.web.app import create_app, get_service
 from tests.support import TINY
 
 SCIATICA = TINY[0].url

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from relatedposts.errors import ConfigError
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.serving.app import create_app
-from relatedposts.serving.guard import DEFAULT_CSP
-from relatedposts.serving.service import Service
+from relatedposts.live.service import Service
+from relatedposts.web.app import create_app
+from relatedposts.web.guard import DEFAULT_CSP
 from tests.support import BLOG, SCIATICA, TOKEN
 
 HUGE = str(10**30)

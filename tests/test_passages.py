@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from relatedposts.serving.passages import PassageTerms
-from relatedposts.serving.snippet import make_snippet
+from relatedposts.search.passages import PassageTerms
+from relatedposts.search.snippet import make_snippet
 from relatedposts.text import stems, words
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from relatedposts.indexing.keywords import KeywordIndex, Vocabulary
 from relatedposts.quality.evaluate import evaluate, import_jsonl, mrr_at, ndcg_at, recall_at
-from relatedposts.serving.snippet import make_snippet
+from relatedposts.search.snippet import make_snippet
 
 
 def _random_case(rng: random.Random):

@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.serving.app import create_app
-from relatedposts.serving.querylog import QueryLog, read_entries, scrub, summarize
+from relatedposts.logs.querylog import QueryLog, read_entries, scrub, summarize
+from relatedposts.web.app import create_app
 
 
 @pytest.mark.parametrize("text, expected", [

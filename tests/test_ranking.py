@@ -14,10 +14,10 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.compounds import raw_tokens
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.keywords import KeywordIndex, words
+from relatedposts.live.service import Service
 from relatedposts.models import Article, Section
-from relatedposts.serving.attributes import AttributeScorer, compound_parts, field_terms
-from relatedposts.serving.message import Courtesy
-from relatedposts.serving.service import Service
+from relatedposts.search.attributes import AttributeScorer, compound_parts, field_terms
+from relatedposts.search.courtesy import Courtesy
 
 DOCS = ["Kneecap pain. The kneecap slides over the knee; a cap of bone.",
         "Low back pain. Back pain after lifting; the back hurts and the pain lingers.",

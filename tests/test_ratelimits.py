@@ -12,7 +12,7 @@ import pytest
 
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.serving.app import create_app
+from relatedposts.web.app import create_app
 from tests.servers import redis_server, serve
 from tests.support import TINY
 

@@ -21,7 +21,7 @@ from relatedposts.indexing.embedders import FakeEmbedder, make_embedder
 from relatedposts.indexing.versions import current_version
 from relatedposts.ingest.crawl import scrape
 from relatedposts.ingest.store import write_record
-from relatedposts.serving.service import Service
+from relatedposts.live.service import Service
 from tests.raykit import RayCluster
 from tests.support import ROOT, TINY, make_article
 

@@ -66,7 +66,7 @@ def test_reload_is_read_your_writes_across_two_workers(built, tmp_path) -> None:
 
 
 def test_no_stale_reload_failure_after_rolling_back_to_the_served_version(built) -> None:
-    from relatedposts.serving.app import create_app
+    from relatedposts.web.app import create_app
 
     client = create_app(built.replace(admin_token=TOKEN), embedder=FakeEmbedder()).test_client()
     good = current_version(built.index_dir)
@@ -83,7 +83,7 @@ def test_no_stale_reload_failure_after_rolling_back_to_the_served_version(built)
 
 
 def test_healthz_shows_no_internals(built) -> None:
-    from relatedposts.serving.app import create_app
+    from relatedposts.web.app import create_app
 
     client = create_app(built, embedder=FakeEmbedder()).test_client()
     bad = built.index_dir / "versions" / "29990101T000000.000000Z"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from relatedposts.serving import redflags
+from relatedposts.search import redflags
 
 
 @pytest.mark.parametrize("query", [

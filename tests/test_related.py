@@ -16,8 +16,8 @@ from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.reasons import FALLBACK, PINNED
 from relatedposts.indexing.related import compute_related
 from relatedposts.indexing.versions import current_version
+from relatedposts.live.service import Service
 from relatedposts.models import Article, Section
-from relatedposts.serving.service import Service
 from tests.support import TINY, URL, make_article
 
 

@@ -14,7 +14,7 @@ import requests
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import VersionStore
-from relatedposts.serving.app import create_app, get_service
+from relatedposts.web.app import create_app, get_service
 from tests.localsite import Page, live, publish_tiny, run_cli, sitemap
 from tests.support import AUTH, TINY, TOKEN, serve_wsgi
 

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from relatedposts.cli import main
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.live.replicas import RedisEventSink, read_events
 from relatedposts.redisbus import RELOAD_CHANNEL, publish_reload
-from relatedposts.serving.app import create_app
-from relatedposts.serving.replicas import RedisEventSink, read_events
 from relatedposts.sites import settings_for
+from relatedposts.web.app import create_app
 from tests.replicakit import Nginx, RedisServer, Replica, free_port
 from tests.support import TINY
 from tests.test_sites import SITES_TOML, _other_articles, _summit_articles
@@ -191,7 +191,7 @@ def test_two_replicas_behind_nginx_soak_across_a_swap(built, tmp_path, redis_ser
 
 
 def test_a_sink_skips_a_dead_redis_for_a_while_then_retries(built, redis_server) -> None:
-    from relatedposts.serving import replicas
+    from relatedposts.live import replicas
 
     sink = RedisEventSink(built.replace(redis_url=redis_server.url), "clicks")
     calls = []

@@ -11,8 +11,8 @@ import pytest
 from relatedposts.config import Settings
 from relatedposts.indexing.versions import current_version
 from relatedposts.ingest.store import write_record
-from relatedposts.serving.search import Searcher
-from relatedposts.serving.service import Service
+from relatedposts.live.service import Service
+from relatedposts.search import Searcher
 from tests.support import TINY, CountingEmbedder
 
 QUERY = "sciatica leg pain when walking"

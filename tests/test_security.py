@@ -23,8 +23,8 @@ from relatedposts.ingest.crawl import scrape
 from relatedposts.ingest.extract import extract
 from relatedposts.ingest.fetch import Fetcher
 from relatedposts.models import Article, Section
-from relatedposts.serving.app import create_app
 from relatedposts.urls import host_of
+from relatedposts.web.app import create_app
 from tests.localsite import LocalSite, Page, article_page, sitemap
 from tests.support import TINY, TOKEN
 

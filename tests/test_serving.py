@@ -16,11 +16,11 @@ from relatedposts.indexing import index as idx
 from relatedposts.indexing.ann import index_type, make_chunk_index, tune_for_search
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.serving.front import MAX_HEAD_BYTES, waitress_options
-from relatedposts.serving.guard import MAX_QUERY_STRING
-from relatedposts.serving.querycache import QueryCache
-from relatedposts.serving.server import share_cores
-from relatedposts.serving.service import Service
+from relatedposts.live.service import Service
+from relatedposts.search.querycache import QueryCache
+from relatedposts.web.front import MAX_HEAD_BYTES, waitress_options
+from relatedposts.web.guard import MAX_QUERY_STRING
+from relatedposts.web.server import share_cores
 from tests.servers import free_port, serve
 from tests.support import TINY
 

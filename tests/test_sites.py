@@ -13,9 +13,9 @@ from relatedposts.errors import ConfigError, NotFound
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import current_version
-from relatedposts.serving.app import create_app
-from relatedposts.serving.context import get_registry
 from relatedposts.sites import load_sites, settings_for
+from relatedposts.web.app import create_app
+from relatedposts.web.context import get_registry
 from tests.support import TINY
 
 SUMMIT = "https://www.summit.example"

@@ -8,8 +8,8 @@ import pytest
 
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.serving.app import create_app
 from relatedposts.sites import settings_for
+from relatedposts.web.app import create_app
 from tests.support import serve_wsgi
 from tests.test_browser import _embed_page, blog, driver  # noqa: F401 - shared fixtures
 from tests.test_sites import OTHER, _other_articles, _summit_articles

@@ -10,9 +10,9 @@ from relatedposts.config import Settings
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.models import Article, Section
-from relatedposts.serving.app import create_app
-from relatedposts.serving.cors import allowed_origins
-from relatedposts.serving.searchpage import safe_snippet, title_match, title_spelling
+from relatedposts.web.app import create_app
+from relatedposts.web.cors import allowed_origins
+from relatedposts.web.searchpage import safe_snippet, title_match, title_spelling
 from tests.support import BLOG, SCIATICA, SPASMS, TINY, XSS_TITLE
 
 EVIL = Article(

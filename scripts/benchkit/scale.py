@@ -20,7 +20,7 @@ from relatedposts.indexing.ann import make_chunk_index, tune_for_search
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.keywords import KeywordIndex, Vocabulary
 from relatedposts.models import Article, Chunk, Section
-from relatedposts.serving.search import Searcher
+from relatedposts.search import Searcher
 from relatedposts.text import article_document
 
 
@@ -107,7 +107,7 @@ def ef_sweep(flat: faiss.Index, hnsw: faiss.Index, queries: np.ndarray,
 def full_search(data: ScaleData, embedder: Embedder, settings: Settings,
                 queries: list[str]) -> tuple[dict[str, float], list[list[str]]]:
     """Run Searcher.search per query, first as unique then as repeated queries; p50/p99, URLs."""
-    from relatedposts.serving import snippet
+    from relatedposts.search import snippet
 
     for cached in (snippet._snippet, snippet._analysed):  # cold start: no earlier run's help
         cached.cache_clear()
@@ -136,7 +136,7 @@ def keyword_index(articles: list[Article], settings: Settings) -> tuple[KeywordI
 def measure_scale(texts: list[str], embedder: Embedder, settings: Settings, n_articles: int,
                   chunks_per_article: int, queries: list[str]) -> dict[str, object]:
     """Build the synthetic corpus both ways and compare search latency and recall."""
-    faiss.omp_set_num_threads(1)  # as in a serving worker (relatedposts.serving.server.share_cores)
+    faiss.omp_set_num_threads(1)  # as in a serving worker (relatedposts.web.server.share_cores)
     t0 = time.perf_counter()
     sentences, sentence_vecs = sentence_pool(texts, embedder, 3000)
     out: dict[str, object] = {"sentences": len(sentences),

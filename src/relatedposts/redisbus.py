@@ -4,7 +4,7 @@ Replicas (several `serve` processes over one shared index store) keep their shar
 one Redis (Settings.redis_url): rate-limit counts (flask-limiter's storage), the query log and
 click events (streams, one per site and kind), and a pub/sub channel on which a new live
 version is announced so that every worker of every replica swaps at once. This module is the
-part builds and the CLI need too; the serving side is serving/replicas.py.
+part builds and the CLI need too; the serving side is live/replicas.py.
 """
 
 from __future__ import annotations

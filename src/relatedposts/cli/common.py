@@ -9,7 +9,7 @@ import click
 from relatedposts.config import Settings
 
 if TYPE_CHECKING:
-    from relatedposts.serving.service import Service
+    from relatedposts.live.service import Service
 
 
 def settings_from(ctx: click.Context, **overrides: Any) -> Settings:
@@ -24,7 +24,7 @@ def load_service(settings: Settings, need_model: bool = True) -> Service:
     The model itself loads only when a search needs a query vector: a lookup never loads it.
     """
     from relatedposts.indexing.embedders import require_model
-    from relatedposts.serving.service import Service
+    from relatedposts.live.service import Service
 
     if need_model:  # a missing model is named as such, not as an index mismatch
         require_model(settings)

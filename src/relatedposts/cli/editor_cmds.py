@@ -16,16 +16,16 @@ from relatedposts.errors import NotFound
 
 def click_summary(settings: Settings) -> dict[str, Any]:
     """Return the click-through report from the event store, JSON-ready."""
+    from relatedposts.logs.events import EventStore
     from relatedposts.quality.clicks import click_report
-    from relatedposts.serving.events import EventStore
 
     return asdict(click_report(EventStore.from_settings(settings).entries()))
 
 
 def print_gaps(settings: Settings, as_json: bool, min_count: int = 1) -> None:
     """Print the content gaps found in the query log (report --gaps)."""
+    from relatedposts.logs.querylog import logged_entries
     from relatedposts.quality.gaps import find_gaps
-    from relatedposts.serving.querylog import logged_entries
 
     entries = logged_entries(settings)
     service = load_service(settings)

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
+from relatedposts.live.service import Service
 from relatedposts.quality.ablation import ablate, ablation_rows, ablation_table
-from relatedposts.serving.service import Service
 
 
 def print_ablation(service: Service, queries: dict[str, str],

@@ -94,7 +94,7 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
 
 def _query_report(settings: Settings, as_json: bool) -> None:
     """Print the query log's most frequent and no-result queries (all replicas' with Redis)."""
-    from relatedposts.serving.querylog import QueryReport, load_report, report_lines
+    from relatedposts.logs.querylog import QueryReport, load_report, report_lines
 
     shared = shared_query_report(settings)
     rep = shared if isinstance(shared, QueryReport) else load_report(settings)

@@ -27,7 +27,7 @@ def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, work
           threads: int, debug: bool) -> None:
     """Serve the JSON API, widget and search page (waitress; --debug for Flask's server)."""
     from relatedposts.indexing.embedders import require_model
-    from relatedposts.serving.server import check_settings
+    from relatedposts.web.server import check_settings
 
     settings = settings_from(ctx, index_dir=index_dir)
     require_model(settings)  # fail here, in one line, rather than in every worker
@@ -43,7 +43,7 @@ def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, work
     if debug:
         create_app(settings).run(host=host, port=port, debug=True, threaded=True)
         return
-    from relatedposts.serving.server import run
+    from relatedposts.web.server import run
 
     run(settings, host, port, workers, threads, factory=create_app)
 

@@ -56,8 +56,8 @@ def shared_query_report(settings: Settings) -> object | None:
     """Return the report of every replica's searches from Redis (None: no shared log)."""
     if not (settings.redis_url and settings.query_log):
         return None
-    from relatedposts.serving.querylog import summarize
-    from relatedposts.serving.replicas import read_events
+    from relatedposts.live.replicas import read_events
+    from relatedposts.logs.querylog import summarize
 
     return summarize(read_events(settings, "queries"))
 

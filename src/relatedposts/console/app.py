@@ -7,7 +7,7 @@ from flask import Flask
 from relatedposts.config import Settings
 from relatedposts.console.routes import init_console
 from relatedposts.indexing.embedders import Embedder
-from relatedposts.serving.app import create_app as create_service_app
+from relatedposts.web.app import create_app as create_service_app
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None,

@@ -18,8 +18,8 @@ import time
 from flask import abort, current_app, request
 from werkzeug.wrappers import Response
 
-from relatedposts.serving.context import admin_token
-from relatedposts.serving.http_errors import error_response
+from relatedposts.web.context import admin_token
+from relatedposts.web.http_errors import error_response
 
 COOKIE = "rp_admin"
 COOKIE_PATH = "/admin"

@@ -19,13 +19,13 @@ from relatedposts.console.plots import bar_chart
 from relatedposts.errors import BadRequest, IndexNotReady
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.versions import VersionStore
+from relatedposts.live.service import Service
+from relatedposts.logs.jsonlog import files
+from relatedposts.logs.querylog import QueryReport, read_entries, rotation_of, summarize
 from relatedposts.quality.clicks import ClickReport, click_report
 from relatedposts.quality.gaps import Gap, find_gaps
 from relatedposts.quality.links import LinkSuggestion, suggest_links
 from relatedposts.quality.related_report import Report, build_report
-from relatedposts.serving.jsonlog import files
-from relatedposts.serving.querylog import QueryReport, read_entries, rotation_of, summarize
-from relatedposts.serving.service import Service
 from relatedposts.urls import url_key
 
 DAYS_PLOTTED = 30

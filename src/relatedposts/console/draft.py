@@ -23,7 +23,7 @@ from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.index import IndexData
 from relatedposts.models import Article, Section
 from relatedposts.quality.links import suggest_for_text
-from relatedposts.serving import redflags
+from relatedposts.search import redflags
 
 MAX_TITLE = 300
 MAX_TEXT = 60_000

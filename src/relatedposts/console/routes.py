@@ -28,8 +28,8 @@ from relatedposts.console import auth
 from relatedposts.console.data import build_view, change_overrides
 from relatedposts.console.draft import check_draft, parse_draft
 from relatedposts.errors import BadRequest, RelatedPostsError
-from relatedposts.serving.context import get_service
-from relatedposts.serving.service import Service
+from relatedposts.live.service import Service
+from relatedposts.web.context import get_service
 
 bp = Blueprint("console", __name__, template_folder="templates")
 CSP = ("default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; "

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from relatedposts.config import Settings
-from relatedposts.serving.jsonlog import JsonLog, Rotation, read_all
-from relatedposts.serving.querylog import rotation_of
+from relatedposts.logs.jsonlog import JsonLog, Rotation, read_all
+from relatedposts.logs.querylog import rotation_of
 
 LISTS = ("related", "search")
 FLUSH_SECONDS = 30.0

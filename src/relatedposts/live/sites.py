@@ -16,7 +16,7 @@ from collections import OrderedDict
 from relatedposts.config import Settings
 from relatedposts.errors import NotFound
 from relatedposts.indexing.embedders import Embedder, make_embedder
-from relatedposts.serving.service import Service
+from relatedposts.live.service import Service
 from relatedposts.sites import Site, load_sites, site_settings
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ from typing import Any, Protocol
 
 from relatedposts import redisbus
 from relatedposts.config import Settings
-from relatedposts.serving.events import EventStore
-from relatedposts.serving.querylog import QueryLog, scrub
+from relatedposts.logs.events import EventStore
+from relatedposts.logs.querylog import QueryLog, scrub
 
 log = logging.getLogger(__name__)
 WARN_EVERY = 60.0  # seconds between two warnings about an unreachable Redis
@@ -203,7 +203,7 @@ def print_shared_report(settings: Settings, as_json: bool = False, top: int = 20
     """Print the query report of every replica's searches from the Redis stream."""
     import click
 
-    from relatedposts.serving.querylog import report_lines, summarize
+    from relatedposts.logs.querylog import report_lines, summarize
 
     rep = summarize(read_events(settings, "queries"), top)
     if as_json:

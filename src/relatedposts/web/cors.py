@@ -8,8 +8,8 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotFound
 
-from relatedposts.serving.context import admin_token
-from relatedposts.serving.http_errors import error_response
+from relatedposts.web.context import admin_token
+from relatedposts.web.http_errors import error_response
 
 API_PREFIX = "/api/"
 ALLOW_METHODS = "GET, HEAD, OPTIONS"

@@ -19,7 +19,7 @@ from waitress.parser import HTTPRequestParser
 from waitress.server import create_server
 from waitress.task import ErrorTask
 
-from relatedposts.serving.guard import (
+from relatedposts.web.guard import (
     DEFAULT_CSP,
     MAX_BODY_BYTES,
     MAX_QUERY_STRING,

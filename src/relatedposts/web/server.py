@@ -57,7 +57,7 @@ def share_cores(workers: int) -> int:
 
 def check_settings(settings: Settings) -> None:
     """Raise ConfigError (one line) for a setting the workers could not start with."""
-    from relatedposts.serving.ratelimit import check_limit_settings
+    from relatedposts.web.ratelimit import check_limit_settings
 
     check_limit_settings(settings)
     if settings.max_connections < 1:
@@ -94,8 +94,8 @@ def raise_fd_limit(wanted: int) -> None:
 def build_app(settings: Settings, workers: int,
               factory: Callable[[Settings], Any] | None = None) -> Any:
     """Create the app in this worker: load the model and the live index once."""
-    from relatedposts.serving.app import create_app
-    from relatedposts.serving.context import describe
+    from relatedposts.web.app import create_app
+    from relatedposts.web.context import describe
 
     t0 = time.perf_counter()
     share = share_cores(workers)
@@ -111,7 +111,7 @@ def build_app(settings: Settings, workers: int,
 
 def worker_main(settings: Settings, sock: socket.socket, plan: ServerPlan) -> NoReturn:
     """Run one worker process until SIGTERM; never return into the master's code."""
-    from relatedposts.serving.front import make_front, waitress_options
+    from relatedposts.web.front import make_front, waitress_options
 
     for sig in STOP_SIGNALS:
         signal.signal(sig, _exit_quietly)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from relatedposts.config import Settings
 from relatedposts.errors import ConfigError, NotFound
-from relatedposts.serving.jsonlog import JsonLog, Rotation, files, now_stamp, read_all
+from relatedposts.logs.jsonlog import JsonLog, Rotation, files, now_stamp, read_all
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"

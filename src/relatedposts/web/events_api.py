@@ -19,10 +19,10 @@ from flask.typing import ResponseReturnValue
 
 from relatedposts.config import Settings
 from relatedposts.errors import BadRequest, NotFound, RelatedPostsError
-from relatedposts.serving.context import get_service
-from relatedposts.serving.cors import allowed_origins, normalize_origin
-from relatedposts.serving.events import LISTS
-from relatedposts.serving.service import Service
+from relatedposts.live.service import Service
+from relatedposts.logs.events import LISTS
+from relatedposts.web.context import get_service
+from relatedposts.web.cors import allowed_origins, normalize_origin
 
 bp = Blueprint("events", __name__)
 FIELDS = frozenset({"type", "list", "from", "to", "position"})

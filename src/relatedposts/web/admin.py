@@ -16,9 +16,9 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from relatedposts.serving.context import admin_token, get_service, loaded_services
-from relatedposts.serving.http_errors import error_response
-from relatedposts.serving.service import Service
+from relatedposts.live.service import Service
+from relatedposts.web.context import admin_token, get_service, loaded_services
+from relatedposts.web.http_errors import error_response
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__)

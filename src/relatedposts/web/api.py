@@ -8,11 +8,11 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from relatedposts.errors import BadRequest
+from relatedposts.live.service import RELATED_MEMO, Live, Service
 from relatedposts.models import Article, RelatedPost, related_to_dict
-from relatedposts.serving.context import get_registry, get_service
-from relatedposts.serving.params import MAX_OFFSET, parse_date, parse_int
-from relatedposts.serving.search import Filters
-from relatedposts.serving.service import RELATED_MEMO, Live, Service
+from relatedposts.search import Filters
+from relatedposts.web.context import get_registry, get_service
+from relatedposts.web.params import MAX_OFFSET, parse_date, parse_int
 
 bp = Blueprint("api", __name__)
 RELATED_MAX_AGE = 300  # seconds; a rebuild changes the ETag anyway

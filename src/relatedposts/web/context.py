@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, request
 
 from relatedposts.errors import BadRequest
+from relatedposts.live.service import Service
+from relatedposts.live.sites import SiteRegistry
 from relatedposts.redisbus import DEFAULT_SITE
-from relatedposts.serving.service import Service
-from relatedposts.serving.sites import SiteRegistry
 
 EXTENSION = "relatedposts"
 SITES = "relatedposts.sites"

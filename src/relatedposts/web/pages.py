@@ -15,18 +15,18 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from relatedposts.errors import BadRequest, NotFound, RelatedPostsError
+from relatedposts.live.service import Service
 from relatedposts.models import Article
-from relatedposts.serving import redflags
-from relatedposts.serving.context import get_registry, get_service
-from relatedposts.serving.cors import init_cors
-from relatedposts.serving.params import MAX_OFFSET, parse_int
-from relatedposts.serving.searchpage import (
+from relatedposts.search import redflags
+from relatedposts.web.context import get_registry, get_service
+from relatedposts.web.cors import init_cors
+from relatedposts.web.params import MAX_OFFSET, parse_int
+from relatedposts.web.searchpage import (
     build_model,
     popular_topics,
     recent_articles,
     safe_snippet,
 )
-from relatedposts.serving.service import Service
 
 log = logging.getLogger(__name__)
 bp = Blueprint("web", __name__, template_folder="templates")
@@ -59,7 +59,7 @@ def _service() -> Service:
 @lru_cache(maxsize=1)
 def widget_source(name: str = "widget.js") -> bytes:
     """Return a packaged script (widget.js, search-clicks.js)."""
-    return resources.files("relatedposts.serving").joinpath(f"static/{name}").read_bytes()
+    return resources.files("relatedposts.web").joinpath(f"static/{name}").read_bytes()
 
 
 @bp.get("/widget.js")

@@ -24,7 +24,7 @@ REFERRER_POLICY = "no-referrer"
 
 def init_guard(app: Flask, settings: Settings) -> None:
     """Register the size checks, the default security headers and the rate limits on app."""
-    from relatedposts.serving.ratelimit import init_rate_limits
+    from relatedposts.web.ratelimit import init_rate_limits
 
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.before_request(refuse_oversized)

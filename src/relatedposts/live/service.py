@@ -21,9 +21,9 @@ from relatedposts.indexing.keywords import Vocabulary, load_dictionary
 from relatedposts.indexing.reasons import FALLBACK, reason
 from relatedposts.indexing.verify import related_problems
 from relatedposts.indexing.versions import VersionStore
+from relatedposts.live.replicas import make_event_store, make_query_log
 from relatedposts.models import Article, RelatedPost, SearchPage
-from relatedposts.serving.replicas import make_event_store, make_query_log
-from relatedposts.serving.search import Filters, Searcher
+from relatedposts.search import Filters, Searcher
 from relatedposts.urls import url_key
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from rapidfuzz import fuzz, process, utils
 
 from relatedposts.models import Article, SearchHit, SearchPage
-from relatedposts.serving.redflags import RedFlag, groups
+from relatedposts.search.redflags import RedFlag, groups
 
 MARK_RE = re.compile(r"(<mark>|</mark>)")
 WORD_RE = re.compile(r"[a-z]+")

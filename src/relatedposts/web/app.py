@@ -10,16 +10,16 @@ from flask.json.provider import DefaultJSONProvider
 
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
-from relatedposts.serving.admin import init_admin
-from relatedposts.serving.api import bp
-from relatedposts.serving.context import EXTENSION, SITES, get_service, reload_targets
-from relatedposts.serving.events_api import bp as events_bp
-from relatedposts.serving.guard import init_guard
-from relatedposts.serving.http_errors import register_error_handlers
-from relatedposts.serving.replicas import shared_settings, start_subscriber
-from relatedposts.serving.service import Service
-from relatedposts.serving.sites import SiteRegistry
-from relatedposts.serving.web import init_web
+from relatedposts.live.replicas import shared_settings, start_subscriber
+from relatedposts.live.service import Service
+from relatedposts.live.sites import SiteRegistry
+from relatedposts.web.admin import init_admin
+from relatedposts.web.api import bp
+from relatedposts.web.context import EXTENSION, SITES, get_service, reload_targets
+from relatedposts.web.events_api import bp as events_bp
+from relatedposts.web.guard import init_guard
+from relatedposts.web.http_errors import register_error_handlers
+from relatedposts.web.pages import init_web
 
 log = logging.getLogger(__name__)
 SUBSCRIBER = "relatedposts.reload_subscriber"

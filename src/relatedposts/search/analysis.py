@@ -1,0 +1,67 @@
+"""Query analysis: what BM25 and the title signals should look for in a patient's words.
+
+Courtesy is dropped ("Hi, I was wondering..."), split or joined words are mended against the
+corpus ("backpain", "knee cap"), typos are fixed against the corpus vocabulary, and the lay or
+clinical equivalents of the words are added (for the keyword half only; the dense half sees the
+patient's own text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from relatedposts.config import Settings
+from relatedposts.indexing.compounds import raw_tokens
+from relatedposts.indexing.keywords import KeywordIndex, Vocabulary
+from relatedposts.search.courtesy import default_courtesy
+from relatedposts.text import words
+
+
+@dataclass(frozen=True)
+class AnalyzedQuery:
+    """One query as the keyword half sees it."""
+
+    text: str  # the query, white space folded
+    keyword_words: list[str]  # the subject's words after mending and typo fixing
+    expansions: list[str]  # the words of its lay/clinical equivalents (may be empty)
+    corrected: str | None  # the query as corrected, when typo fixing changed a word
+
+
+class QueryAnalyzer:
+    """Turn a query into the words the keyword half and the title signals use."""
+
+    def __init__(self, keyword: KeywordIndex, settings: Settings,
+                 vocabulary: Vocabulary | None = None,
+                 dictionary: frozenset[str] = frozenset()) -> None:
+        self.keyword = keyword
+        self.settings = settings
+        self.vocabulary = vocabulary or Vocabulary(())
+        self.dictionary = dictionary
+        self.courtesy = default_courtesy(settings.courtesy_file)
+
+    def analyze(self, query: str) -> AnalyzedQuery:
+        """Return the query's keyword words, their expansions and the corrected query."""
+        subject = self.courtesy.remove(query) if self.settings.strip_courtesy else query
+        kw_words, corrected = self.keyword_words(query, subject)
+        return AnalyzedQuery(query, kw_words, self.expansions(kw_words), corrected)
+
+    def keyword_words(self, query: str, subject: str) -> tuple[list[str], str | None]:
+        """Return the subject's words for BM25 after typo fixing, and the corrected query."""
+        raw = words(subject)
+        keyword = self.keyword
+        if self.settings.decompound:  # before typo fixing: "backpain" is no typo of "back"
+            raw = keyword.split_unknown(raw, self.dictionary)
+        fixed = keyword.correct(raw, self.dictionary) if self.settings.typo_correction else raw
+        mapping = dict(zip(raw, fixed, strict=True))
+        corrected = None
+        if fixed != raw:
+            corrected = " ".join(mapping.get(w.lower(), w) for w in query.split())
+        if self.settings.decompound:  # "knee cap" also means the corpus's "kneecap"
+            fixed = fixed + keyword.compounds.join([mapping.get(t, t) for t in raw_tokens(subject)])
+        return fixed, corrected
+
+    def expansions(self, kw_words: list[str]) -> list[str]:
+        """Return the words of the lay/clinical equivalents of the query (when expanding)."""
+        if not self.settings.query_expansion:
+            return []
+        return [w for p in self.vocabulary.expansions(" ".join(kw_words)) for w in words(p)]

@@ -1,0 +1,24 @@
+"""Which articles a search may return: tag or category, and a date range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional restrictions on which articles a search may return."""
+
+    tag: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def allows(self, tags: tuple[str, ...], category: str | None, date: str | None) -> bool:
+        """Return True when an article with these fields passes every filter."""
+        if self.tag:
+            wanted = self.tag.lower()
+            if wanted not in {t.lower() for t in tags} and wanted != (category or "").lower():
+                return False
+        if self.date_from and (not date or date < self.date_from):
+            return False
+        return not (self.date_to and (not date or date > self.date_to))

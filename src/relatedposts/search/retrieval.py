@@ -1,0 +1,79 @@
+"""Retrieval: per-article scores from the dense passage index (FAISS) and from BM25."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from relatedposts.config import Settings
+from relatedposts.indexing.embedders import Embedder
+from relatedposts.indexing.index import IndexData
+from relatedposts.indexing.keywords import KeywordIndex
+from relatedposts.search.querycache import QueryCache
+
+
+@dataclass(frozen=True)
+class DenseScores:
+    """One query's dense score per article, and the passage that earned it."""
+
+    scores: np.ndarray
+    best_chunk: dict[int, int]
+
+
+class DenseRetriever:
+    """Score articles by their best passages' cosine similarity to the query vector."""
+
+    def __init__(self, data: IndexData, embedder: Embedder, settings: Settings,
+                 cache: QueryCache) -> None:
+        self.data = data
+        self.embedder = embedder
+        self.settings = settings
+        self.cache = cache
+        self.chunk_owner = np.fromiter((c.article for c in data.chunks), dtype=np.int64)
+
+    def embed_query(self, query: str) -> np.ndarray:
+        """Return the query's vector, from the cache when it was asked before."""
+        return self.cache.get_or_compute(query, lambda: self.embedder.encode([query])[0])
+
+    def none(self) -> DenseScores:
+        """Return all-zero dense scores (keyword-only search never loads the model)."""
+        return DenseScores(np.zeros(len(self.data.articles), dtype=np.float32), {})
+
+    def score(self, query: str) -> DenseScores:
+        """Aggregate the top chunk similarities into one dense score per article."""
+        n = len(self.data.articles)
+        k = min(self.settings.dense_candidates, self.data.faiss_index.ntotal)
+        qv = self.embed_query(query).reshape(1, -1)
+        sims, ids = self.data.faiss_index.search(qv, k)
+        per_article: dict[int, list[float]] = {}
+        best_chunk: dict[int, int] = {}
+        for s, cid in zip(sims[0], ids[0], strict=True):
+            if cid < 0:
+                continue
+            a = int(self.chunk_owner[cid])
+            per_article.setdefault(a, []).append(float(s))
+            best_chunk.setdefault(a, int(cid))
+        dense = np.zeros(n, dtype=np.float32)
+        for a, s in per_article.items():
+            dense[a] = max(1e-6, aggregate(s, self.settings))
+        return DenseScores(dense, best_chunk)
+
+
+def aggregate(sims: list[float], settings: Settings) -> float:
+    """Combine an article's chunk similarities (sorted best first) into one score."""
+    how = settings.aggregation
+    if how == "max" or len(sims) == 1:
+        return sims[0]
+    if how == "topk_mean":
+        return float(np.mean(sims[:3]))
+    # max_bonus: the best passage, plus a little for a second supporting passage.
+    return sims[0] + settings.aggregation_bonus * sims[1]
+
+
+def keyword_scores(keyword: KeywordIndex, kw_words: list[str], extra: list[str]) -> np.ndarray:
+    """BM25 of the query words plus, at half weight, their lay/clinical equivalents."""
+    scores = keyword.scores(kw_words)
+    if extra:
+        scores = scores + 0.5 * keyword.scores(extra)
+    return scores
