@@ -10,7 +10,7 @@ import pytest
 
 from relatedposts.config import Settings
 from relatedposts.console.app import create_app
-from relatedposts.console.auth import COOKIE
+from relatedposts.console.auth import COOKIE, session_value
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import current_version
@@ -75,11 +75,18 @@ def test_forged_or_expired_cookies_are_not_a_session(admin) -> None:
     _, _, client = admin
     _sign_in(client)
     value = client.get_cookie(COOKIE, path="/admin").value
-    expiry, sid, mac = value.split(".")
-    for forged in (f"{expiry}.{sid}.{'0' * len(mac)}", f"{int(expiry) + 999}.{sid}.{mac}",
-                   f"{int(time.time()) - 5}.{sid}.{mac}", "junk", ""):
+    payload, mac = value.rsplit(".", 1)
+    later, sid = int(time.time()) + 999_999, "sid"
+    for forged in (f"{payload}.{'A' * len(mac)}",  # the signature tampered
+                   session_value("not-the-token", later, sid),  # a longer session, wrong key
+                   session_value(TOKEN, int(time.time()) - 5, sid),  # rightly signed, expired
+                   session_value(TOKEN, later, sid).replace(".", "x", 1),  # payload mangled
+                   "junk", ""):
         client.set_cookie(COOKIE, forged, path="/admin")
         assert client.get("/admin").status_code == 303, forged
+    # The control: rightly signed and unexpired is a session, so each forgery fails for its flaw.
+    client.set_cookie(COOKIE, session_value(TOKEN, later, sid), path="/admin")
+    assert client.get("/admin").status_code == 200
 
 
 def test_cookie_posts_need_the_csrf_token(admin) -> None:

@@ -1,21 +1,22 @@
 """Who may use the console: the admin token as a bearer header, or a signed session cookie.
 
 The sign-in form exchanges the token for a session cookie (HttpOnly, SameSite=Strict, Path
-/admin, Secure over HTTPS) that holds an expiry, a random id and an HMAC keyed by the token:
-nothing secret is stored on the client, every gunicorn worker can check it, and changing the
-token signs everyone out. A POST made with the cookie must also carry the session's CSRF token
-(a hidden form field or an X-CSRF-Token header); a bearer request needs none, since a browser
-never adds that header by itself. With no admin token configured every admin route is 404.
+/admin, Secure over HTTPS) that holds an expiry and a random id, signed by itsdangerous with
+the token as the key: nothing secret is stored on the client, every worker process can check
+it, and changing the token signs everyone out. A POST made with the cookie must also carry
+the session's CSRF token (a hidden form field or an X-CSRF-Token header); a bearer request
+needs none, since a browser never adds that header by itself. With no admin token configured
+every admin route is 404.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import time
 
 from flask import abort, current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
 from relatedposts.web.context import admin_token
@@ -38,9 +39,14 @@ def _token() -> str:
     return token
 
 
-def _sign(token: str, message: str) -> str:
-    key = hashlib.sha256(f"relatedposts-console|{token}".encode()).digest()
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+def _serializer(token: str, purpose: str) -> URLSafeSerializer:
+    """Return the signer of one purpose; the salt keeps a session value from passing as CSRF."""
+    return URLSafeSerializer(token, salt=f"relatedposts-console-{purpose}")
+
+
+def session_value(token: str, expiry: int, sid: str) -> str:
+    """Return the signed cookie value of a session that ends at expiry (Unix seconds)."""
+    return str(_serializer(token, "session").dumps([expiry, sid]))
 
 
 def token_matches(given: str) -> bool:
@@ -56,13 +62,11 @@ def _bearer_ok() -> bool:
 def session_id() -> str | None:
     """Return the id of a valid, unexpired session cookie, else None."""
     raw = request.cookies.get(COOKIE, "")
-    parts = raw.split(".")
-    if len(parts) != 3 or not parts[0].isdigit():
+    try:
+        expiry, sid = _serializer(_token(), "session").loads(raw)
+    except (BadSignature, TypeError, ValueError):  # forged, truncated or not [expiry, id]
         return None
-    expiry, sid, mac = parts
-    if int(expiry) < time.time():
-        return None
-    if not hmac.compare_digest(mac, _sign(_token(), f"session|{expiry}|{sid}")):
+    if not isinstance(expiry, int) or not isinstance(sid, str) or expiry < time.time():
         return None
     return sid
 
@@ -70,7 +74,7 @@ def session_id() -> str | None:
 def csrf_token() -> str:
     """Return the CSRF token of the current session ('' for bearer requests)."""
     sid = session_id()
-    return _sign(_token(), f"csrf|{sid}") if sid else ""
+    return str(_serializer(_token(), "csrf").dumps(sid)) if sid else ""
 
 
 def signed_in() -> bool:
@@ -99,9 +103,7 @@ def require_admin(json_errors: bool = True) -> None:
 
 def start_session(resp: Response, hours: float) -> Response:
     """Set a fresh session cookie on resp."""
-    expiry = str(int(time.time() + hours * 3600))
-    sid = secrets.token_urlsafe(18)
-    value = f"{expiry}.{sid}.{_sign(_token(), f'session|{expiry}|{sid}')}"
+    value = session_value(_token(), int(time.time() + hours * 3600), secrets.token_urlsafe(18))
     resp.set_cookie(COOKIE, value, max_age=int(hours * 3600), path=COOKIE_PATH,
                     httponly=True, samesite="Strict", secure=request.is_secure)
     return resp

@@ -15,6 +15,7 @@ from datetime import date
 import faiss
 import numpy as np
 from scipy import sparse
+from scipy.sparse import csgraph
 from threadpoolctl import threadpool_limits
 
 from relatedposts.config import Settings
@@ -48,28 +49,28 @@ def article_vectors(chunk_vectors: np.ndarray, chunks: list[Chunk], n_articles: 
 def find_duplicates(articles: list[Article], vectors: np.ndarray, sims: np.ndarray,
                     ids: np.ndarray, threshold: float) -> list[set[int]]:
     """Group articles that are the same text at two URLs (same body, or vectors ≥ threshold)."""
-    parent = list(range(len(articles)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    n = len(articles)
+    rows: list[int] = []
+    cols: list[int] = []
     by_body: dict[str, int] = {}
     for i, a in enumerate(articles):
         digest = hashlib.sha1(" ".join(a.body.lower().split()).encode()).hexdigest()
-        if digest in by_body:
-            parent[root(i)] = root(by_body[digest])
-        by_body.setdefault(digest, i)
-    for i in range(len(articles)):
-        for j, s in zip(ids[i], sims[i], strict=True):
-            if j >= 0 and j != i and s >= threshold:
-                parent[root(int(j))] = root(i)
-    groups: dict[int, set[int]] = {}
-    for i in range(len(articles)):
-        groups.setdefault(root(i), set()).add(i)
-    return [g for g in groups.values() if len(g) > 1]
+        first = by_body.setdefault(digest, i)
+        if first != i:
+            rows.append(first)
+            cols.append(i)
+    close = (ids >= 0) & (sims >= threshold) & (ids != np.arange(len(ids))[:, None])
+    near_i, near_k = np.nonzero(close)
+    rows.extend(near_i.tolist())
+    cols.extend(ids[near_i, near_k].astype(np.int64).tolist())
+    edges = sparse.coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    # A group is a connected component of "same body or near-identical vectors" (transitive).
+    count, labels = csgraph.connected_components(edges, directed=False)
+    members: list[list[int]] = [[] for _ in range(count)]
+    for i, label in enumerate(labels.tolist()):
+        members[label].append(i)
+    # Ordered by their first article, as callers and the stored format expect.
+    return sorted((set(m) for m in members if len(m) > 1), key=min)
 
 
 def compute_related(articles: list[Article], vectors: np.ndarray, settings: Settings,
