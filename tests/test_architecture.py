@@ -161,3 +161,10 @@ def test_the_web_framework_check_is_not_vacuous() -> None:
 def test_no_module_over_300_lines(path: Path) -> None:
     lines = len(path.read_text("utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(ROOT)} has {lines} lines: split it"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if layer(m) != "search"))
+def test_search_is_used_through_its_seam(module: str) -> None:
+    """Outside the search package, only `relatedposts.search` itself is imported."""
+    inner = sorted(d for d in GRAPH[module] if d.startswith("relatedposts.search."))
+    assert not inner, f"{module} reaches into the search package: {inner}"

@@ -23,7 +23,7 @@ from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.index import IndexData
 from relatedposts.models import Article, Section
 from relatedposts.quality.links import suggest_for_text
-from relatedposts.search import redflags
+from relatedposts.search import find_red_flags, red_flag_groups
 
 MAX_TITLE = 300
 MAX_TEXT = 60_000
@@ -110,11 +110,11 @@ def check_draft(draft: Article, data: IndexData, embedder: Embedder,
     links = [r for r in suggest_for_text(draft, data, embedder, settings)
              if r.target_url not in dup_urls]
     # Sentence by sentence: across a whole article the words of a phrase are always somewhere.
-    flags = [f for s in [draft.title, *split_sentences(draft.body)] for f in redflags.find(s)]
+    flags = [f for s in [draft.title, *split_sentences(draft.body)] for f in find_red_flags(s)]
     return {"title": draft.title, "words": draft.word_count, "related": related,
             "duplicates": duplicates,
             "links": [{k: v for k, v in asdict(r).items() if k != "source_url"} for r in links],
             # Tags come from the nearest articles, copies included: a copy's tags fit too.
             "tags": _tags([(int(j), float(centred[j])) for j in np.argsort(-centred)[:10]],
                           draft, data),
-            "red_flags": redflags.groups(flags)}
+            "red_flags": red_flag_groups(flags)}

@@ -1,13 +1,18 @@
 """Search: query analysis, retrieval, fusion, title/heading signals, snippets and red flags.
 
 The one public seam is `Searcher` with its typed results (`SearchPage`, `SearchHit`, `Scored`)
-and `Filters`; the web layer, the CLI, the console, quality and scripts use nothing else of it
-but the red-flag and snippet helpers. No module here imports Flask or werkzeug
+and `Filters`, plus the red-flag check of a text (`find_red_flags`, `RedFlag`,
+`red_flag_groups`); the web layer, the CLI, the console, quality and scripts import nothing else
+of it. No module here imports Flask or werkzeug
 (tests/test_architecture.py checks).
 """
 
 from relatedposts.models import SearchHit, SearchPage
 from relatedposts.search.filters import Filters
+from relatedposts.search.redflags import RedFlag
+from relatedposts.search.redflags import find as find_red_flags
+from relatedposts.search.redflags import groups as red_flag_groups
 from relatedposts.search.searcher import Scored, Searcher
 
-__all__ = ["Filters", "Scored", "SearchHit", "SearchPage", "Searcher"]
+__all__ = ["Filters", "RedFlag", "Scored", "SearchHit", "SearchPage", "Searcher",
+           "find_red_flags", "red_flag_groups"]

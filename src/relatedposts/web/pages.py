@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from relatedposts.errors import BadRequest, NotFound, RelatedPostsError
 from relatedposts.live.service import Service
 from relatedposts.models import Article
-from relatedposts.search import redflags
+from relatedposts.search import find_red_flags
 from relatedposts.web.context import get_registry, get_service
 from relatedposts.web.cors import init_cors
 from relatedposts.web.params import MAX_OFFSET, parse_int
@@ -110,7 +110,7 @@ def search_page() -> ResponseReturnValue:
                                recent=recent_articles(articles), topics=popular_topics(articles))
     page = service.search(query, limit, offset, log_query=True)
     service.events.impressions("search", [h.url for h in page.results], offset + 1)
-    model = build_model(query, page, limit, redflags.find(query), articles)
+    model = build_model(query, page, limit, find_red_flags(query), articles)
     return render_template("search.html", query=query, model=model,
                            topics=popular_topics(articles) if model.weak else (),
                            limit=limit if limit != DEFAULT_LIMIT else None)

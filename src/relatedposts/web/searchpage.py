@@ -11,7 +11,7 @@ from markupsafe import Markup
 from rapidfuzz import fuzz, process, utils
 
 from relatedposts.models import Article, SearchHit, SearchPage
-from relatedposts.search.redflags import RedFlag, groups
+from relatedposts.search import RedFlag, red_flag_groups
 
 MARK_RE = re.compile(r"(<mark>|</mark>)")
 WORD_RE = re.compile(r"[a-z]+")
@@ -142,7 +142,7 @@ def build_model(query: str, page: SearchPage, limit: int, flags: list[RedFlag],
         pager=Pager(page.offset, limit, page.total, len(page.results)),
         corrected=page.corrected_query or (title_spelling(query, articles) if weak else None),
         weak=weak,
-        urgent=tuple(groups(flags)),
+        urgent=tuple(red_flag_groups(flags)),
         title_match=title_match(query, articles) if weak else None,
         recent=recent_articles(articles) if weak else (),
     )
