@@ -25,7 +25,7 @@ def settings(tmp_path: Path) -> Settings:
     """Settings pointing at temp dirs, with the fake embedder (rate limit off: tests burst)."""
     return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "indexes",
                     embedder="fake", related_min_score=0.0, crawl_concurrency=2,
-                    fetch_timeout=3.0, max_retries=1, rate_limit="")
+                    fetch_timeout=3.0, retry_max=1, rate_limit="")
 
 
 @pytest.fixture

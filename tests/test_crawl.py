@@ -80,7 +80,7 @@ def test_redirect_loop_is_bounded(settings, site) -> None:
 def test_oversized_page_is_dropped(settings, site, send_length: bool) -> None:
     site.pages["/big.html"] = Page(article_page("Big", "word " * 20_000, "x"),
                                    send_length=send_length)
-    small = settings.replace(max_page_bytes=20_000)
+    small = settings.replace(fetch_max_page_bytes=20_000)
     report = scrape([f"{site.base}/big.html"], small)
     assert report.articles == [] and not _records(small)
     reason = report.failures[0].reason
@@ -102,7 +102,7 @@ def test_retries_are_few_then_the_page_is_skipped(settings, site) -> None:
     site.pages["/down.html"] = Page(b"down", 503, "text/plain", headers={"Retry-After": "0"})
     report = scrape([f"{site.base}/down.html"], settings)
     assert report.failures[0].reason == "HTTP 503"
-    assert site.paths().count("/down.html") == settings.max_retries + 1
+    assert site.paths().count("/down.html") == settings.retry_max + 1
 
 
 def test_concurrency_is_bounded(settings, site) -> None:

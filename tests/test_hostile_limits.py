@@ -90,12 +90,12 @@ def test_sitemap_depth_and_url_caps_are_reported(settings, site) -> None:
             '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
             f'sitemap/0.9"><sitemap><loc>{site.base}/s{n + 1}.xml</loc></sitemap>'
             "</sitemapindex>").encode())
-    report = scrape([f"{site.base}/s0.xml"], settings.replace(max_sitemap_depth=2))
+    report = scrape([f"{site.base}/s0.xml"], settings.replace(sitemap_max_depth=2))
     assert [f.reason for f in report.failures] == ["sitemap nesting deeper than 2 levels"]
     assert "/s4.xml" not in site.paths()
 
     site.pages["/many.xml"] = Page(sitemap(site.base, [f"/p{i}.html" for i in range(50)]))
-    report = scrape([f"{site.base}/many.xml"], settings.replace(max_sitemap_urls=5))
+    report = scrape([f"{site.base}/many.xml"], settings.replace(sitemap_max_urls=5))
     assert len([p for p in site.paths() if p.startswith("/p")]) == 5
     assert any("URL cap reached" in w.reason for w in report.warnings)
 
@@ -157,7 +157,7 @@ def test_compressed_pages_are_capped_after_decompression(settings, site) -> None
     page = article_page("Walking", TEXT, "/z.html")
     site.pages["/z.html"] = Page(gzip.compress(page), headers={"Content-Encoding": "gzip"})
     site.pages["/bomb.html"] = Page(_gzip_bomb(page, 64), headers={"Content-Encoding": "gzip"})
-    small = settings.replace(max_page_bytes=1_000_000)
+    small = settings.replace(fetch_max_page_bytes=1_000_000)
     report = scrape([f"{site.base}/z.html", f"{site.base}/bomb.html"], small)
     assert [a.title for a in report.articles] == ["Walking"]
     assert [f.reason for f in report.failures] == ["page too large (over 1000000 bytes)"]

@@ -15,9 +15,14 @@ from relatedposts.errors import ConfigError
 ENV_PREFIX = "RELATEDPOSTS_"
 
 
-def setting(default: Any, help: str) -> Any:
-    """Declare a Settings field with its default and the one-line help shown by the CLI."""
-    return field(default=default, metadata={"help": help})
+def setting(default: Any, help: str, formerly: str = "") -> Any:
+    """Declare a Settings field with its default and the one-line help shown by the CLI.
+
+    formerly: the field's old name, whose RELATEDPOSTS_<FORMERLY> variable still sets it.
+    """
+    if formerly:
+        help = f"{help} (formerly {ENV_PREFIX}{formerly.upper()})"
+    return field(default=default, metadata={"help": help, "formerly": formerly})
 
 
 @dataclass(frozen=True)
@@ -83,14 +88,26 @@ class Settings:
         0.0, "recency decay of related posts in days; 0 disables it")
     duplicate_threshold: float = setting(
         0.97, "vector similarity from which two posts are the same text")
-    # Crawling.
-    user_agent: str = setting(
-        "relatedposts/0.1 (clinic blog indexer)", "User-Agent sent when scraping")
+    # Crawling, one prefix per component. The fetcher and its size cap (ingest/fetch.py,
+    # ingest/sizecap.py):
+    fetch_user_agent: str = setting(
+        "relatedposts/0.1 (clinic blog indexer)", "User-Agent sent when scraping",
+        formerly="user_agent")
     fetch_timeout: float = setting(10.0, "seconds before a page fetch gives up")
-    max_page_bytes: int = setting(5_000_000, "largest page read")
+    fetch_deadline: float = setting(30.0, "total seconds one page may take, all reads included")
+    fetch_max_page_bytes: int = setting(5_000_000, "largest page read", formerly="max_page_bytes")
+    # Pacing (ingest/pacing.py) and the crawl's threads (ingest/crawl.py):
     crawl_concurrency: int = setting(4, "pages fetched at once")
     crawl_delay: float = setting(0.0, "seconds between requests to the site")
-    max_retries: int = setting(3, "attempts per page on a transient error")
+    # Retries (ingest/retry.py):
+    retry_max: int = setting(3, "attempts per page on a transient error", formerly="max_retries")
+    # Sitemaps (ingest/sitemap.py):
+    sitemap_max_urls: int = setting(
+        50_000, "page URLs read from one crawl's sitemaps at most", formerly="max_sitemap_urls")
+    sitemap_max_files: int = setting(
+        500, "sitemap files read in one crawl at most", formerly="max_sitemap_files")
+    sitemap_max_depth: int = setting(
+        3, "how deep sitemap indexes may nest", formerly="max_sitemap_depth")
     # Serving.
     cors_origins: tuple[str, ...] = setting(
         (), "origins allowed to call the API from a browser (space-separated)")
@@ -126,12 +143,8 @@ class Settings:
     query_timeout_seconds: float = setting(5.0, "a slower search answers 503; <= 0 means no budget")
     query_log: str = setting(
         "queries.jsonl", "the scrubbed query log (a bare name is in INDEX_DIR); empty: off")
-    # Issue 11: the crawler on the open web.
-    fetch_deadline: float = setting(30.0, "total seconds one page may take, all reads included")
+    # Issue 11: the crawler on the open web (its fetch and sitemap caps are under Crawling).
     thin_words: int = setting(50, "articles under this many words are reported as thin (kept)")
-    max_sitemap_urls: int = setting(50_000, "page URLs read from one crawl's sitemaps at most")
-    max_sitemap_files: int = setting(500, "sitemap files read in one crawl at most")
-    max_sitemap_depth: int = setting(3, "how deep sitemap indexes may nest")
     # Issue 12: serving on the open internet.
     admin_rate_limit: str = setting("30/minute", "refused admin tokens per address before "
                                     "/admin/* answers 429; empty disables")
@@ -201,10 +214,14 @@ class Settings:
         env = os.environ if environ is None else environ
         hints = typing.get_type_hints(cls)
         values: dict[str, Any] = {}
+        former = {new: old for old, new in FORMER_NAMES.items()}
         for f in fields(cls):
-            raw = env.get(ENV_PREFIX + f.name.upper())
+            name = f.name  # the variable read: the field's own, else its former name's
+            if ENV_PREFIX + name.upper() not in env and name in former:
+                name = former[name]  # so when both are set, the new name wins
+            raw = env.get(ENV_PREFIX + name.upper())
             if raw is not None:
-                values[f.name] = _coerce(f.name, raw, hints[f.name])
+                values[f.name] = _coerce(name, raw, hints[f.name])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -235,6 +252,11 @@ class Settings:
             return None
         path = Path(name)
         return Path(self.index_dir) / path if len(path.parts) == 1 else path
+
+
+# Renamed fields, old name -> new name: each old RELATEDPOSTS_<OLD> variable still works.
+FORMER_NAMES: dict[str, str] = {
+    f.metadata["formerly"]: f.name for f in fields(Settings) if f.metadata.get("formerly")}
 
 
 def _coerce(name: str, raw: str, hint: Any) -> Any:

@@ -65,6 +65,39 @@ class FetchError(RelatedPostsError):
     status = 502
 
 
+# Kinds of FetchError, so callers decide by type; the message stays the reason shown.
+class FetchRefused(FetchError):
+    """The URL or the address it reaches is not ours to fetch (origin, robots, unsafe)."""
+
+
+class FetchTooLarge(FetchError):
+    """A body is larger than its cap (declared, read or inflated)."""
+
+
+class FetchTimeout(FetchError):
+    """A read timed out, or the page's total deadline passed."""
+
+
+class TooManyRedirects(FetchError):
+    """More redirects than the fetcher follows."""
+
+
+class FetchHTTPStatus(FetchError):
+    """The server answered a status other than 200 (or 304); `status_code` is that status."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class NotAPage(FetchError):
+    """The answer's Content-Type is not one the crawler reads."""
+
+    def __init__(self, message: str, content_type: str) -> None:
+        super().__init__(message)
+        self.content_type = content_type
+
+
 class QueryTimeout(RelatedPostsError):
     """A search took longer than the configured time budget (the service keeps serving)."""
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from relatedposts.config import Settings
-from relatedposts.errors import ExtractError, FetchError
+from relatedposts.errors import ExtractError, FetchError, FetchHTTPStatus
 from relatedposts.ingest import store
 from relatedposts.ingest.charset import decode_html
 from relatedposts.ingest.extract import extract_page
@@ -20,7 +20,7 @@ from relatedposts.ingest.sitemap import SitemapWalk, walk_sitemaps
 from relatedposts.models import Article, Failure, ScrapeReport
 from relatedposts.urls import UnsafeURL, parse_web_url, url_key
 
-GONE = ("HTTP 404", "HTTP 410")  # a listed page answering this was deleted: prune drops it
+GONE = frozenset({404, 410})  # a listed page answering this was deleted: prune drops it
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,13 @@ class Scraped:
     article: Article
     validators: dict
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gone:
+    """A listed page that answered 404 or 410: reported as a failure, and pruned."""
+
+    failure: Failure
 
 
 @dataclass
@@ -70,6 +77,7 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
     listing_failed = [f for f in report.failures if f.url in sources or _is_sitemap(f.url)]
     state = store.load_state(corpus)
     place = _Placement({url_key(t.url): t.url for t in targets})
+    gone: set[str] = set()
     if progress is not None:
         progress.reset(total=len(targets))
     with ThreadPoolExecutor(max_workers=max(1, settings.crawl_concurrency)) as pool:
@@ -77,6 +85,9 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
                 lambda t: _scrape_one(t, fetcher, state.get(t.url)), targets), strict=True):
             if progress is not None:
                 progress.update(1)
+            if isinstance(outcome, Gone):
+                gone.add(target.url)
+                outcome = outcome.failure
             if isinstance(outcome, Failure):
                 report.failures.append(outcome)
             elif outcome is None:
@@ -90,7 +101,6 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
     if prune and listing_failed:
         report.prune_skipped = f"a source could not be read ({listing_failed[0].url})"
     elif prune:
-        gone = {f.url for f in report.failures if f.reason in GONE}
         folded = {f.url for f in report.duplicates}
         report.removed = store.prune(corpus, {t.url for t in targets} - gone - folded)
     return report
@@ -180,7 +190,7 @@ def _read_url_lists(sources: Iterable[str]) -> list[str]:
 
 
 def _scrape_one(target: Target, fetcher: Fetcher,
-                previous: dict | None) -> Scraped | Failure | None:
+                previous: dict | None) -> Scraped | Failure | Gone | None:
     """Fetch and extract one page; None means unchanged since the last scrape."""
     try:
         if target.path is not None:
@@ -198,6 +208,9 @@ def _scrape_one(target: Target, fetcher: Fetcher,
             return None  # the same article again: leave its record alone
         validators["page_hash"] = hashlib.sha256(raw).hexdigest()[:16]
         return Scraped(page.article, validators, page.warnings)
+    except FetchHTTPStatus as exc:
+        failure = Failure(target.url, exc.message)
+        return Gone(failure) if exc.status_code in GONE else failure
     except (FetchError, ExtractError) as exc:
         return Failure(target.url, exc.message)
     except OSError as exc:

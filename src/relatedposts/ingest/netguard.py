@@ -24,7 +24,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import parse_url
 from urllib3.util.connection import create_connection
 
-from relatedposts.errors import FetchError
+from relatedposts.errors import FetchError, FetchRefused
 from relatedposts.urls import DEFAULT_PORTS, UnsafeURL, WebURL, parse_web_url
 
 
@@ -55,9 +55,9 @@ class AddressPolicy:
                                     resolve(url.host, url.port) if not is_public(ip))
 
     def check(self, host: str, ip: str, port: int) -> None:
-        """Raise FetchError unless connecting to ip:port (for host) is allowed."""
+        """Raise FetchRefused unless connecting to ip:port (for host) is allowed."""
         if not is_public(ip) and (host.lower(), ip, port) not in self.internal_ok:
-            raise FetchError(f"refused: {host} resolves to a private or loopback address "
+            raise FetchRefused(f"refused: {host} resolves to a private or loopback address "
                              f"({ip}:{port})")
 
 
@@ -160,11 +160,11 @@ class GuardedAdapter(HTTPAdapter):
             ours = parse_web_url(request.url or "")
             theirs = parse_url(request.url or "")
         except (UnsafeURL, ValueError) as exc:
-            raise FetchError(f"refused: {exc}") from exc
+            raise FetchRefused(f"refused: {exc}") from exc
         host = (theirs.host or "").strip("[]").lower()
         if (host, theirs.port or DEFAULT_PORTS.get(theirs.scheme or "", 0)) != (
                 ours.host, ours.port):
-            raise FetchError(f"refused: {request.url} reads as two different hosts")
+            raise FetchRefused(f"refused: {request.url} reads as two different hosts")
         return super().send(request, *args, **kwargs)
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from relatedposts.config import Settings
-from relatedposts.errors import FetchError
+from relatedposts.errors import FetchError, FetchTooLarge
+from relatedposts.ingest.decompress import gzip_decoder
 from relatedposts.ingest.fetch import Fetcher
 from relatedposts.models import Failure
 
@@ -42,23 +43,23 @@ def walk_sitemaps(root: str, fetcher: Fetcher, settings: Settings,
             repeats += 1
             continue
         seen.add(key)
-        if depth > settings.max_sitemap_depth:
+        if depth > settings.sitemap_max_depth:
             walk.failures.append(Failure(url, f"sitemap nesting deeper than "
-                                              f"{settings.max_sitemap_depth} levels"))
+                                              f"{settings.sitemap_max_depth} levels"))
             continue
-        if len(walk.read) >= settings.max_sitemap_files:
+        if len(walk.read) >= settings.sitemap_max_files:
             walk.warnings.append(Failure(url, f"sitemap cap reached: only "
-                                              f"{settings.max_sitemap_files} sitemaps read"))
+                                              f"{settings.sitemap_max_files} sitemaps read"))
             break
         walk.read.append(key)
-        children, locs = _read(key, fetcher, settings.max_page_bytes, walk, depth == 0)
+        children, locs = _read(key, fetcher, settings.fetch_max_page_bytes, walk, depth == 0)
         queue.extend((c, depth + 1) for c in children)
         for page in _own_pages(locs, fetcher, walk):
             if page in pages:
                 continue
-            if len(pages) >= settings.max_sitemap_urls:
+            if len(pages) >= settings.sitemap_max_urls:
                 walk.warnings.append(Failure(key, f"sitemap URL cap reached: only "
-                                                  f"{settings.max_sitemap_urls} pages listed"))
+                                                  f"{settings.sitemap_max_urls} pages listed"))
                 return
             pages.add(page)
             yield page
@@ -83,9 +84,9 @@ def _read(url: str, fetcher: Fetcher, limit: int, walk: SitemapWalk,
     try:
         body = fetcher.get(url).body
         if body[:2] == b"\x1f\x8b":  # sitemap.xml.gz: inflate under the same cap
-            inflated = zlib.decompressobj(wbits=47).decompress(body, limit + 1)
+            inflated = gzip_decoder().decompress(body, limit + 1)
             if len(inflated) > limit:
-                raise FetchError(f"sitemap too large (over {limit} bytes inflated)")
+                raise FetchTooLarge(f"sitemap too large (over {limit} bytes inflated)")
             body = inflated
     except FetchError as exc:
         if is_root:
