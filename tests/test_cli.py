@@ -44,7 +44,9 @@ def test_settings_lists_every_setting_with_its_value(runner, tmp_path) -> None:
     rows = json.loads(runner("settings", "--json", RELATEDPOSTS_FUSION="rrf").output)
     fusion = next(r for r in rows if r["name"] == "fusion")
     assert fusion == {"name": "fusion", "env": "RELATEDPOSTS_FUSION", "default": "weighted",
-                      "value": "rrf", "help": fusion["help"]} and "rrf" in fusion["help"]
+                      "value": "rrf", "help": fusion["help"],
+                      "allowed": "one of `weighted`, `rrf`, `dense`, `bm25`"}
+    assert "rrf" in fusion["help"]
     assert len(rows) == len(Settings.__dataclass_fields__)
     text = runner("settings", RELATEDPOSTS_FUSION="rrf").output
     assert "RELATEDPOSTS_FUSION = 'weighted'  (now 'rrf')" in text

@@ -9,7 +9,7 @@ from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from relatedposts.config import ENV_PREFIX, Settings
+from relatedposts.config import ENV_PREFIX, Settings, allowed
 
 README_START = "<!-- settings-table:start -->"
 README_END = "<!-- settings-table:end -->"
@@ -23,6 +23,7 @@ class SettingDoc:
     env: str
     default: str
     help: str
+    allowed: str = ""  # choices or range in words; '' when only the type limits it
 
 
 def as_env_text(value: Any) -> str:
@@ -44,16 +45,17 @@ def describe_settings() -> list[SettingDoc]:
     for f in fields(Settings):
         default = f.default if f.default is not MISSING else None
         out.append(SettingDoc(f.name, ENV_PREFIX + f.name.upper(), as_env_text(default),
-                              str(f.metadata.get("help", ""))))
+                              str(f.metadata.get("help", "")), allowed(f)))
     return out
 
 
 def markdown_table() -> str:
     """Render the settings as the Markdown table README.md carries."""
-    lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    lines = ["| variable | default | allowed | meaning |", "| --- | --- | --- | --- |"]
     for s in describe_settings():
         default = f"`{s.default}`" if s.default else "empty"
-        lines.append(f"| `{s.env}` | {default} | {s.help.replace('|', '&#124;')} |")
+        lines.append(f"| `{s.env}` | {default} | {s.allowed} | "
+                     f"{s.help.replace('|', '&#124;')} |")
     return "\n".join(lines)
 
 

@@ -36,11 +36,13 @@ def settings(ctx: click.Context, as_json: bool, markdown: bool,
     current = {r.name: as_env_text(getattr(ctx.obj, r.name)) for r in rows}
     if as_json:
         echo_json([{"name": r.name, "env": r.env, "default": r.default,
-                    "value": current[r.name], "help": r.help} for r in rows])
+                    "value": current[r.name], "allowed": r.allowed, "help": r.help}
+                   for r in rows])
         return
     for r in rows:
         changed = "" if current[r.name] == r.default else f"  (now {current[r.name]!r})"
-        click.echo(f"{r.env} = {r.default!r}{changed}\n    {r.help}")
+        limits = f" ({r.allowed})" if r.allowed else ""
+        click.echo(f"{r.env} = {r.default!r}{changed}\n    {r.help}{limits}")
 
 
 COMMANDS = [settings]
