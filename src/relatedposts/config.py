@@ -125,7 +125,8 @@ class Settings:
         "memory://", "`memory://` (per worker) or `redis://HOST:PORT` (shared)")
     query_timeout_seconds: float = setting(5.0, "a slower search answers 503; <= 0 means no budget")
     query_log: str = setting(
-        "queries.jsonl", "the scrubbed query log (a bare name is in INDEX_DIR); empty: off")
+        "queries.sqlite3", "the scrubbed query log, a SQLite file (a bare name is in INDEX_DIR; "
+        "NAME.jsonl means NAME.sqlite3, the old NAME.jsonl imported once); empty: off")
     # Issue 11: the crawler on the open web.
     fetch_deadline: float = setting(30.0, "total seconds one page may take, all reads included")
     thin_words: int = setting(50, "articles under this many words are reported as thin (kept)")
@@ -142,11 +143,14 @@ class Settings:
     idle_timeout_seconds: float = setting(60.0, "close a connection with no request in "
                                           "progress after this long")
     # --- Issue 16: the editor's console (logs, events, gaps, links, drafts, /admin). ---
-    log_max_bytes: int = setting(10_000_000, "size at which the query and event logs rotate")
-    log_backups: int = setting(5, "rotated query/event log files kept")
-    log_retention_days: float = setting(90.0, "days query and event log entries are kept")
-    event_log: str = setting("events.jsonl",
-                             "click/impression store (a bare name is in INDEX_DIR); empty: off")
+    # The SQLite logs do not rotate: these two are accepted so old configurations still load.
+    log_max_bytes: int = setting(10_000_000, "unused since the logs moved to SQLite (the old "
+                                 "JSON-lines files rotated at this size; they are imported)")
+    log_backups: int = setting(5, "unused since the logs moved to SQLite (rotated .jsonl.N "
+                               "files are all imported once)")
+    log_retention_days: float = setting(90.0, "days query and event log rows are kept")
+    event_log: str = setting("events.sqlite3", "click/impression store, a SQLite file (a bare "
+                             "name is in INDEX_DIR; NAME.jsonl as for QUERY_LOG); empty: off")
     gap_min_similarity: float = setting(
         0.5, "a logged search whose best passage is less similar than this is a content gap")
     gap_unknown_word_similarity: float = setting(
