@@ -126,7 +126,7 @@ class Settings:
     query_timeout_seconds: float = setting(5.0, "a slower search answers 503; <= 0 means no budget")
     query_log: str = setting(
         "queries.sqlite3", "the scrubbed query log, a SQLite file (a bare name is in INDEX_DIR; "
-        "NAME.jsonl means NAME.sqlite3, the old NAME.jsonl imported once); empty: off")
+        "NAME.jsonl means NAME.sqlite3, a NAME.jsonl of before is imported once); empty: off")
     # Issue 11: the crawler on the open web.
     fetch_deadline: float = setting(30.0, "total seconds one page may take, all reads included")
     thin_words: int = setting(50, "articles under this many words are reported as thin (kept)")
@@ -144,7 +144,7 @@ class Settings:
                                           "progress after this long")
     # --- Issue 16: the editor's console (logs, events, gaps, links, drafts, /admin). ---
     # The SQLite logs do not rotate: these two are accepted so old configurations still load.
-    log_max_bytes: int = setting(10_000_000, "unused since the logs moved to SQLite (the old "
+    log_max_bytes: int = setting(10_000_000, "unused since the logs moved to SQLite (the "
                                  "JSON-lines files rotated at this size; they are imported)")
     log_backups: int = setting(5, "unused since the logs moved to SQLite (rotated .jsonl.N "
                                "files are all imported once)")
