@@ -18,7 +18,7 @@ from relatedposts.console.app import create_app
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.ingest.crawl import scrape
-from relatedposts.logs.jsonlog import read_all
+from relatedposts.logs.events import EventStore
 from tests.support import ROOT, serve_wsgi
 from tests.test_browser import _embed_page, blog, driver  # noqa: F401
 
@@ -48,7 +48,8 @@ def service(tmp_path_factory, blog) -> Iterator[tuple[str, Settings]]:  # noqa: 
 
 
 def _events(settings: Settings) -> list[dict]:
-    return [e for e in read_all(settings.index_dir / "events.jsonl") if e["type"] == "click"]
+    return [e for e in EventStore(settings.index_dir / "events.sqlite3").entries()
+            if e["type"] == "click"]
 
 
 def _wait_for_click(settings: Settings, n: int) -> list[dict]:

@@ -11,8 +11,9 @@ import pytest
 
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.logs.jsonlog import JsonLog, Rotation, files, read_all
+from relatedposts.logs.events import EventStore
 from relatedposts.logs.querylog import QueryLog, read_entries
+from relatedposts.logs.sqlitestore import Retention
 from relatedposts.web.app import create_app
 
 SPASMS = "https://clinic.example/blog/spasms/"
@@ -32,14 +33,19 @@ def _click(**changes: object) -> dict[str, object]:
 def _all_text(directory: Path) -> str:
     return "\n".join(p.read_text("utf-8", errors="replace") for p in directory.rglob("*")
                      if p.is_file() and p.suffix in (".jsonl", ".lock", "")
-                     or p.name.endswith((".jsonl.1", ".jsonl.2")))
+                     or p.name.endswith((".jsonl.1", ".jsonl.2", ".sqlite3", ".sqlite3-wal")))
+
+
+def read_all(path: Path) -> list[dict]:
+    """Return the events stored in the database path names (the old .jsonl name works)."""
+    return EventStore(path).entries()
 
 
 def test_query_log_is_on_by_default_in_the_index_dir(built: Settings) -> None:
     assert Settings().query_log and Settings().event_log
     app = create_app(built, embedder=FakeEmbedder())
     app.test_client().get("/api/search?q=sciatica")
-    path = built.index_dir / "queries.jsonl"
+    path = built.index_dir / "queries.sqlite3"
     assert [e["query"] for e in read_entries(path)] == ["sciatica"]
 
 
@@ -49,23 +55,26 @@ def test_empty_setting_turns_the_logs_off(built: Settings) -> None:
     client.get("/api/search?q=sciatica")
     assert client.post("/api/events", json=_click()).status_code == 204
     assert not list(built.index_dir.glob("*.jsonl*"))
+    assert not list(built.index_dir.glob("*.sqlite3*"))
 
 
-def test_log_rotates_by_size_and_keeps_the_backups_asked_for(tmp_path: Path) -> None:
-    log = JsonLog(tmp_path / "q.jsonl", Rotation(max_bytes=300, backups=2, retention_days=30))
-    for i in range(60):
-        log.append({"query": f"query number {i:03d}", "results": 1})
-    kept = files(tmp_path / "q.jsonl")
-    assert len(kept) == 3  # the live file and two backups, never more
-    assert all(p.stat().st_size <= 300 for p in kept)
-    queries = [e["query"] for e in read_all(tmp_path / "q.jsonl")]
+def test_rotated_legacy_files_are_all_imported_oldest_first(tmp_path: Path) -> None:
+    # SQLite does not rotate: the old log and its two backups are imported, oldest first.
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    for n, name in enumerate(("q.jsonl.2", "q.jsonl.1", "q.jsonl")):
+        (tmp_path / name).write_text("".join(json.dumps(
+            {"time": stamp, "query": f"query number {i:03d}", "results": 1}) + "\n"
+            for i in range(n * 20, n * 20 + 20)))
+    queries = [e["query"] for e in read_entries(tmp_path / "q.jsonl", Retention(30))]
     assert queries == sorted(queries) and queries[-1] == "query number 059"
-    assert len(queries) < 60  # the oldest rotated away
+    assert len(queries) == 60
+    assert sorted(p.name for p in tmp_path.glob("q.jsonl*")) == [
+        "q.jsonl.1.imported", "q.jsonl.2.imported", "q.jsonl.imported"]
 
 
 def test_entries_past_retention_are_dropped(tmp_path: Path) -> None:
     path = tmp_path / "q.jsonl"
-    rotation = Rotation(max_bytes=10_000, backups=3, retention_days=7)
+    rotation = Retention(7)
     old = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 10 * 86400))
     path.write_text(json.dumps({"time": old, "query": "old one", "results": 0}) + "\n")
     (tmp_path / "q.jsonl.1").write_text(json.dumps({"time": old, "query": "older"}) + "\n")
@@ -74,7 +83,9 @@ def test_entries_past_retention_are_dropped(tmp_path: Path) -> None:
     log.record("new one", 2)
     assert [e["query"] for e in read_entries(path, rotation)] == ["new one"]
     assert not (tmp_path / "q.jsonl.1").exists()  # the whole old file is gone
-    assert "old one" not in path.read_text("utf-8")  # and old lines in the live file
+    log.store.prune()  # the hourly DELETE, now
+    assert [q for _, q, _ in log.store.read("SELECT ts, query, results FROM queries")] == [
+        "new one"]  # old rows are deleted, not only hidden
 
 
 def test_nothing_stored_carries_an_ip_email_or_phone(built: Settings) -> None:
@@ -94,7 +105,8 @@ def test_nothing_stored_carries_an_ip_email_or_phone(built: Settings) -> None:
     assert bad.status_code == 400
     app.extensions["relatedposts"].events.flush()
     stored = _all_text(built.index_dir)
-    assert "sciatica [email] call [phone]" in stored and '"type":"click"' in stored
+    assert "sciatica [email] call [phone]" in stored
+    assert "click" in [e["type"] for e in app.extensions["relatedposts"].events.entries()]
     for secret in (IP, EMAIL, PHONE, "1975", "probe"):
         assert secret not in stored
 
@@ -112,7 +124,7 @@ def test_click_is_stored_with_canonical_urls_and_no_cookie(events_client, built)
         content_type="text/plain;charset=UTF-8")  # what sendBeacon sends for a string
     assert resp.status_code == 204 and resp.data == b""
     assert "Set-Cookie" not in resp.headers
-    entries = read_all(built.index_dir / "events.jsonl")
+    entries = read_all(built.index_dir / "events.sqlite3")
     assert [(e["type"], e["list"], e["from"], e["to"], e["position"]) for e in entries] == [
         ("click", "related", SPASMS, NECK, 2)]
     search = client.post("/api/events", json=_click(list="search", **{"from": "/search"}))
@@ -144,7 +156,7 @@ def test_hostile_click_bodies_get_the_json_error(events_client, built, body: byt
     resp = client.post("/api/events", data=body, content_type="application/json")
     assert resp.status_code == status
     assert resp.get_json()["error"]["status"] == status
-    assert not read_all(built.index_dir / "events.jsonl")
+    assert not read_all(built.index_dir / "events.sqlite3")
 
 
 def test_wrong_method_type_and_origin_are_refused(events_client) -> None:

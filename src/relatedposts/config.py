@@ -4,38 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import types
 import typing
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from relatedposts.errors import ConfigError
+from relatedposts.settingspec import ENV_PREFIX, allowed, coerce, in_range, setting
 
-ENV_PREFIX = "RELATEDPOSTS_"
-
-
-def setting(default: Any, help: str, formerly: str = "", choices: tuple[str, ...] = (),
-            ge: float | None = None, gt: float | None = None, le: float | None = None) -> Any:
-    """Declare a Settings field with its default, its help and the values it accepts.
-
-    formerly: the field's old name, whose RELATEDPOSTS_<FORMERLY> variable still sets it.
-    choices, or the bounds ge (>=), gt (>) and le (<=): checked whenever Settings is made, so
-    a mistyped value stops the service at start-up with the variable's name, not mid-request.
-    """
-    if formerly:
-        help = f"{help} (formerly {ENV_PREFIX}{formerly.upper()})"
-    return field(default=default, metadata={"help": help, "formerly": formerly,
-                                            "choices": choices, "ge": ge, "gt": gt, "le": le})
-
-
-def allowed(f: dataclasses.Field) -> str:
-    """Return the values a field accepts, in words ('' when only its type limits it)."""
-    if f.metadata.get("choices"):
-        return "one of " + ", ".join(f"`{c}`" for c in f.metadata["choices"])
-    bounds = [f"{op} {f.metadata[key]:g}" for key, op in (("gt", ">"), ("ge", "≥"), ("le", "≤"))
-              if f.metadata.get(key) is not None]
-    return " and ".join(bounds)
+__all__ = ["ENV_PREFIX", "FORMER_NAMES", "Settings", "allowed", "setting"]
 
 
 @dataclass(frozen=True)
@@ -167,10 +144,11 @@ class Settings:
         "memory://", "`memory://` (per worker) or `redis://HOST:PORT` (shared)")
     query_timeout_seconds: float = setting(5.0, "a slower search answers 503; <= 0 means no budget")
     query_log: str = setting(
-        "queries.jsonl", "the scrubbed query log (a bare name is in INDEX_DIR); empty: off")
+        "queries.sqlite3", "the scrubbed query log, a SQLite file (a bare name is in INDEX_DIR; "
+        "NAME.jsonl means NAME.sqlite3, a NAME.jsonl of before is imported once); empty: off")
     # Issue 11: the crawler on the open web (its fetch and sitemap caps are under Crawling).
     thin_words: int = setting(50, "articles under this many words are reported as thin (kept)",
-            ge=0)
+                              ge=0)
     # Issue 12: serving on the open internet.
     admin_rate_limit: str = setting("30/minute", "refused admin tokens per address before "
                                     "/admin/* answers 429; empty disables")
@@ -181,11 +159,14 @@ class Settings:
     idle_timeout_seconds: float = setting(60.0, "close a connection with no request in "
                                           "progress after this long", gt=0)
     # --- Issue 16: the editor's console (logs, events, gaps, links, drafts, /admin). ---
-    log_max_bytes: int = setting(10_000_000, "size at which the query and event logs rotate")
-    log_backups: int = setting(5, "rotated query/event log files kept")
-    log_retention_days: float = setting(90.0, "days query and event log entries are kept")
-    event_log: str = setting("events.jsonl",
-                             "click/impression store (a bare name is in INDEX_DIR); empty: off")
+    # The SQLite logs do not rotate: these two are accepted so old configurations still load.
+    log_max_bytes: int = setting(10_000_000, "unused since the logs moved to SQLite (the "
+                                 "JSON-lines files rotated at this size; they are imported)")
+    log_backups: int = setting(5, "unused since the logs moved to SQLite (rotated .jsonl.N "
+                               "files are all imported once)")
+    log_retention_days: float = setting(90.0, "days query and event log rows are kept")
+    event_log: str = setting("events.sqlite3", "click/impression store, a SQLite file (a bare "
+                             "name is in INDEX_DIR; NAME.jsonl as for QUERY_LOG); empty: off")
     gap_min_similarity: float = setting(
         0.5, "a logged search whose best passage is less similar than this is a content gap",
             ge=-1, le=1)
@@ -251,7 +232,7 @@ class Settings:
                 name = former[name]  # so when both are set, the new name wins
             raw = env.get(ENV_PREFIX + name.upper())
             if raw is not None:
-                values[f.name] = _coerce(name, raw, hints[f.name])
+                values[f.name] = coerce(name, raw, hints[f.name])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -261,7 +242,7 @@ class Settings:
             value, meta = getattr(self, f.name), f.metadata
             if value is None or isinstance(value, bool):
                 continue
-            ok = value in meta["choices"] if meta.get("choices") else _in_range(value, meta)
+            ok = value in meta["choices"] if meta.get("choices") else in_range(value, meta)
             if not ok:
                 raise ConfigError(f"{ENV_PREFIX}{f.name.upper()}={value!r} is not allowed: "
                                   f"{allowed(f)}")
@@ -298,37 +279,3 @@ class Settings:
 # Renamed fields, old name -> new name: each old RELATEDPOSTS_<OLD> variable still works.
 FORMER_NAMES: dict[str, str] = {
     f.metadata["formerly"]: f.name for f in fields(Settings) if f.metadata.get("formerly")}
-
-
-def _in_range(value: Any, meta: typing.Mapping[str, Any]) -> bool:
-    """Return whether a number lies within the field's bounds (non-numbers always do)."""
-    if not isinstance(value, int | float):
-        return True
-    return not ((meta.get("ge") is not None and value < meta["ge"])
-                or (meta.get("gt") is not None and value <= meta["gt"])
-                or (meta.get("le") is not None and value > meta["le"]))
-
-
-def _coerce(name: str, raw: str, hint: Any) -> Any:
-    """Turn an environment string into the field's type, or raise ConfigError."""
-    origin = typing.get_origin(hint)
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
-    if origin in (typing.Union, types.UnionType):
-        if raw == "":
-            return None
-        hint = args[0]
-        origin = typing.get_origin(hint)
-    try:
-        if hint is bool:
-            if raw.lower() in ("1", "true", "yes", "on"):
-                return True
-            if raw.lower() in ("0", "false", "no", "off", ""):
-                return False
-            raise ValueError(raw)
-        if origin is tuple:
-            return tuple(p.strip() for p in raw.replace(",", " ").split() if p.strip())
-        if hint is Path:
-            return Path(raw)
-        return hint(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {hint}") from exc

@@ -168,7 +168,7 @@ def settings_for(settings: Settings, name: str | None) -> Settings:
 
 
 def _per_site_file(path: str, name: str) -> str:
-    """Return queries.jsonl -> queries.NAME.jsonl, so sites never share a file."""
+    """Return queries.sqlite3 -> queries.NAME.sqlite3, so sites never share a file."""
     if not path:
         return path
     p = Path(path)

@@ -17,9 +17,9 @@ from relatedposts.errors import NotFound
 def click_summary(settings: Settings) -> dict[str, Any]:
     """Return the click-through report from the event store, JSON-ready."""
     from relatedposts.logs.events import EventStore
-    from relatedposts.quality.clicks import click_report
+    from relatedposts.quality.clicks import report_of
 
-    return asdict(click_report(EventStore.from_settings(settings).entries()))
+    return asdict(report_of(EventStore.from_settings(settings).counts()))
 
 
 def print_gaps(settings: Settings, as_json: bool, min_count: int = 1) -> None:

@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import threading
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,8 @@ from relatedposts.errors import BadRequest, IndexNotReady
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.versions import VersionStore
 from relatedposts.live.service import Service
-from relatedposts.logs.jsonlog import files
-from relatedposts.logs.querylog import QueryReport, read_entries, rotation_of, summarize
-from relatedposts.quality.clicks import ClickReport, click_report
+from relatedposts.logs.querylog import QueryLog, QueryReport
+from relatedposts.quality.clicks import ClickReport, report_of
 from relatedposts.quality.gaps import Gap, find_gaps
 from relatedposts.quality.links import LinkSuggestion, suggest_links
 from relatedposts.quality.related_report import Report, build_report
@@ -90,11 +88,6 @@ def _compute(key: tuple[str, Any], compute: Any) -> None:
         _pending.pop(key, None)
 
 
-def _log_stamp(path: Path | None) -> tuple[tuple[str, int, int], ...]:
-    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                 for p in (files(path) if path else []))
-
-
 def history(service: Service) -> list[dict[str, Any]]:
     """Return the kept versions, newest first, marking the live one."""
     live = service.live.data.manifest.version
@@ -111,10 +104,9 @@ def history(service: Service) -> list[dict[str, Any]]:
     return out
 
 
-def searches_per_day(entries: list[dict[str, Any]]) -> list[tuple[str, float]]:
-    """Return (MM-DD, searches) for the last DAYS_PLOTTED days that have entries."""
-    days = Counter(str(e.get("time", ""))[:10] for e in entries if e.get("time"))
-    return [(d[5:], float(n)) for d, n in sorted(days.items())[-DAYS_PLOTTED:]]
+def searches_per_day(query_log: QueryLog) -> list[tuple[str, float]]:
+    """Return (MM-DD, searches) for the last DAYS_PLOTTED days that have searches."""
+    return [(d[5:], float(n)) for d, n in query_log.per_day(DAYS_PLOTTED)]
 
 
 def read_overrides(path: Path) -> dict[str, Any]:
@@ -176,20 +168,19 @@ def build_view(service: Service) -> ConsoleView:
         report = None
     n = len(data.articles)
     coverage = 1 - len(report.orphans) / n if report and n else 0.0
-    log_path = settings.data_file(settings.query_log)
-    entries = read_entries(log_path, rotation_of(settings)) if log_path else []
-    stamp = _log_stamp(log_path)
-    gaps = _cached(("gaps", (version, stamp)), lambda: find_gaps(
+    query_log = QueryLog.from_settings(settings)
+    entries = query_log.entries()
+    gaps = _cached(("gaps", (version, query_log.stamp())), lambda: find_gaps(
         entries, data, service.embedder, settings)) if entries else []
     links = _cached(("links", version), lambda: sorted(
         suggest_links(data, service.embedder, settings), key=lambda r: -r.score))
-    clicks = click_report(service.events.entries())
+    clicks = report_of(service.events.counts())
+    per_day = searches_per_day(query_log)
     related_pos = [(r.key, float(r.clicks)) for r in clicks.by_position["related"]][:10]
     return ConsoleView(
         version=version, manifest=data.manifest.to_dict(), history=history(service),
-        report=report, coverage=coverage, queries=summarize(entries, 15),
-        searches_plot=bar_chart(searches_per_day(entries), "Searches per day",
-                                every=max(1, len(searches_per_day(entries)) // 8)),
+        report=report, coverage=coverage, queries=query_log.report(15),
+        searches_plot=bar_chart(per_day, "Searches per day", every=max(1, len(per_day) // 8)),
         gaps=None if gaps is None else gaps[:15], clicks=clicks,
         clicks_plot=bar_chart(related_pos, "Clicks on related posts by position"),
         links=None if links is None else links[:LINKS_SHOWN],

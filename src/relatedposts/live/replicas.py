@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from relatedposts import redisbus
 from relatedposts.config import Settings
-from relatedposts.logs.events import EventStore
+from relatedposts.logs.events import ClickCounts, EventStore, counts_of
 from relatedposts.logs.querylog import QueryLog, scrub
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class EventSink(Protocol):
 class RedisEventSink:
     """Append events as JSON to one Redis stream (shared by all replicas)."""
 
-    enabled = True  # what events.EventStore asks of its log
+    enabled = True  # what events.EventStore asks of its log (events.SqliteEventLog)
     path = None
 
     def __init__(self, settings: Settings, kind: str, client: Any = None) -> None:
@@ -67,7 +67,7 @@ class RedisEventStore(EventStore):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(None)  # no file: the log below replaces it
-        self.log = RedisEventSink(settings, "events")  # type: ignore[assignment]
+        self.log = RedisEventSink(settings, "events")
         self._settings = settings
         atexit.register(self.flush)
 
@@ -75,6 +75,10 @@ class RedisEventStore(EventStore):
         """Return every replica's events (the impressions counted here flushed first)."""
         self.flush()
         return read_events(self._settings, "events")
+
+    def counts(self) -> ClickCounts:
+        """Count every replica's clicks and impressions (Redis has no GROUP BY: by hand)."""
+        return counts_of(self.entries())
 
 
 class RedisQueryLog:

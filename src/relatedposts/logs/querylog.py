@@ -1,24 +1,27 @@
 """The editors' query log: what patients search for, scrubbed of personal data first.
 
-On by default (INDEX_DIR/queries.jsonl; Settings.query_log = "" turns it off), size-rotated
-and kept Settings.log_retention_days (jsonlog.py). Each first-page search appends one JSON
-line {"time", "query", "results"}; e-mail addresses, phone numbers and dates (birth dates and
-anything else date-like) become [email], [phone] and [date] before anything is written. No
-IP address, user agent or cookie is ever written.
+On by default (INDEX_DIR/queries.sqlite3; Settings.query_log = "" turns it off), a SQLite
+table kept Settings.log_retention_days (sqlitestore.py; an old queries.jsonl is imported once,
+legacy.py). Each first-page search stores one row (time, query, results); e-mail addresses,
+phone numbers and dates (birth dates and anything else date-like) become [email], [phone] and
+[date] before anything is stored. No IP address, user agent or cookie is ever stored.
 `relatedposts report --queries` reads it back: the most frequent queries and those that
-found nothing (topics the clinic could write about).
+found nothing (topics the clinic could write about), counted with GROUP BY.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from relatedposts.config import Settings
 from relatedposts.errors import ConfigError, NotFound
-from relatedposts.logs.jsonlog import JsonLog, Rotation, files, now_stamp, read_all
+from relatedposts.logs import legacy
+from relatedposts.logs.sqlitestore import Retention, Schema, Store, now_stamp
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -51,33 +54,109 @@ def _phone(match: re.Match[str]) -> str:
     return "[phone]" if 7 <= digits <= 15 else match.group(0)
 
 
-class QueryLog:
-    """Append scrubbed queries as JSON lines (rotated, kept retention_days); off for no path."""
+SCHEMA = Schema(1, (
+    # norm: the query lower-cased, spaces collapsed (Python's, so Unicode too): the report key.
+    "CREATE TABLE IF NOT EXISTS queries (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, "
+    "query TEXT NOT NULL, norm TEXT NOT NULL, results INTEGER)",
+    "CREATE INDEX IF NOT EXISTS queries_ts ON queries (ts)",
+    *legacy.DDL), pruned=("queries",))
+INSERT = "INSERT INTO queries (ts, query, norm, results) VALUES (?, ?, ?, ?)"
 
-    def __init__(self, path: str | Path | None, rotation: Rotation | None = None) -> None:
-        self._log = JsonLog(path, rotation)
-        self.path = self._log.path
+
+def normalize(query: str) -> str:
+    """Return the form queries are counted under (case and spacing ignored)."""
+    return " ".join(query.lower().split())
+
+
+class QueryLog:
+    """Store scrubbed queries in SQLite (kept retention days); off for no path."""
+
+    def __init__(self, path: str | Path | None, retention: Retention | None = None) -> None:
+        self.path = legacy.database_for(path) if path else None
+        self.retention = retention or Retention()
+        self.store = (Store(self.path, SCHEMA, self.retention, setup=_import)
+                      if self.path else None)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> QueryLog:
         """Return the query log the settings describe (on by default, in INDEX_DIR)."""
-        return cls(settings.data_file(settings.query_log), rotation_of(settings))
+        return cls(settings.data_file(settings.query_log), retention_of(settings))
 
     @property
     def enabled(self) -> bool:
         """Return whether queries are logged."""
-        return self._log.enabled
+        return self.store is not None
 
     def record(self, query: str, results: int) -> None:
-        """Append one scrubbed query and its result count; never raise (logging is optional)."""
-        # Only these three fields: no address, no user agent, no cookie, nothing to re-identify.
-        self._log.append({"time": now_stamp(), "query": scrub(" ".join(query.split())),
-                          "results": int(results)})
+        """Store one scrubbed query and its result count; never raise (logging is optional)."""
+        if self.store is None:
+            return
+        # Only these fields: no address, no user agent, no cookie, nothing to re-identify.
+        text = scrub(" ".join(query.split()))
+        self.store.write(INSERT, [(now_stamp(), text, normalize(text), int(results))])
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Return the stored queries within retention, oldest first, as {time, query, results}."""
+        if self.store is None:
+            return []
+        rows = self.store.read("SELECT ts, query, results FROM queries WHERE ts >= ? "
+                               "ORDER BY id", (self.retention.cutoff(),))
+        return [{"time": t, "query": q, "results": r} for t, q, r in rows]
+
+    def report(self, top: int = 20) -> QueryReport:
+        """Count queries as summarize() does, in SQL: the top ones and those with no results."""
+        if self.store is None:
+            return QueryReport(0, 0, [], [])
+        cutoff, top = self.retention.cutoff(), max(0, top)
+        searches, distinct = self.store.read(
+            "SELECT COUNT(*), COUNT(DISTINCT norm) FROM queries WHERE ts >= ? AND norm != ''",
+            (cutoff,))[0]
+        # Ties keep first-seen order (MIN(id)), as Counter.most_common does.
+        ranked = ("SELECT norm, COUNT(*) AS n FROM queries WHERE ts >= ? AND norm != '' {} "
+                  "GROUP BY norm ORDER BY n DESC, MIN(id) LIMIT ?")
+        frequent = self.store.read(ranked.format(""), (cutoff, top))
+        unanswered = self.store.read(ranked.format("AND results = 0"), (cutoff, top))
+        return QueryReport(searches, distinct, [(q, n) for q, n in frequent],
+                           [(q, n) for q, n in unanswered])
+
+    def per_day(self, days: int) -> list[tuple[str, int]]:
+        """Return (YYYY-MM-DD, searches) for the last `days` days that have searches."""
+        if self.store is None:
+            return []
+        rows = self.store.read(
+            "SELECT substr(ts, 1, 10) AS day, COUNT(*) FROM queries WHERE ts >= ? AND ts != '' "
+            "GROUP BY day ORDER BY day DESC LIMIT ?", (self.retention.cutoff(), max(0, days)))
+        return [(d, n) for d, n in reversed(rows)]
+
+    def stamp(self) -> tuple[int, int]:
+        """Return (rows, last id): changes whenever a query is stored or pruned."""
+        if self.store is None:
+            return (0, 0)
+        count, last = self.store.read("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM queries")[0]
+        return int(count), int(last)
 
 
-def rotation_of(settings: Settings) -> Rotation:
-    """Return the rotation and retention the settings ask for."""
-    return Rotation(settings.log_max_bytes, settings.log_backups, settings.log_retention_days)
+def _import(store: Store) -> None:
+    """Import the legacy JSON-lines query log once (legacy.py)."""
+    legacy.import_all(store, _insert_legacy)
+
+
+def _insert_legacy(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
+    """Insert one legacy {time, query, results} entry; False when it has no query text."""
+    query = entry.get("query")
+    if not isinstance(query, str):
+        return False
+    results = entry.get("results")
+    # Written before this version by record(), so already scrubbed; scrub again all the same.
+    text = scrub(query)
+    conn.execute(INSERT, (str(entry.get("time", "")), text, normalize(text),
+                          results if isinstance(results, (int, float)) else None))
+    return True
+
+
+def retention_of(settings: Settings) -> Retention:
+    """Return the retention the settings ask for."""
+    return Retention(settings.log_retention_days)
 
 
 @dataclass(frozen=True)
@@ -90,9 +169,9 @@ class QueryReport:
     unanswered: list[tuple[str, int]]
 
 
-def read_entries(path: Path, rotation: Rotation | None = None) -> list[dict]:
-    """Return the log's entries within retention (rotated files too), oldest first."""
-    return [e for e in read_all(Path(path), rotation) if isinstance(e.get("query"), str)]
+def read_entries(path: Path, retention: Retention | None = None) -> list[dict[str, Any]]:
+    """Return a query log's entries within retention, oldest first (importing legacy lines)."""
+    return QueryLog(path, retention).entries()
 
 
 def summarize(entries: list[dict], top: int = 20) -> QueryReport:
@@ -120,17 +199,23 @@ def report_lines(rep: QueryReport) -> list[str]:
     return lines
 
 
-def logged_entries(settings: Settings) -> list[dict]:
-    """Return the configured query log's entries, or raise a clear error if there are none."""
+def configured_log(settings: Settings) -> QueryLog:
+    """Return the configured query log, or raise a clear error if nothing was logged yet."""
     path = settings.data_file(settings.query_log)
     if path is None:
         raise ConfigError("no query log: RELATEDPOSTS_QUERY_LOG is empty (off); set it to a "
                           "file name, serve for a while, then run this again")
-    if not path.is_file() and not files(path):
-        raise NotFound(f"no queries logged yet: {path} does not exist")
-    return read_entries(path, rotation_of(settings))
+    database = legacy.database_for(path)
+    if not database.is_file() and not legacy.legacy_files(legacy.source_for(database)):
+        raise NotFound(f"no queries logged yet: {database} does not exist")
+    return QueryLog(path, retention_of(settings))
+
+
+def logged_entries(settings: Settings) -> list[dict[str, Any]]:
+    """Return the configured query log's entries, or raise a clear error if there are none."""
+    return configured_log(settings).entries()
 
 
 def load_report(settings: Settings, top: int = 20) -> QueryReport:
     """Summarize the configured query log; raise a clear error when there is none."""
-    return summarize(logged_entries(settings), top)
+    return configured_log(settings).report(top)

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-LISTS = ("related", "search")
+from relatedposts.logs.events import LISTS, ClickCounts, counts_of
 
 
 @dataclass(frozen=True)
@@ -46,32 +46,17 @@ def _rates(clicks: Counter[str], shown: Counter[str], numeric: bool) -> list[Rat
 
 def click_report(entries: list[dict[str, Any]]) -> ClickReport:
     """Aggregate stored click and impression events into a ClickReport."""
-    clicks = {name: (Counter[str](), Counter[str]()) for name in LISTS}  # position, article
-    shown = {name: (Counter[str](), Counter[str]()) for name in LISTS}
-    total = 0
-    for e in entries:
-        name = e.get("list")
-        if name not in LISTS:
-            continue
-        if e.get("type") == "click":
-            clicks[name][0][str(e.get("position"))] += 1
-            clicks[name][1][str(e.get("to"))] += 1
-            total += 1
-        elif e.get("type") == "impressions":
-            shown[name][0].update(_counts(e.get("positions")))
-            shown[name][1].update(_counts(e.get("shown")))
-    report = ClickReport(clicks=total)
+    return report_of(counts_of(entries))
+
+
+def report_of(counts: ClickCounts) -> ClickReport:
+    """Turn click and impression counts (events.py: SQL or by hand) into a ClickReport."""
+    report = ClickReport(clicks=counts.total)
     for name in LISTS:
-        report.by_position[name] = _rates(clicks[name][0], shown[name][0], numeric=True)
-        report.by_article[name] = _rates(clicks[name][1], shown[name][1], numeric=False)
+        clicks, shown = counts.clicks[name], counts.shown[name]
+        report.by_position[name] = _rates(clicks["position"], shown["position"], numeric=True)
+        report.by_article[name] = _rates(clicks["article"], shown["article"], numeric=False)
     return report
-
-
-def _counts(raw: object) -> Counter[str]:
-    """Return a {key: count} mapping from a stored line, ignoring anything malformed."""
-    if not isinstance(raw, dict):
-        return Counter()
-    return Counter({str(k): v for k, v in raw.items() if type(v) is int and v > 0})
 
 
 def click_lines(report: ClickReport, top: int = 10) -> list[str]:
