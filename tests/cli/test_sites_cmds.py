@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from relatedposts.cli import main
@@ -14,25 +13,19 @@ from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import CURRENT, VersionStore
 from relatedposts.ingest.store import write_record
 from relatedposts.sites import settings_for
-from tests.test_sites import OTHER, SUMMIT, _summit_articles, make_multi
-
-
-@pytest.fixture
-def multi(tmp_path, settings: Settings) -> Settings:
-    return make_multi(tmp_path, settings)
+from tests.support import OTHER, SUMMIT, summit_articles
 
 
 def test_a_sites_rebuild_and_rollback_never_touch_another(multi) -> None:
     other = settings_for(multi, "other")
     before = (other.index_dir / CURRENT).read_text()
     summit = settings_for(multi, "summit")
-    build_index(_summit_articles()[:6], FakeEmbedder(), summit)
+    build_index(summit_articles()[:6], FakeEmbedder(), summit)
     result = _cli(multi, "rollback", "--site", "summit")
     assert result.exit_code == 0, result.output
     assert (other.index_dir / CURRENT).read_text() == before
     assert len(VersionStore(other.index_dir).finished()) == 1
     assert len(VersionStore(summit.index_dir).finished()) == 2
-
 
 
 def _cli(settings: Settings, *args: str):
@@ -43,11 +36,10 @@ def _cli(settings: Settings, *args: str):
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
-
 def test_cli_commands_take_site(multi) -> None:
     summit = settings_for(multi, "summit")
     summit.corpus_dir.mkdir(parents=True)
-    for a in _summit_articles()[:6]:
+    for a in summit_articles()[:6]:
         write_record(summit.corpus_dir, a, a.url)
     result = _cli(multi, "build", "--site", "summit", "--quiet")
     assert result.exit_code == 0 and "6 articles" in result.output, result.output
@@ -64,12 +56,10 @@ def test_cli_commands_take_site(multi) -> None:
         assert result.exit_code == 1 and result.output.startswith("error: "), args
 
 
-
 def test_cli_site_without_a_sites_file_is_an_error(settings) -> None:
     env = {"RELATEDPOSTS_INDEX_DIR": str(settings.index_dir), "RELATEDPOSTS_EMBEDDER": "fake"}
     result = CliRunner().invoke(main, ["search", "x", "--site", "a"], env=env)
     assert result.exit_code == 1 and "RELATEDPOSTS_SITES_FILE" in result.output
-
 
 
 def test_serve_refuses_a_bad_sites_file_before_starting(tmp_path, settings) -> None:

@@ -1,19 +1,15 @@
-"""The core layer: settings from the environment, the settings table, URL keys, text analysis."""
+"""Settings from the environment: each type converted, bad values named, overrides.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from relatedposts.config import Settings
 from relatedposts.errors import ConfigError
-from relatedposts.models import Section
-from relatedposts.settings_doc import describe_settings, markdown_table, readme_section
-from relatedposts.text import article_document, stems, tfidf_matrix, top_terms, words
-from relatedposts.urls import url_key
-from tests.support import ROOT, make_article
+from tests.support import ROOT
 
 
 @pytest.mark.parametrize("name, raw, expected", [
@@ -62,71 +58,9 @@ def test_from_env_keyword_overrides_win_and_none_is_ignored() -> None:
     assert Settings.from_env({}) == Settings()  # nothing set: the declared defaults
 
 
-def test_every_setting_has_help_and_the_readme_table_is_current() -> None:
-    docs = describe_settings()
-    assert [d.name for d in docs] == list(Settings.__dataclass_fields__)
-    assert all(d.help and d.env == "RELATEDPOSTS_" + d.name.upper() for d in docs), \
-        [d.name for d in docs if not d.help]
-    readme = (ROOT / "README.md").read_text("utf-8")
-    assert readme_section(readme) == markdown_table(), \
-        "README settings table is stale: run `relatedposts settings --write-readme README.md`"
-
-
-def test_settings_table_spells_defaults_as_the_environment_would() -> None:
-    by_name = {d.name: d for d in describe_settings()}
-    assert by_name["typo_correction"].default == "true"
-    assert by_name["cors_origins"].default == ""
-    assert by_name["site"].default == "corpus/site"
-    assert by_name["max_limit"].default == "50"
-    for d in describe_settings():  # and reading them back gives the defaults again
-        if d.default:
-            assert getattr(Settings.from_env({d.env: d.default}), d.name) == \
-                getattr(Settings(), d.name), d.name
-
-
-@pytest.mark.parametrize("url, key", [
-    ("https://clinic.example/blog/sciatica/", "clinic.example/blog/sciatica"),
-    ("http://www.Clinic.Example/blog/sciatica", "clinic.example/blog/sciatica"),
-    ("  https://clinic.example/blog/sciatica/?utm=x#top ", "clinic.example/blog/sciatica"),
-    ("https://clinic.example/blog/index.html", "clinic.example/blog"),
-    ("https://clinic.example/blog/index.htm", "clinic.example/blog"),
-    ("https://clinic.example:443/a", "clinic.example/a"),
-    ("https://clinic.example:8443/a", "clinic.example:8443/a"),
-    ("https://clinic.example/Blog/Sciatica", "clinic.example/blog/sciatica"),
-    ("/blog/sciatica/", "/blog/sciatica"),
-    ("http://[::1", "invalid:http://[::1"),
-    ("http://clinic.example:notaport/a", "invalid:http://clinic.example:notaport/a"),
-    ("", ""),
-])
-def test_url_key(url: str, key: str) -> None:
-    assert url_key(url) == key
-
-
-def test_url_key_keeps_different_pages_apart() -> None:
-    assert url_key("https://a.example/x") != url_key("https://b.example/x")
-    assert url_key("https://a.example/x") != url_key("https://a.example/x/y")
-
-
-def test_words_drop_stopwords_and_possessives_and_stems_share_roots() -> None:
-    assert words("The patient’s Sciatica is hurting") == ["patient", "sciatica", "hurting"]
-    assert stems(["stretching", "stretches", "stretched"]) == ["stretch"] * 3
-
-
-def test_article_document_weighs_title_and_headings() -> None:
-    article = make_article("x", "Disc", "Body words here.")
-    article = type(article)(url=article.url, title="Disc",
-                            sections=(Section("Heading", "body"),), tags=("tagged",))
-    doc = article_document(article, 3)
-    assert doc.split().count("Disc") == 3 and doc.split().count("Heading") == 2
-    assert "tagged" in doc and "tagged" not in article_document(article, 3, tags=False)
-
-
-def test_tfidf_rows_are_unit_length_and_rare_words_rank_first() -> None:
-    texts = ["back pain sciatica", "sciatica posture", "back sleep pillow"]
-    m = tfidf_matrix(texts)
-    norms = np.asarray(m.multiply(m).sum(axis=1)).ravel()
-    assert norms == pytest.approx([1.0, 1.0, 1.0])
-    sims = (m @ m.T).toarray()
-    assert sims[0, 1] > 0 and sims[1, 2] == 0  # similar only through shared words
-    assert top_terms(["sciatica sciatica back", "back posture", "back sleep"], 2)[0][0] == \
-        "sciatica"
+def test_the_defaults_are_onnx_and_a_bounded_cache() -> None:
+    settings = Settings.from_env({})
+    assert settings.embedder == "onnx"
+    assert settings.query_cache_bytes > 0
+    assert settings.onnx_cache_dir() == settings.index_dir / "onnx"
+    assert Settings(onnx_dir=ROOT / "x").onnx_cache_dir() == ROOT / "x"

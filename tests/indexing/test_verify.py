@@ -1,22 +1,23 @@
-"""The verification gate and the service refuse bad related arrays; no NaN ever goes out."""
+"""The verification gate: bad related arrays, a wrong model, corrupt versions and large drops
+are refused before a version goes live.
+"""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from relatedposts.indexing import build as build_mod
+from relatedposts.indexing import index as idx
+from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.indexing.verify import related_problems, verify
+from relatedposts.indexing.verify import GateRefused, verify
 from relatedposts.indexing.versions import VersionStore, current_version
-from relatedposts.web.app import create_app, get_service
+from tests.localsite import leftovers, live
 from tests.support import TINY
-
-SCIATICA = TINY[0].url
-AUTH = {"Authorization": "Bearer t"}
 
 
 def _spoil(version: Path, how: str) -> None:
@@ -55,43 +56,43 @@ def test_gate_refuses_bad_related_arrays(built, tmp_path, how: str) -> None:
     assert problems and any("related" in p or "inconsistent" in p for p in problems), problems
 
 
-@pytest.mark.parametrize("how", ["id_too_big", "nan", "self"])
-def test_service_never_loads_a_version_with_bad_related_arrays(built, how: str) -> None:
-    client = create_app(built.replace(admin_token="t"), embedder=FakeEmbedder()).test_client()
-    old = client.get("/healthz").get_json()["version"]
-    bad = built.index_dir / "versions" / "29990101T000000.000000Z"
-    shutil.copytree(current_version(built.index_dir), bad)
-    _spoil(bad, how)
-    VersionStore(built.index_dir).set_current(bad)
-    assert client.post("/admin/reload", headers=AUTH).status_code == 503
-    health = client.get("/healthz").get_json()
-    assert health["version"] == old and health["reload_failed"] is True
-    for article in TINY:
-        resp = client.get(f"/api/related?url={article.url}")
-        assert resp.status_code == 200
-        json.loads(resp.get_data(as_text=True), parse_constant=_no_constants)
+def test_large_article_drop_is_refused_unless_forced(settings) -> None:
+    before = build_index(TINY, FakeEmbedder(), settings).version_dir
+    with pytest.raises(GateRefused, match="dropped from 7 to 5"):
+        build_index(TINY[:5], FakeEmbedder(), settings)
+    assert live(settings) == before and VersionStore(settings.index_dir).finished() == [before]
+    assert not leftovers(settings)
+    assert build_index(TINY[:6], FakeEmbedder(), settings).manifest.articles == 6  # 14%: fine
+    forced = build_index(TINY[:3], FakeEmbedder(), settings, force=True)
+    assert live(settings) == forced.version_dir
 
 
-def _no_constants(name: str) -> None:
-    raise AssertionError(f"{name} in a response")
+def test_model_mismatch_is_refused(settings) -> None:
+    before = build_index(TINY, FakeEmbedder(), settings).version_dir
+    with pytest.raises(GateRefused, match="configured model is 'fake-hash-64'"):
+        build_index(TINY, FakeEmbedder(name="other-model"), settings)
+    assert live(settings) == before and not leftovers(settings)
 
 
-def test_a_nan_that_slips_into_memory_is_never_sent(built) -> None:
-    app = create_app(built, embedder=FakeEmbedder())
-    client = app.test_client()
-    service = get_service(app)
-    pos, _ = service.find_article(SCIATICA)
-    service.live.data.related.scores[pos, 1] = np.nan  # as if corrupted after loading
-    body = client.get(f"/api/related?url={SCIATICA}").get_data(as_text=True)
-    data = json.loads(body, parse_constant=_no_constants)
-    assert len(data["results"]) == 1  # the list stops before the bad entry
-    assert related_problems(service.live.data)
+@pytest.mark.parametrize("corruption", ["truncated", "misaligned"])
+def test_corrupt_version_is_refused(settings, monkeypatch, corruption: str) -> None:
+    before = build_index(TINY, FakeEmbedder(), settings).version_dir
+    if corruption == "truncated":
+        real_save = idx.save
 
+        def save(data, version_dir: Path) -> None:
+            real_save(data, version_dir)
+            faiss_file = version_dir / "chunks.faiss"
+            faiss_file.write_bytes(faiss_file.read_bytes()[:200])
 
-def test_json_responses_refuse_nan_and_infinity(built, monkeypatch) -> None:
-    app = create_app(built, embedder=FakeEmbedder())
-    monkeypatch.setattr(get_service(app), "related",
-                        lambda url, limit=None: (TINY[0], [float("inf")]))  # type: ignore
-    resp = app.test_client().get(f"/api/related?url={SCIATICA}")
-    assert resp.status_code == 500
-    assert resp.get_json() == {"error": {"status": 500, "message": "internal error"}}
+        monkeypatch.setattr(idx, "save", save)
+        expected = "corrupt or truncated"
+    else:  # vectors stored in the wrong order: chunk i no longer holds chunk i's vector
+        real_make = build_mod.make_chunk_index
+        monkeypatch.setattr(build_mod, "make_chunk_index",
+                            lambda vectors, s: real_make(vectors[::-1].copy(), s))
+        expected = "disagree with the chunk index"
+    with pytest.raises(GateRefused, match=expected):
+        build_index(TINY, FakeEmbedder(), settings)
+    assert live(settings) == before and VersionStore(settings.index_dir).finished() == [before]
+    assert not leftovers(settings)

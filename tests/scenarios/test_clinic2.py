@@ -4,11 +4,10 @@ page becomes an article, short ones included; listing pages do not; titles are r
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from relatedposts.ingest.crawl import scrape
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "corpus" / "clinic2"
 MANIFEST = json.loads((SITE / "manifest.json").read_text("utf-8"))
 

@@ -10,9 +10,8 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.sites import settings_for
 from relatedposts.web.app import create_app
-from tests.support import serve_wsgi
-from tests.test_browser import _embed_page, blog, driver  # noqa: F401 - shared fixtures
-from tests.test_sites import OTHER, _other_articles, _summit_articles
+from tests.scenarios.test_browser import _embed_page, blog, driver  # noqa: F401 - fixtures
+from tests.support import OTHER, other_articles, serve_wsgi, summit_articles
 
 pytestmark = pytest.mark.browser
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -30,7 +29,7 @@ def multi_service(tmp_path_factory, blog) -> Iterator[str]:  # noqa: F811
         f'[sites.other]\norigins = ["{blog[0]}"]\n', "utf-8")
     base = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "idx", embedder="fake",
                     related_min_score=0.0, rate_limit="", sites_file=tmp / "sites.toml")
-    for name, articles in (("summit", _summit_articles()), ("other", _other_articles())):
+    for name, articles in (("summit", summit_articles()), ("other", other_articles())):
         build_index(articles, FakeEmbedder(), settings_for(base, name))
     with serve_wsgi(create_app(base, embedder=FakeEmbedder())) as url:
         yield url

@@ -1,20 +1,14 @@
-"""The lookup and snippet fast paths (issue 14) give the answers the slow ones gave."""
+"""Snippets: the best window (checked against a brute-force reference), marks and escaping.
+"""
 
 from __future__ import annotations
 
-import json
 import random
 
 import pytest
 
-from relatedposts.indexing.build import build_index
-from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.live import service as service_mod
-from relatedposts.live.service import Service
-from relatedposts.models import related_to_dict
 from relatedposts.search.snippet import TOKEN_RE, _best_window, make_snippet
-from relatedposts.web.app import create_app, get_service
-from tests.support import TINY
+from relatedposts.text import stems
 
 
 def _reference_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, int]:
@@ -62,50 +56,19 @@ def test_an_empty_passage_gives_an_empty_snippet() -> None:
     assert make_snippet("", {"pain"}) == ""
 
 
-def test_related_lists_are_built_once_per_article_and_limit(built, monkeypatch) -> None:
-    service = Service(built)
-    service.reload()
-    _, five = service.related(TINY[0].url, 5)
-    _, three = service.related(TINY[0].url, 3)
-    assert [p.url for p in three] == [p.url for p in five][:3]
-    calls: list[int] = []
-    real = service_mod._related_posts
-    monkeypatch.setattr(service_mod, "_related_posts",
-                        lambda data, pos, limit: calls.append(pos) or real(data, pos, limit))
-    assert service.related(TINY[0].url, 5)[1] == five  # memoized: not rebuilt
-    assert calls == []
-    five.clear()  # a caller changing its list must not change the memo
-    assert len(service.related(TINY[0].url, 5)[1]) == 5
+def test_snippet_highlights_query_words_and_escapes_everything_else() -> None:
+    text = ("Intro words here. <script>alert(1)</script> Sciatica is leg pain from a "
+            "pinched nerve & more. " + "Filler sentence about other things. " * 20)
+    html = make_snippet(text, {"sciatica", "pinch"}, width=120)
+    assert "<mark>Sciatica</mark>" in html and "<mark>pinched</mark>" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "&amp;" in html
+    assert len(html) < 400 and html.endswith("…")
 
 
-def test_the_related_memo_is_bounded_and_belongs_to_one_version(built, monkeypatch) -> None:
-    monkeypatch.setattr(service_mod, "RELATED_MEMO", 2)
-    service = Service(built)
-    service.reload()
-    for article in TINY:
-        service.related(article.url, 4)
-        assert len(service.live.related_memo) <= 2
-    build_index(TINY[1:], FakeEmbedder(), built)  # a new version without the first post
-    service.reload()
-    assert service.live.related_memo == {}  # the old version's lists are not served
-    _, posts = service.related(TINY[1].url, 4)
-    assert TINY[0].url not in {p.url for p in posts}
-
-
-def test_a_related_response_is_serialized_once_per_version_and_stays_exact(built) -> None:
-    app = create_app(built, embedder=FakeEmbedder())
-    client = app.test_client()
-    url = f"/api/related?url={TINY[0].url}&limit=3"
-    first, again = client.get(url), client.get(url)
-    service = get_service(app)
-    article, posts = service.related(TINY[0].url, 3)
-    assert first.data == again.data == (json.dumps(related_to_dict(article, posts)) + "\n").encode()
-    assert first.headers["ETag"] == again.headers["ETag"]
-    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
-    build_index(TINY[1:], FakeEmbedder(), built)  # a new version: a new body and ETag
-    service.reload()
-    fresh = client.get(f"/api/related?url={TINY[1].url}&limit=3")
-    stale = client.get(url)
-    assert stale.status_code == 404  # the first post is gone from the new version
-    assert fresh.headers["ETag"] != first.headers["ETag"]
-    assert TINY[0].url not in fresh.get_data(as_text=True)
+def test_snippet_marks_and_escapes_with_cached_stems() -> None:
+    text = "Sciatica <b>pain</b> runs down the leg; sciatica pain eases."
+    first = make_snippet(text, set(stems(["sciatica"])))
+    again = make_snippet(text, set(stems(["pain"])))  # same passage, stems from the cache
+    assert first.count("<mark>Sciatica</mark>") + first.count("<mark>sciatica</mark>") == 2
+    assert again.count("<mark>pain</mark>") == 2 and "&lt;b&gt;" in again and "<b>" not in again

@@ -1,125 +1,28 @@
-"""Many sites in one service: the sites file, --site on the CLI, one app answering per site."""
+"""Many sites in one app: each request answered from its own site's index, per-site CORS,
+tokens and overrides, lazy loading within the LRU bound.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from relatedposts.config import Settings
-from relatedposts.errors import ConfigError, NotFound
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import current_version
-from relatedposts.sites import load_sites, settings_for
+from relatedposts.sites import settings_for
 from relatedposts.web.app import create_app
 from relatedposts.web.context import get_registry
-from tests.support import TINY
-
-SUMMIT = "https://www.summit.example"
-OTHER = "https://www.otherclinic.example"
-TOKEN_A, TOKEN_B = "summit-token-123", "other-token-456"
-
-
-def _other_articles() -> list:
-    """The second site's posts: same topics, other URLs, so a mixed answer would show."""
-    return [dataclasses.replace(a, url=a.url.replace("https://clinic.example",
-                                                     "https://www.otherclinic.example"),
-                                title=a.title + " (Other Clinic)") for a in TINY[:5]]
-
-
-def _summit_articles() -> list:
-    return [dataclasses.replace(a, url=a.url.replace("https://clinic.example", SUMMIT))
-            for a in TINY]
-
-
-SITES_TOML = f"""
-[sites.summit]
-source = ["{SUMMIT}/sitemap.xml"]
-origins = ["{SUMMIT}"]
-admin_token = "{TOKEN_A}"
-
-[sites.other]
-source = "{OTHER}/sitemap.xml"
-origins = ["{OTHER}", "https://otherclinic.example"]
-admin_token = "{TOKEN_B}"
-"""
-
-
-@pytest.fixture
-def multi(tmp_path: Path, settings: Settings) -> Settings:
-    """Two sites built from a sites file (each into <index_dir>/<name>/)."""
-    return make_multi(tmp_path, settings)
-
-
-def make_multi(tmp_path: Path, settings: Settings) -> Settings:
-    """Write SITES_TOML and build both sites; return the base settings."""
-    sites_file = tmp_path / "sites.toml"
-    sites_file.write_text(SITES_TOML, "utf-8")
-    base = settings.replace(sites_file=sites_file, reload_check_seconds=-1)
-    for name, articles in (("summit", _summit_articles()), ("other", _other_articles())):
-        build_index(articles, FakeEmbedder(), settings_for(base, name))
-    return base
+from tests.support import OTHER, SUMMIT, TOKEN_A, TOKEN_B, summit_articles
 
 
 def _client(settings: Settings, **changes):
     app = create_app(settings.replace(**changes), embedder=FakeEmbedder())
     app.config["TESTING"] = True
     return app.test_client()
-
-
-def _write(tmp_path: Path, text: str, settings: Settings) -> Settings:
-    path = tmp_path / "s.toml"
-    path.write_text(text, "utf-8")
-    return settings.replace(sites_file=path)
-
-
-@pytest.mark.parametrize("text, problem", [
-    ('[sites."../etc"]\nsource = "x"', "site name"),
-    ("[sites.Versions]\n", "site name"),
-    ("[sites.versions]\n", "site name"),
-    ('[sites."a/b"]\n', "site name"),
-    ("[sites.a]\nsorce = 'x'", "unknown key"),
-    ("[sites.a]\nsource = 3", "list of non-empty strings"),
-    ("[sites.a]\norigins = ['https://a.example/blog']", "no path or wildcard"),
-    ("[sites.a]\norigins = ['*']", "no path or wildcard"),
-    ("[sites.a]\norigins = ['javascript:alert(1)']", "no path or wildcard"),
-    ("[sites.a]\nadmin_token = 5", "must be a string"),
-    ("[sites.a]\nindex = 'same'\n[sites.b]\nindex = 'same'", "share the index"),
-    ("sites = 1", "[sites.NAME]"),
-    ("[other]\n", "[sites.NAME]"),
-    ("[sites.a\n", "not valid TOML"),
-    ("", "[sites.NAME]"),
-])
-def test_a_bad_sites_file_is_a_clear_error(tmp_path, settings, text, problem) -> None:
-    with pytest.raises(ConfigError) as err:
-        load_sites(_write(tmp_path, text, settings))
-    assert problem in err.value.message
-
-
-def test_a_missing_sites_file_is_a_clear_error(tmp_path, settings) -> None:
-    with pytest.raises(ConfigError, match="cannot read the sites file"):
-        load_sites(settings.replace(sites_file=tmp_path / "nope.toml"))
-
-
-def test_site_defaults_and_relative_paths(tmp_path, settings) -> None:
-    s = _write(tmp_path, "[sites.a]\n[sites.b]\nindex = 'idx/b'\ncorpus = '/abs/b'\n", settings)
-    sites = load_sites(s)
-    assert sites["a"].index == settings.index_dir / "a"
-    assert sites["a"].corpus == settings.corpus_dir / "a"
-    assert sites["b"].index == tmp_path / "idx" / "b" and sites["b"].corpus == Path("/abs/b")
-    a = settings_for(s.replace(query_log=str(tmp_path / "q.jsonl"), admin_token="global",
-                               reload_url="http://127.0.0.1:9/admin/reload"), "a")
-    assert a.query_log == str(tmp_path / "q.a.jsonl")  # sites never share a query log
-    assert a.admin_token == "global" and a.reload_url.endswith("/admin/reload?site=a")
-    with pytest.raises(NotFound):
-        settings_for(s, "c")
-    with pytest.raises(ConfigError, match="--site NAME"):
-        settings_for(s, None)
-    with pytest.raises(ConfigError, match="needs a sites file"):
-        settings_for(settings, "a")
 
 
 def test_one_app_hosts_two_sites_each_answering_from_its_own_index(multi) -> None:
@@ -174,7 +77,7 @@ def test_cors_origins_are_per_site(multi) -> None:
 def test_admin_tokens_are_per_site(multi) -> None:
     client = _client(multi)
     old = client.get("/api/index?site=summit").get_json()["version"]
-    new = build_index(_summit_articles()[:6], FakeEmbedder(),
+    new = build_index(summit_articles()[:6], FakeEmbedder(),
                       settings_for(multi, "summit")).version_dir.name
     wrong = client.post("/admin/reload?site=summit", headers={"Authorization": f"Bearer {TOKEN_B}"})
     assert wrong.status_code == 401
@@ -182,8 +85,6 @@ def test_admin_tokens_are_per_site(multi) -> None:
     ok = client.post("/admin/reload?site=summit", headers={"Authorization": f"Bearer {TOKEN_A}"})
     assert ok.status_code == 200 and ok.get_json()["version"] == new
     assert client.get("/api/index?site=other").get_json()["articles"] == 5  # untouched
-
-
 
 
 def test_sites_load_lazily_within_the_lru_bound(multi) -> None:
@@ -224,12 +125,6 @@ def test_single_site_pages_are_unchanged(client) -> None:
     assert "data-site" not in client.get("/demo").get_data(as_text=True)
 
 
-
-
-
-
-
-
 def test_admin_needs_a_known_site_and_never_loads_one_unauthorized(multi) -> None:
     client = _client(multi)
     for query in ("", "?site=nope", "?site=../summit"):
@@ -244,7 +139,7 @@ def test_a_site_without_an_index_answers_503_and_others_still_serve(tmp_path, se
     path = tmp_path / "s.toml"
     path.write_text("[sites.built]\n[sites.empty]\n", "utf-8")
     base = settings.replace(sites_file=path)
-    build_index(_summit_articles(), FakeEmbedder(), settings_for(base, "built"))
+    build_index(summit_articles(), FakeEmbedder(), settings_for(base, "built"))
     client = _client(base)
     resp = client.get("/api/search?site=empty&q=back")
     assert resp.status_code == 503 and "relatedposts build" in resp.get_json()["error"]["message"]
@@ -257,7 +152,7 @@ def test_overrides_are_per_site(tmp_path, settings) -> None:
     (tmp_path / "s.toml").write_text("[sites.summit]\n[sites.other]\n", "utf-8")
     hidden = f"{SUMMIT}/blog/stenosis/"
     (tmp_path / "overrides.summit.json").write_text(json.dumps({"exclude": [hidden]}), "utf-8")
-    same_urls = _summit_articles()  # both sites hold the same posts: only summit excludes one
+    same_urls = summit_articles()  # both sites hold the same posts: only summit excludes one
     for name in ("summit", "other"):
         build_index(same_urls, FakeEmbedder(), settings_for(base, name))
     client = _client(base)

@@ -11,14 +11,13 @@ import urllib.request
 import pytest
 
 from relatedposts.config import Settings
+from relatedposts.errors import ConfigError
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.web.app import create_app
 from tests.servers import redis_server, serve
-from tests.support import TINY
+from tests.support import AUTH, SCIATICA, TINY, TOKEN, assert_security_headers, json_error
 
 DEFAULTS = Settings()
-TOKEN = "s3cret-token"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def _client(built, **changes):
@@ -152,3 +151,44 @@ def test_a_dead_redis_never_fails_a_request(built) -> None:
     statuses = [client.get("/api/search?q=back").status_code for _ in range(6)]
     assert statuses[:3] == [200] * 3 and 429 in statuses  # counted in memory meanwhile
     assert client.get(f"/api/related?url={TINY[0].url}").status_code == 200
+
+
+def _limited_client(built, limit: str = "3/minute"):
+    app = create_app(built.replace(rate_limit=limit), embedder=FakeEmbedder())
+    return app.test_client()
+
+
+def test_search_limit_answers_429_with_retry_after_and_spares_lookups(built) -> None:
+    client = _limited_client(built)
+    for path in ("/api/search?q=back", "/search?q=back", "/api/search?q=neck"):
+        assert client.get(path).status_code == 200  # one budget for both searches
+    assert client.get("/api/search?q=").status_code == 400  # no search run: not counted
+    resp = client.get("/api/search?q=back")
+    assert "too many searches" in json_error(resp, 429)
+    assert 1 <= int(resp.headers["Retry-After"]) <= 61
+    assert_security_headers(resp, html=False)
+    page = client.get("/search?q=back")
+    assert page.status_code == 429 and page.mimetype == "text/html"
+    assert int(page.headers["Retry-After"]) >= 1
+    for path in (f"/api/related?url={SCIATICA}", "/api/index", "/healthz", "/widget.js",
+                 "/search", "/demo"):
+        assert {client.get(path).status_code for _ in range(10)} == {200}, path
+
+
+def test_search_limit_counts_per_client(built) -> None:
+    client = _limited_client(built, "2/minute")
+    for _ in range(2):
+        assert client.get("/api/search?q=back").status_code == 200
+    assert client.get("/api/search?q=back").status_code == 429
+    other = {"REMOTE_ADDR": "10.1.2.3"}
+    assert client.get("/api/search?q=back", environ_base=other).status_code == 200
+
+
+def test_rate_limit_can_be_disabled_and_is_validated(built) -> None:
+    client = _limited_client(built, "")
+    assert {client.get("/api/search?q=back").status_code for _ in range(30)} == {200}
+    with pytest.raises(ConfigError, match="RELATEDPOSTS_RATE_LIMIT="):
+        _limited_client(built, "lots")
+    with pytest.raises(ConfigError, match="RELATEDPOSTS_RATE_LIMIT_STORAGE="):
+        create_app(built.replace(rate_limit="5/minute", rate_limit_storage="bogus://x"),
+                   embedder=FakeEmbedder())

@@ -1,4 +1,6 @@
-"""The widget script, the HTML search and demo pages, and CORS, with Flask's test client."""
+"""The HTML search page with Flask's test client: results, paging, spelling, urgent care,
+escaping.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +13,8 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.models import Article, Section
 from relatedposts.web.app import create_app
-from relatedposts.web.cors import allowed_origins
 from relatedposts.web.searchpage import safe_snippet, title_match, title_spelling
-from tests.support import BLOG, SCIATICA, SPASMS, TINY, XSS_TITLE
+from tests.support import SCIATICA, TINY, XSS_TITLE
 
 EVIL = Article(
     url="https://clinic.example/blog/evil/", title=XSS_TITLE,
@@ -136,66 +137,3 @@ def test_safe_snippet_keeps_only_balanced_marks() -> None:
 def test_bad_search_parameters_get_a_friendly_page(client, query: str, message: str) -> None:
     page = _html(client.get(f"/search?{query}"), 400)
     assert message in page and 'role="search"' in page and "Traceback" not in page
-
-
-def test_pages_without_an_index_are_friendly_503(settings: Settings) -> None:
-    client = create_app(settings, embedder=FakeEmbedder()).test_client()
-    for url in ("/search?q=back", "/demo"):
-        page = _html(client.get(url), 503)
-        assert "not available yet" in page and "relatedposts build" not in page
-
-
-def test_demo_page_embeds_the_widget(client) -> None:
-    page = _html(client.get(f"/demo?url={SPASMS}"))
-    assert f'<link rel="canonical" href="{SPASMS}">' in page
-    assert '<script src="/widget.js" async></script>' in page and "data-relatedposts" in page
-    assert 'action="/search"' in page and "<h1>Back spasms explained</h1>" in page
-    assert _html(client.get("/demo?url=https://clinic.example/blog/nope/"), 404)
-
-
-def test_widget_is_served_as_cacheable_javascript(client) -> None:
-    resp = client.get("/widget.js")
-    assert resp.status_code == 200
-    assert resp.headers["Content-Type"] == "text/javascript; charset=utf-8"
-    assert resp.cache_control.max_age == 3600 and resp.cache_control.public
-    body = resp.get_data(as_text=True)
-    assert len(resp.data) < 5000 and "api/related" in body and "document.currentScript" in body
-    assert "innerHTML" not in body and "console." not in body and "eval(" not in body
-    again = client.get("/widget.js", headers={"If-None-Match": resp.headers["ETag"]})
-    assert again.status_code == 304
-
-
-@pytest.fixture
-def cors_client(built: Settings):
-    """A client for an app that allows two blog origins."""
-    app = create_app(built.replace(cors_origins=(BLOG + "/", "https://other.example")),
-                     embedder=FakeEmbedder())
-    return app.test_client()
-
-
-def test_cors_allows_configured_origins_only(cors_client) -> None:
-    ok = cors_client.get(f"/api/related?url={SCIATICA}", headers={"Origin": BLOG})
-    assert ok.status_code == 200 and ok.headers["Access-Control-Allow-Origin"] == BLOG
-    assert "Origin" in ok.headers["Vary"]
-    bad = cors_client.get(f"/api/related?url={SCIATICA}", headers={"Origin": "https://evil.example"})
-    assert bad.status_code == 200 and "Access-Control-Allow-Origin" not in bad.headers
-    assert "Origin" in bad.headers["Vary"]
-    missing = cors_client.get("/api/related?url=https://x.example/", headers={"Origin": BLOG})
-    assert missing.status_code == 404 and missing.headers["Access-Control-Allow-Origin"] == BLOG
-    page = cors_client.get("/search?q=back", headers={"Origin": BLOG})
-    assert "Access-Control-Allow-Origin" not in page.headers
-
-
-def test_cors_preflight(cors_client) -> None:
-    headers = {"Origin": BLOG, "Access-Control-Request-Method": "GET"}
-    ok = cors_client.options("/api/search?q=back", headers=headers)
-    assert ok.status_code == 204 and ok.headers["Access-Control-Allow-Origin"] == BLOG
-    assert "GET" in ok.headers["Access-Control-Allow-Methods"]
-    bad = cors_client.options("/api/search", headers={**headers, "Origin": "https://evil.example"})
-    assert bad.status_code == 403 and "Access-Control-Allow-Origin" not in bad.headers
-
-
-def test_cors_origins_come_from_the_environment() -> None:
-    settings = Settings.from_env({"RELATEDPOSTS_CORS_ORIGINS": "https://A.example/, https://b.example"})
-    assert allowed_origins(settings.cors_origins) == {"https://a.example", "https://b.example"}
-    assert allowed_origins(Settings().cors_origins) == frozenset()
