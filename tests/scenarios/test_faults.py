@@ -1,7 +1,7 @@
 """Faults: a stalled model, corrupt index versions, a missing model, builds killed at random.
 
-tests/test_rebuild.py kills a build stalled at chosen stages (embed, cache, write) in-process;
-here the real `relatedposts build` command is killed with SIGKILL at random moments.
+tests/indexing/test_build.py kills a build stalled at chosen stages (embed, cache, write)
+in-process; here the real `relatedposts build` command is killed with SIGKILL at random moments.
 """
 
 from __future__ import annotations
