@@ -1,5 +1,4 @@
-"""`build` and `rollback` on the command line: JSON reports and exit codes.
-"""
+"""`build` and `rollback` on the command line: JSON reports and exit codes."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""`evaluate` on the command line, on an imported dataset.
-"""
+"""`evaluate` on the command line, on an imported dataset."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""`search` and `related` on the command line: the same JSON as the API.
-"""
+"""`search` and `related` on the command line: the same JSON as the API."""
 
 from __future__ import annotations
 

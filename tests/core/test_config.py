@@ -1,5 +1,4 @@
-"""Settings from the environment: each type converted, bad values named, overrides.
-"""
+"""Settings from the environment: each type converted, bad values named, overrides."""
 
 from __future__ import annotations
 

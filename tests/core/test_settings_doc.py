@@ -1,5 +1,4 @@
-"""The settings table: every setting has help, the README table is current.
-"""
+"""The settings table: every setting has help, the README table is current."""
 
 from __future__ import annotations
 

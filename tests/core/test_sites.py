@@ -1,5 +1,4 @@
-"""The sites file: bad or missing files are clear errors; defaults and relative paths.
-"""
+"""The sites file: bad or missing files are clear errors; defaults and relative paths."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Text analysis: words, stems, the article document and TF-IDF.
-"""
+"""Text analysis: words, stems, the article document and TF-IDF."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""URL keys: one key per page, whatever the spelling of its URL.
-"""
+"""URL keys: one key per page, whatever the spelling of its URL."""
 
 from __future__ import annotations
 

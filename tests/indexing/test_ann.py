@@ -1,5 +1,4 @@
-"""The chunk index: exact for small indexes, HNSW for large ones, tuned after load.
-"""
+"""The chunk index: exact for small indexes, HNSW for large ones, tuned after load."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The build lock: a second build is refused while one runs.
-"""
+"""The build lock: a second build is refused while one runs."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Compounds come from the corpus: joined words split into corpus words, known ones stay.
-"""
+"""Compounds come from the corpus: joined words split into corpus words, known ones stay."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The embedding cache: bounded, and a damaged cache is discarded, never fatal.
-"""
+"""The embedding cache: bounded, and a damaged cache is discarded, never fatal."""
 
 from __future__ import annotations
 

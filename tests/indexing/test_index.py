@@ -1,5 +1,4 @@
-"""Index save/load round trip, manifest checks, and FAISS against brute force.
-"""
+"""Index save/load round trip, manifest checks, and FAISS against brute force."""
 
 from __future__ import annotations
 

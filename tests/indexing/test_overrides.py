@@ -1,5 +1,4 @@
-"""Editor overrides of related lists: pin in order, block, exclude; bad files fail the build.
-"""
+"""Editor overrides of related lists: pin in order, block, exclude; bad files fail the build."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Reasons: each related post says what it shares with the article.
-"""
+"""Reasons: each related post says what it shares with the article."""
 
 from __future__ import annotations
 

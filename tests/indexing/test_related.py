@@ -1,5 +1,4 @@
-"""Related lists: near duplicates, the recent-posts fallback, recency decay, no self or repeats.
-"""
+"""Related lists: near duplicates, the recent-posts fallback, recency decay, no self or repeats."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The Service: related lists memoized per version, versions refused, searches answered.
-"""
+"""The Service: related lists memoized per article, limit and version; bad related arrays refused."""
 
 from __future__ import annotations
 

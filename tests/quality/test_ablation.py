@@ -1,5 +1,4 @@
-"""Ablation: `evaluate --ablation` switches each ranking signal off in turn.
-"""
+"""Ablation: `evaluate --ablation` switches each ranking signal off in turn."""
 
 from __future__ import annotations
 

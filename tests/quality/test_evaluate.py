@@ -1,5 +1,4 @@
-"""Search-quality metrics against the ranx reference, edge cases, one document under two URLs.
-"""
+"""Search-quality metrics against the ranx reference, edge cases, one document under two URLs."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The related-lists report (orphans, hubs, changes) and the labeled evaluation.
-"""
+"""The related-lists report (orphans, hubs, changes) and the labeled evaluation."""
 
 from __future__ import annotations
 

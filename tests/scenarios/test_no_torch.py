@@ -1,5 +1,4 @@
-"""Fast by default (issue 14): a default serving process never imports torch.
-"""
+"""Fast by default (issue 14): a default serving process never imports torch."""
 
 from __future__ import annotations
 

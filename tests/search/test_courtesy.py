@@ -1,5 +1,4 @@
-"""Courtesy phrases and signatures are dropped, the subject stays; linear on hostile input.
-"""
+"""Courtesy phrases and signatures are dropped, the subject stays; linear on hostile input."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Every fusion mode, table-driven: dense and keyword scores combined; bm25 needs no model.
-"""
+"""Every fusion mode, table-driven: dense and keyword scores combined; bm25 needs no model."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""PassageTerms: how many distinct query stems each passage holds.
-"""
+"""PassageTerms: how many distinct query stems each passage holds."""
 
 from __future__ import annotations
 

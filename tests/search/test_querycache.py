@@ -1,5 +1,4 @@
-"""The query-vector cache: LRU within a byte budget; a repeated search embeds once.
-"""
+"""The query-vector cache: LRU within a byte budget; a repeated search embeds once."""
 
 from __future__ import annotations
 

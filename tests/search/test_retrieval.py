@@ -1,5 +1,4 @@
-"""Every aggregation mode, table-driven: passage scores turned into article scores.
-"""
+"""Every aggregation mode, table-driven: passage scores turned into article scores."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The Searcher end to end on a small corpus: the named subject wins, hostile queries pass.
-"""
+"""The Searcher end to end on a small corpus: the named subject wins, hostile queries pass."""
 
 from __future__ import annotations
 

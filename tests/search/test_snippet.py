@@ -1,5 +1,4 @@
-"""Snippets: the best window (checked against a brute-force reference), marks and escaping.
-"""
+"""Snippets: the best window (checked against a brute-force reference), marks and escaping."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The app without a model: lookups are served, search says why it cannot answer.
-"""
+"""The app without a model: lookups are served, search says why it cannot answer."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""CORS: configured origins only, preflight, origins from the environment.
-"""
+"""CORS: configured origins only, preflight, origins from the environment."""
 
 from __future__ import annotations
 

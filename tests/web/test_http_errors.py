@@ -1,5 +1,4 @@
-"""Error responses: unexpected errors leak no trace or filesystem path.
-"""
+"""Error responses: unexpected errors leak no trace or filesystem path."""
 
 from __future__ import annotations
 

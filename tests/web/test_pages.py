@@ -1,5 +1,4 @@
-"""The widget script, the demo page and friendly error pages.
-"""
+"""The widget script, the demo page and friendly error pages."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Strict parameters: ASCII-digit integers and ISO dates only; bad input is a clear 400.
-"""
+"""Strict parameters: ASCII-digit integers and ISO dates only; bad input is a clear 400."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""`serve`: waitress worker processes, one port per instance, shared cores, replaced workers.
-"""
+"""`serve`: waitress worker processes, one port per instance, shared cores, replaced workers."""
 
 from __future__ import annotations
 
