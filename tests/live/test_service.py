@@ -1,4 +1,4 @@
-"""The Service: related lists memoized per article, limit and version; bad related arrays refused."""
+"""The Service: related lists memoized per article, limit and version; bad arrays refused."""
 
 from __future__ import annotations
 
