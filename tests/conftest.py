@@ -1,5 +1,6 @@
 """Shared fixtures: settings on temp dirs, a fake-embedder index, the app, its client, the CLI
-runner, local sites and a counting embedder. Plain values and helpers are in tests/support.py.
+runner, local sites, two sites of a sites file and a counting embedder. Plain values and helpers
+are in tests/support.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.web.app import create_app
 from tests.localsite import LocalSite
-from tests.support import TINY, Cli, CountingEmbedder, serve_directory
+from tests.support import TINY, Cli, CountingEmbedder, make_multi, serve_directory
 
 
 @pytest.fixture
@@ -73,3 +74,9 @@ def site_server() -> Iterator[Callable[[Path], str]]:
     """Serve directories over HTTP on 127.0.0.1; yields a function dir -> base URL."""
     with ExitStack() as stack:
         yield lambda directory: stack.enter_context(serve_directory(directory))
+
+
+@pytest.fixture
+def multi(tmp_path: Path, settings: Settings) -> Settings:
+    """Two sites built from a sites file (each into <index_dir>/<name>/)."""
+    return make_multi(tmp_path, settings)

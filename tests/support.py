@@ -1,10 +1,12 @@
-"""What tests share besides fixtures: the tiny corpus, URLs, tokens, servers, a counting embedder.
+"""What tests share besides fixtures: the tiny corpus, URLs, tokens, servers, a counting embedder,
+the JSON error and security-header checks, and two sites of a sites file.
 
 Fixtures live in conftest.py; import plain values and helpers from here, never from conftest.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
 import threading
 from collections.abc import Iterator, Sequence
@@ -17,8 +19,11 @@ from click.testing import CliRunner, Result
 
 from relatedposts.cli import main
 from relatedposts.config import Settings
+from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.models import Article, Section
+from relatedposts.sites import settings_for
+from relatedposts.web.guard import DEFAULT_CSP
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -30,6 +35,20 @@ BLOG = "https://blog.example"
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 XSS_TITLE = "<img src=x onerror=alert(1)> Evil back pain"
+SUMMIT = "https://www.summit.example"
+OTHER = "https://www.otherclinic.example"
+TOKEN_A, TOKEN_B = "summit-token-123", "other-token-456"
+SITES_TOML = f"""
+[sites.summit]
+source = ["{SUMMIT}/sitemap.xml"]
+origins = ["{SUMMIT}"]
+admin_token = "{TOKEN_A}"
+
+[sites.other]
+source = "{OTHER}/sitemap.xml"
+origins = ["{OTHER}", "https://otherclinic.example"]
+admin_token = "{TOKEN_B}"
+"""
 
 
 def make_article(slug: str, title: str, text: str, date: str = "2024-01-01",
@@ -64,6 +83,46 @@ TINY = [
                  "Bend the knees and keep the load close when lifting heavy boxes.",
                  "2020-01-01", ("lifting",)),
 ]
+
+
+def other_articles() -> list[Article]:
+    """The second site's posts: same topics, other URLs, so a mixed answer would show."""
+    return [dataclasses.replace(a, url=a.url.replace("https://clinic.example", OTHER),
+                                title=a.title + " (Other Clinic)") for a in TINY[:5]]
+
+
+def summit_articles() -> list[Article]:
+    """The first site's posts: the tiny corpus on the summit origin."""
+    return [dataclasses.replace(a, url=a.url.replace("https://clinic.example", SUMMIT))
+            for a in TINY]
+
+
+def make_multi(tmp_path: Path, settings: Settings) -> Settings:
+    """Write SITES_TOML and build both sites; return the base settings."""
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text(SITES_TOML, "utf-8")
+    base = settings.replace(sites_file=sites_file, reload_check_seconds=-1)
+    for name, articles in (("summit", summit_articles()), ("other", other_articles())):
+        build_index(articles, FakeEmbedder(), settings_for(base, name))
+    return base
+
+
+def json_error(resp: Any, status: int) -> str:
+    """Assert resp is the one JSON error shape with this status, no redirect; return its message."""
+    assert resp.status_code == status, resp.get_data(as_text=True)[:300]
+    assert "Location" not in resp.headers
+    body = resp.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == {"status", "message"}
+    assert body["error"]["status"] == status and isinstance(body["error"]["message"], str)
+    return body["error"]["message"]
+
+
+def assert_security_headers(resp: Any, html: bool) -> None:
+    """Assert the security headers: our CSP (HTML pages allow their own scripts), nosniff."""
+    csp = resp.headers["Content-Security-Policy"]
+    assert ("script-src 'self'" in csp) if html else csp == DEFAULT_CSP
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["Referrer-Policy"]
 
 
 class CountingEmbedder(FakeEmbedder):

@@ -1,4 +1,5 @@
-"""The layout's rules, checked on the source: layers point one way, no cycles, small modules.
+"""The layout's rules, checked on the source: layers point one way, no cycles, small modules,
+and tests that mirror the code (tests/<package>/test_<module>.py beside <package>/<module>.py).
 
 Layers, lowest first: core (the modules beside models.py) < ingest < indexing < search and
 logs < live and quality < web (HTTP) < console (the editor's pages, which show quality reports
@@ -156,7 +157,7 @@ def test_the_web_framework_check_is_not_vacuous() -> None:
 
 @pytest.mark.parametrize("path", sorted(p for p in [*PACKAGE.rglob("*.py"),
                                                     *(ROOT / "scripts").rglob("*.py"),
-                                                    *(ROOT / "tests").glob("*.py")]),
+                                                    *(ROOT / "tests").rglob("*.py")]),
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_module_over_300_lines(path: Path) -> None:
     lines = len(path.read_text("utf-8").splitlines())
@@ -168,3 +169,55 @@ def test_search_is_used_through_its_seam(module: str) -> None:
     """Outside the search package, only `relatedposts.search` itself is imported."""
     inner = sorted(d for d in GRAPH[module] if d.startswith("relatedposts.search."))
     assert not inner, f"{module} reaches into the search package: {inner}"
+
+
+TESTS = ROOT / "tests"
+# Unit test files named after no module, each with its reason. Scenario suites (end to end,
+# across modules) live in tests/scenarios/ and are exempt.
+NOT_A_MODULE = {
+    "cli/test_commands.py": "the command group end to end (scrape, build, search, related, "
+                            "settings): the commands of several cli modules and cli/__init__.py",
+}
+# Top-level test files: about the whole tree, or re-export shims (see their docstrings).
+TOP_LEVEL = {"test_architecture.py": "the layout of the whole tree"}
+
+
+def _unit_test_files() -> list[Path]:
+    return sorted(p for p in TESTS.rglob("test_*.py")
+                  if p.parent != TESTS and "scenarios" not in p.relative_to(TESTS).parts)
+
+
+def mirrored_module(test_file: Path) -> Path:
+    """Return the source file a unit test file is named after (tests/core/: top-level)."""
+    package = test_file.parent.relative_to(TESTS)
+    name = test_file.name.removeprefix("test_")
+    return PACKAGE / name if package.parts == ("core",) else PACKAGE / package / name
+
+
+@pytest.mark.parametrize("test_file", _unit_test_files(),
+                         ids=lambda p: str(p.relative_to(TESTS)))
+def test_every_unit_test_file_names_a_real_module(test_file: Path) -> None:
+    key = str(test_file.relative_to(TESTS))
+    if key in NOT_A_MODULE:
+        assert not mirrored_module(test_file).exists(), f"{key} mirrors a module now: unlist it"
+        return
+    source = mirrored_module(test_file)
+    assert source.is_file(), (f"tests/{key} names no module ({source.relative_to(ROOT)}): "
+                              "rename it after the module it tests, move it to "
+                              "tests/scenarios/, or list it in NOT_A_MODULE with a reason")
+
+
+def test_the_mirror_check_is_not_vacuous() -> None:
+    files = {str(p.relative_to(TESTS)) for p in _unit_test_files()}
+    assert {"core/test_config.py", "search/test_fusion.py", "indexing/test_chunk.py",
+            "indexing/embedders/test_onnx.py", "web/test_api.py"} <= files
+    assert set(NOT_A_MODULE) <= files
+    assert mirrored_module(TESTS / "core" / "test_config.py") == PACKAGE / "config.py"
+
+
+def test_test_directories_are_packages_and_flat_files_are_listed() -> None:
+    """Every tests/ directory with tests has an empty __init__.py; no stray tests/test_*.py."""
+    for directory in {p.parent for p in TESTS.rglob("test_*.py")}:
+        init = directory / "__init__.py"
+        assert init.is_file() and init.stat().st_size == 0, f"{init.relative_to(ROOT)}"
+    assert {p.name for p in TESTS.glob("test_*.py")} == set(TOP_LEVEL)

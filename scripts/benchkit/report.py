@@ -47,7 +47,7 @@ def _limit_md(r: dict | None) -> str:
             "With the default `memory://` storage each worker counts on its own, so one "
             "address gets between 60 and 2 x 60 searches a minute depending on which workers "
             "its connections reach; `RELATEDPOSTS_RATE_LIMIT_STORAGE=redis://...` makes it "
-            "exactly 60 (tests/test_ratelimits.py).")
+            "exactly 60 (tests/web/test_ratelimit.py).")
 
 
 def build_md(b: dict) -> str:

@@ -1,0 +1,39 @@
+"""The build lock: a second build is refused while one runs."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.buildlock import BuildBusy, build_lock
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.ingest.store import write_record
+from tests.localsite import run_cli
+from tests.support import TINY
+
+
+def test_a_second_build_is_refused_while_one_runs(settings) -> None:
+    settings.corpus_dir.mkdir(parents=True)
+    for a in TINY:
+        write_record(settings.corpus_dir, a, a.url)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with build_lock(settings.index_dir):
+            holding.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        result = run_cli(settings, "build")
+        assert result.exit_code == 1 and "another build is running" in result.output
+        with pytest.raises(BuildBusy):
+            build_index(TINY, FakeEmbedder(), settings)
+    finally:
+        release.set()
+        thread.join()
+    assert run_cli(settings, "build").exit_code == 0

@@ -1,0 +1,66 @@
+"""Every fusion mode, table-driven: dense and keyword scores combined; bm25 needs no model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from relatedposts.config import Settings
+from relatedposts.live.service import Service
+from relatedposts.search import Searcher
+from tests.support import CountingEmbedder
+
+QUERY = "sciatica leg pain when walking"
+
+
+def _searcher(settings: Settings, embedder: CountingEmbedder | None = None) -> Searcher:
+    service = Service(settings, embedder or CountingEmbedder())
+    service.reload()
+    return service.live.searcher
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of each score, best first (ties by position)."""
+    ranks = np.empty(len(scores))
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return ranks
+
+
+def _weighted(dense: np.ndarray, kw: np.ndarray, s: Settings) -> np.ndarray:
+    return s.dense_weight * dense + (1 - s.dense_weight) * kw / kw.max()
+
+
+def _rrf(dense: np.ndarray, kw: np.ndarray, s: Settings) -> np.ndarray:
+    return sum(np.where(x > 0, 1 / (s.rrf_k + _ranks(x)), 0.0) for x in (dense, kw))
+
+
+FUSIONS: list[tuple[str, Callable[[np.ndarray, np.ndarray, Settings], np.ndarray]]] = [
+    ("dense", lambda dense, kw, s: dense),
+    ("bm25", lambda dense, kw, s: kw),
+    ("weighted", _weighted),
+    ("rrf", _rrf),
+]
+
+
+@pytest.mark.parametrize("fusion, expected", FUSIONS, ids=[f for f, _ in FUSIONS])
+def test_fusion_modes_combine_dense_and_keyword_scores(built, fusion, expected) -> None:
+    base = _searcher(built)
+    dense = base.with_settings(built.replace(fusion="dense")).score(QUERY).fused
+    kw = base.with_settings(built.replace(fusion="bm25")).score(QUERY).fused
+    assert dense.max() > 0 and kw.max() > 0 and not np.allclose(dense / dense.max(), kw / kw.max())
+    settings = built.replace(fusion=fusion)
+    scored = base.with_settings(settings).score(QUERY)
+    want = expected(dense, kw, settings)
+    if fusion == "weighted":  # the title/heading signals multiply the weighted fusion
+        assert scored.title is not None and scored.heading is not None and scored.title.max() > 0
+        want = want * (1 + settings.title_signal_weight * scored.title
+                       + settings.heading_signal_weight * scored.heading)
+    np.testing.assert_allclose(scored.fused, want, rtol=1e-5, atol=1e-7)
+
+
+def test_bm25_fusion_never_calls_the_model(built, counting_embedder) -> None:
+    searcher = _searcher(built.replace(fusion="bm25"), counting_embedder)
+    page = searcher.search(QUERY)
+    assert page.results and counting_embedder.calls == 0

@@ -1,0 +1,51 @@
+"""Every aggregation mode, table-driven: passage scores turned into article scores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from relatedposts.config import Settings
+from relatedposts.live.service import Service
+from relatedposts.search import Searcher
+from tests.support import CountingEmbedder
+
+QUERY = "sciatica leg pain when walking"
+
+
+def _searcher(settings: Settings, embedder: CountingEmbedder | None = None) -> Searcher:
+    service = Service(settings, embedder or CountingEmbedder())
+    service.reload()
+    return service.live.searcher
+
+
+def _chunk_sims(searcher: Searcher, query: str) -> dict[int, list[float]]:
+    """Each article's chunk similarities to the query, best first, computed from the vectors."""
+    index = searcher.data.faiss_index
+    vectors = index.reconstruct_n(0, index.ntotal)
+    sims = vectors @ searcher.embedder.encode([query])[0]
+    out: dict[int, list[float]] = {}
+    for cid, chunk in enumerate(searcher.data.chunks):
+        out.setdefault(chunk.article, []).append(float(sims[cid]))
+    return {a: sorted(s, reverse=True) for a, s in out.items()}
+
+
+AGGREGATIONS: list[tuple[str, Callable[[list[float], Settings], float]]] = [
+    ("max", lambda sims, s: sims[0]),
+    ("topk_mean", lambda sims, s: float(np.mean(sims[:3]))),
+    ("max_bonus", lambda sims, s: sims[0] + s.aggregation_bonus * sims[1]),
+]
+
+
+@pytest.mark.parametrize("aggregation, expected", AGGREGATIONS, ids=[a for a, _ in AGGREGATIONS])
+def test_aggregation_modes_turn_passage_scores_into_article_scores(built, aggregation,
+                                                                   expected) -> None:
+    settings = built.replace(fusion="dense", aggregation=aggregation, aggregation_bonus=0.3)
+    searcher = _searcher(settings)
+    per_article = _chunk_sims(searcher, QUERY)
+    assert all(len(s) >= 2 for s in per_article.values())  # every mode differs from max
+    dense = searcher.score(QUERY).dense
+    for a, sims in per_article.items():
+        assert dense[a] == pytest.approx(max(1e-6, expected(sims, settings)), abs=1e-5), a

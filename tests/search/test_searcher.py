@@ -1,0 +1,56 @@
+"""The Searcher end to end on a small corpus: the named subject wins, hostile queries pass."""
+
+from __future__ import annotations
+
+import time
+
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.live.service import Service
+from relatedposts.models import Article, Section
+
+
+def _articles() -> list[Article]:
+    filler = "Patients ask about pain, sleep, blood pressure, surgery and drowsy days. " * 4
+    def art(slug: str, title: str, text: str) -> Article:
+        return Article(url=f"https://clinic.example/blog/{slug}/", title=title,
+                       sections=(Section("", text + " " + filler),), summary=text[:80])
+    return [art("tizanidine", "Tizanidine", "Tizanidine relaxes muscles; some feel drowsy."),
+            art("bp", "Blood pressure pills and back pain", "Blood pressure pills and pain."),
+            art("drowsy", "Why pain pills make you drowsy", "Drowsy after pain pills."),
+            art("knee", "Knee surgery recovery", "Knee surgery next year and recovery."),
+            art("kneecap", "Kneecap pain", "The kneecap hurts on stairs; knee and cap.")]
+
+
+def test_the_article_whose_title_is_the_named_subject_wins(settings) -> None:
+    build_index(_articles(), FakeEmbedder(), settings)
+    msg = ("Hi, tizanidine - does it make you drowsy? I also take pills for my blood "
+           "pressure and may need knee surgery next year. Thank you very much")
+
+    def margin(service: Service, query: str, title: str) -> float:
+        hits = service.search(query, 5).results
+        assert hits[0].title == title
+        return hits[0].score / hits[1].score
+
+    margins = []
+    for weight in (0.0, 0.3):
+        service = Service(settings.replace(title_signal_weight=weight), embedder=FakeEmbedder())
+        service.reload()
+        margins.append((margin(service, msg, "Tizanidine"),
+                        margin(service, "knee cap hurts", "Kneecap pain")))
+    # The title signal widens the lead of the article whose title the question names.
+    assert margins[1][0] > margins[0][0] and margins[1][1] > margins[0][1]
+
+
+def test_hostile_queries_for_the_new_query_steps(settings) -> None:
+    build_index(_articles(), FakeEmbedder(), settings)
+    service = Service(settings, embedder=FakeEmbedder())
+    service.reload()
+    # Only courtesy: nothing left for the keywords, the search still answers (dense side).
+    page = service.search("Hi! Thank you very much, dear sir. Kind regards", 5)
+    assert page.total >= 0 and page.corrected_query is None
+    # A pasted wall of joined words and regex metacharacters stays fast and safe.
+    t0 = time.perf_counter()
+    service.search(("kneecap" * 40 + " x-ray (.*)+ [a-z]{99} ") * 8, 5)
+    service.search("knee " * 200, 5)
+    assert time.perf_counter() - t0 < 5.0

@@ -1,0 +1,73 @@
+"""Snippets: the best window (checked against a brute-force reference), marks and escaping."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from relatedposts.search.snippet import TOKEN_RE, _best_window, make_snippet
+from relatedposts.text import stems
+
+
+def _reference_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, int]:
+    """Brute force: the first start whose window of at most width characters has most hits."""
+    best = (-1, 0, 0)
+    for start in range(len(tokens)):
+        end, chars = start, 0
+        while end < len(tokens) and chars + len(tokens[end]) <= width:
+            chars += len(tokens[end])
+            end += 1
+        count = sum(hits[start:end])
+        if count > best[0]:
+            best = (count, start, end)
+    return best[1], best[2]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_window_holds_as_many_hits_as_the_best_possible_window(seed: int) -> None:
+    rng = random.Random(seed)
+    words = ["back", "pain", "a", "sciatica", "of", "the", "nerve", "Supercalifragilistic"]
+    text = " ".join(rng.choice(words) + rng.choice(["", "", ".", ","])
+                    for _ in range(rng.randint(0, 120)))
+    tokens = TOKEN_RE.findall(text)
+    hits = [rng.random() < 0.15 for _ in tokens]
+    width = rng.choice([8, 30, 60, 240])
+    start, end = _best_window(tokens, hits, width)
+    ref_start, ref_end = _reference_window(tokens, hits, width)
+    assert sum(hits[start:end]) >= sum(hits[ref_start:ref_end])
+    if tokens:
+        assert 0 <= start < end <= len(tokens)
+        # Moved back at most 6 tokens to a sentence start, so at most that much wider.
+        assert sum(len(t) for t in tokens[start:end]) <= width + sum(
+            len(t) for t in tokens[start:start + 6]) or end - start == 1
+
+
+def test_a_snippet_marks_the_query_words_inside_the_width() -> None:
+    text = ("Filler words come first here. " * 12 + "Sciatica is pain along the sciatic "
+            "nerve. " + "More filler after that point. " * 12)
+    html = make_snippet(text, {"sciatica", "sciatic"}, width=120)
+    assert "<mark>Sciatica</mark>" in html and "<mark>sciatic</mark>" in html
+    assert len(html.replace("<mark>", "").replace("</mark>", "")) <= 120 + 40
+
+
+def test_an_empty_passage_gives_an_empty_snippet() -> None:
+    assert make_snippet("", {"pain"}) == ""
+
+
+def test_snippet_highlights_query_words_and_escapes_everything_else() -> None:
+    text = ("Intro words here. <script>alert(1)</script> Sciatica is leg pain from a "
+            "pinched nerve & more. " + "Filler sentence about other things. " * 20)
+    html = make_snippet(text, {"sciatica", "pinch"}, width=120)
+    assert "<mark>Sciatica</mark>" in html and "<mark>pinched</mark>" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "&amp;" in html
+    assert len(html) < 400 and html.endswith("…")
+
+
+def test_snippet_marks_and_escapes_with_cached_stems() -> None:
+    text = "Sciatica <b>pain</b> runs down the leg; sciatica pain eases."
+    first = make_snippet(text, set(stems(["sciatica"])))
+    again = make_snippet(text, set(stems(["pain"])))  # same passage, stems from the cache
+    assert first.count("<mark>Sciatica</mark>") + first.count("<mark>sciatica</mark>") == 2
+    assert again.count("<mark>pain</mark>") == 2 and "&lt;b&gt;" in again and "<b>" not in again

@@ -1,0 +1,41 @@
+"""The widget script, the demo page and friendly error pages."""
+
+from __future__ import annotations
+
+from relatedposts.config import Settings
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.web.app import create_app
+from tests.support import SPASMS
+
+
+def _html(resp, status: int = 200) -> str:
+    assert resp.status_code == status
+    assert resp.mimetype == "text/html"
+    return resp.get_data(as_text=True)
+
+
+def test_pages_without_an_index_are_friendly_503(settings: Settings) -> None:
+    client = create_app(settings, embedder=FakeEmbedder()).test_client()
+    for url in ("/search?q=back", "/demo"):
+        page = _html(client.get(url), 503)
+        assert "not available yet" in page and "relatedposts build" not in page
+
+
+def test_demo_page_embeds_the_widget(client) -> None:
+    page = _html(client.get(f"/demo?url={SPASMS}"))
+    assert f'<link rel="canonical" href="{SPASMS}">' in page
+    assert '<script src="/widget.js" async></script>' in page and "data-relatedposts" in page
+    assert 'action="/search"' in page and "<h1>Back spasms explained</h1>" in page
+    assert _html(client.get("/demo?url=https://clinic.example/blog/nope/"), 404)
+
+
+def test_widget_is_served_as_cacheable_javascript(client) -> None:
+    resp = client.get("/widget.js")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert resp.cache_control.max_age == 3600 and resp.cache_control.public
+    body = resp.get_data(as_text=True)
+    assert len(resp.data) < 5000 and "api/related" in body and "document.currentScript" in body
+    assert "innerHTML" not in body and "console." not in body and "eval(" not in body
+    again = client.get("/widget.js", headers={"If-None-Match": resp.headers["ETag"]})
+    assert again.status_code == 304
