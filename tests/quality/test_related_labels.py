@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 
 from relatedposts.errors import BadRequest
-from relatedposts.quality.related_labels import (co_relevance, derive_labels, focus_keys,
-                                                 load_graded, same_focus_pairs, strip_form)
+from relatedposts.quality.related_labels import (
+    co_relevance,
+    derive_labels,
+    focus_keys,
+    load_graded,
+    same_focus_pairs,
+    strip_form,
+)
 
 
 def test_question_forms_of_one_condition_share_a_focus() -> None:
