@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from relatedposts.cli.common import echo_json, load_service, settings_from
 from relatedposts.cli.sites_cmds import shared_query_report, site_option
 from relatedposts.config import Settings
+
+if TYPE_CHECKING:
+    from relatedposts.indexing.index import IndexData
 
 
 @click.command()
@@ -107,21 +110,33 @@ def _query_report(settings: Settings, as_json: bool) -> None:
 @click.command("evaluate-related")
 @site_option
 @click.option("--labels", type=click.Path(exists=True, path_type=Path),
-              default=Path("corpus/related-labels.json"), show_default=True)
+              default=Path("corpus/related-labels.json"), show_default=True,
+              help="{slug: [related, ...]} or graded {slug: {related: grade}} (e.g. "
+                   "scripts/derive_related_labels.py's output).")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("--k", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--baselines", is_flag=True,
+              help="Score every baseline too (mean vector, TF-IDF, BM25 title, random) with "
+                   "nDCG@k, in-degree and intra-list similarity.")
+@click.option("--seed", default=22, show_default=True, help="Seed of the random baseline.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def evaluate_related(ctx: click.Context, labels: Path, index_dir: Path | None, k: int,
-                     as_json: bool) -> None:
-    """Score related lists against hand labels (precision@k, recall@k, coverage) vs TF-IDF."""
+                     baselines: bool, seed: int, as_json: bool) -> None:
+    """Score related lists against labels (precision@k, recall@k, coverage) vs TF-IDF."""
     from relatedposts.indexing import index as idx
     from relatedposts.indexing.versions import current_version
-    from relatedposts.quality.related_report import load_labels, score_lists, tfidf_lists, top_lists
+    from relatedposts.quality.related_labels import load_graded
 
     settings = settings_from(ctx, index_dir=index_dir)
     data = idx.load(current_version(settings.index_dir))
-    wanted = load_labels(labels)
+    graded = load_graded(labels)
+    if baselines:
+        _print_methods(data, graded, k, seed, as_json)
+        return
+    from relatedposts.quality.related_report import score_lists, tfidf_lists, top_lists
+
+    wanted = {a: [b for b, g in row.items() if g > 0] for a, row in graded.items()}
     rows = {"relatedposts": score_lists(data.articles, top_lists(data, k), wanted, k),
             "tfidf-baseline": score_lists(data.articles, tfidf_lists(data.articles, k),
                                           wanted, k)}
@@ -131,6 +146,23 @@ def evaluate_related(ctx: click.Context, labels: Path, index_dir: Path | None, k
     for name, q in rows.items():
         click.echo(f"{name:15s} precision@{k} {q.precision:.3f}  recall@{k} {q.recall:.3f}  "
                    f"coverage {q.coverage:.3f}  ({q.articles} labelled articles)")
+
+
+def _print_methods(data: IndexData, graded: dict[str, dict[str, int]], k: int, seed: int,
+                   as_json: bool) -> None:
+    """Print the index's lists and every baseline scored on the same labels."""
+    from relatedposts.quality.related_eval import evaluate_methods
+
+    rows = {name: q.as_row() for name, q in evaluate_methods(data, graded, k, seed).items()}
+    if as_json:
+        echo_json({"k": k, "articles": len(data.articles), "methods": rows})
+        return
+    click.echo(f"{'method':13s} nDCG@{k}  P@{k}   R@{k}   coverage reach  in-degree intra-sim")
+    for name, r in rows.items():
+        click.echo(f"{name:13s} {r['ndcg']:.3f}   {r['precision']:.3f}  {r['recall']:.3f}  "
+                   f"{r['coverage']:.3f}    {r['reach']:.3f}  {r['max_in_degree']:9d} "
+                   f"{r['intra_similarity']:.3f}")
+    click.echo(f"({rows['relatedposts']['labelled']} labelled articles of {len(data.articles)})")
 
 
 COMMANDS = [evaluate, report, evaluate_related]
