@@ -64,3 +64,21 @@ def test_bm25_fusion_never_calls_the_model(built, counting_embedder) -> None:
     searcher = _searcher(built.replace(fusion="bm25"), counting_embedder)
     page = searcher.search(QUERY)
     assert page.results and counting_embedder.calls == 0
+
+
+def test_rrf_gives_nothing_to_unmatched_articles_and_most_to_the_first() -> None:
+    from relatedposts.search.fusion import rrf
+
+    got = rrf(np.array([0.0, 0.9, 0.3], dtype=np.float32), 60)
+    assert got[0] == 0.0
+    assert got[1] == np.float32(1 / 61) and got[2] == np.float32(1 / 62)
+
+
+def test_attribute_signals_multiply_and_cannot_lift_an_unmatched_article() -> None:
+    from relatedposts.search.fusion import with_attributes
+
+    s = Settings(title_signal_weight=0.5, heading_signal_weight=0.25)
+    fused = np.array([0.0, 0.4], dtype=np.float32)
+    out = with_attributes(fused, np.array([1.0, 1.0]), np.array([1.0, 0.0]), s)
+    assert out[0] == 0.0  # a title match alone never drags up an unmatched article
+    assert out[1] == pytest.approx(0.4 * 1.5)
