@@ -22,7 +22,8 @@ from typing import Any, Protocol
 from relatedposts import redisbus
 from relatedposts.config import Settings
 from relatedposts.logs.events import ClickCounts, EventStore, counts_of
-from relatedposts.logs.querylog import QueryLog, scrub
+from relatedposts.logs.querylog import QueryLog
+from relatedposts.logs.scrub import scrub
 
 log = logging.getLogger(__name__)
 WARN_EVERY = 60.0  # seconds between two warnings about an unreachable Redis

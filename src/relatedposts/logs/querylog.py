@@ -2,16 +2,15 @@
 
 On by default (INDEX_DIR/queries.sqlite3; Settings.query_log = "" turns it off), a SQLite
 table kept Settings.log_retention_days (sqlitestore.py; an old queries.jsonl is imported once,
-legacy.py). Each first-page search stores one row (time, query, results); e-mail addresses,
-phone numbers and dates (birth dates and anything else date-like) become [email], [phone] and
-[date] before anything is stored. No IP address, user agent or cookie is ever stored.
+legacy.py). Each first-page search stores one row (time, query, results); names, street addresses,
+e-mail addresses, phone, card and record numbers and dates become [name], [address], [email],
+[phone], [card], [id] and [date] before anything is stored (scrub.py). No IP address, user agent or cookie is ever stored.
 `relatedposts report --queries` reads it back: the most frequent queries and those that
 found nothing (topics the clinic could write about), counted with GROUP BY.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
@@ -21,38 +20,10 @@ from typing import Any
 from relatedposts.config import Settings
 from relatedposts.errors import ConfigError, NotFound
 from relatedposts.logs import legacy
+from relatedposts.logs.scrub import DATE_RE, EMAIL_RE, PHONE_RE, scrub
 from relatedposts.logs.sqlitestore import Retention, Schema, Store, now_stamp
 
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-          r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
-_YEAR = r"(?:\d{4}|'\d{2})"
-DATE_RE = re.compile(
-    r"(?<!\w)(?:"
-    r"\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"  # 1975-03-14, 03/14/1975
-    rf"|{_DAY}(?:\s+of)?\s+{_MONTH}(?:,?\s+{_YEAR})?"  # 14 March 1975, 14th of March
-    rf"|{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"  # March 14, 1975; Mar 14
-    rf"|{_MONTH},?\s+{_YEAR}"  # March 1975
-    r")(?!\w)",
-    re.I,
-)
-# A run of digits with phone-like separators; scrub() keeps only runs of 7-15 digits.
-PHONE_RE = re.compile(r"(?<![\w+])(?:\+|\b00)?\(?\d[\d ().-]{5,}\d(?!\w)")
-
-
-def scrub(text: str) -> str:
-    """Replace e-mail addresses, dates and phone numbers in text by placeholders."""
-    text = EMAIL_RE.sub("[email]", text)
-    text = DATE_RE.sub("[date]", text)
-    return PHONE_RE.sub(_phone, text)
-
-
-def _phone(match: re.Match[str]) -> str:
-    """Return [phone] for a 7-15 digit number, else the text unchanged."""
-    digits = sum(c.isdigit() for c in match.group(0))
-    return "[phone]" if 7 <= digits <= 15 else match.group(0)
-
+__all__ = ["DATE_RE", "EMAIL_RE", "PHONE_RE", "QueryLog", "QueryReport", "scrub"]
 
 SCHEMA = Schema(1, (
     # norm: the query lower-cased, spaces collapsed (Python's, so Unicode too): the report key.
