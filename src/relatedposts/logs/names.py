@@ -21,6 +21,11 @@ from importlib import resources
 
 from relatedposts.text import STOPWORDS
 
+def _set(text: str) -> frozenset[str]:
+    """Return the words of a literal as a set."""
+    return frozenset(text.split())
+
+
 TOKEN_RE = re.compile(r"[^\W\d_][\w'’-]*")
 CUE_RE = re.compile(
     r"(?<![\w'’])(?:"
@@ -35,13 +40,13 @@ CUE_RE = re.compile(
     r"|(?P<weak>from|love|x+))"
     r"(?:\s*[,:;.!—–-]+\s*|\s+)(?=\w)", re.I)
 # Given names that are also everyday words: a name only after a cue, never on their own.
-AMBIGUOUS = frozenset(
+AMBIGUOUS = _set(
     "will may june april grace joy dawn mark bill art max ruby hazel holly lily violet daisy "
     "poppy willow jack rob frank bob jay dean glen lee ken robin carol heather amber jasmine "
     "jordan georgia victoria florence virginia austin madison chase eugene pat sue ray "
-    "patience faith hope drew gene miles sandy penny rose".split())
+    "patience faith hope drew gene miles sandy penny rose")
 # Eponyms never a patient's name, in any form.
-EPONYMS = frozenset(
+EPONYMS = _set(
     "parkinson crohn achilles alzheimer osgood schlatter scheuermann pilates mckenzie schroth "
     "sjogren sjögren raynaud dupuytren guillain barré barre ehlers danlos marfan hashimoto "
     "cushing tourette asperger meniere ménière chiari klippel feil tarlov schmorl baastrup "
@@ -51,20 +56,20 @@ EPONYMS = frozenset(
     "sequard perthes haglund tietze lachman mcmurray apley gaenslen yeoman homans scheie "
     "bankart hill-sachs osgood-schlatter brown-sequard guillain-barré guillain-barre "
     "ehlers-danlos klippel-feil legg-calve-perthes sinding-larsen kohler köhler freiberg "
-    "maitland mulligan bobath botox tens".split())
+    "maitland mulligan bobath botox tens")
 # Names that are eponyms when possessive or before a medical noun ("Baker's cyst",
 # "Jones fracture", "Tommy John surgery"), and names otherwise ("Mrs Baker").
-EPONYM_IF = frozenset(
+EPONYM_IF = _set(
     "baker morton paget wilson addison graves huntington colles smith jones bell down still "
     "thompson barton bennett sever thomas patrick adams allen wright john tommy lou alexander "
-    "boston milwaukee kemp hawkins speed ober bowen cheneau jefferson hangman".split())
-MEDICAL_NOUNS = frozenset(
+    "boston milwaukee kemp hawkins speed ober bowen cheneau jefferson hangman")
+MEDICAL_NOUNS = _set(
     "disease syndrome palsy test sign fracture cyst neuroma nodes node surgery technique "
     "method brace rod contracture phenomenon tendon tendinopathy tendinitis tendonitis "
     "rupture heel reflex manoeuvre maneuver maneouvre procedure lesion deformity disorder "
     "lymphoma arthritis ulcer bursa bursitis angle classification score scale exercises "
-    "exercise protocol approach therapy".split())
-EXTRA_COMMON = frozenset(
+    "exercise protocol approach therapy")
+EXTRA_COMMON = _set(
     "having suffering looking trying wondering worried scared new here really very not just "
     "also pregnant diabetic retired active old young sorry sure interested hoping hurting "
     "unable able getting going feeling experiencing asking writing calling over under "
@@ -79,10 +84,10 @@ EXTRA_COMMON = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april "
     "june july august september october november december today tomorrow yesterday morning "
     "evening night week weeks month months year years day days ok okay yes no thanks thank "
-    "your you the a an in on at for to with my me i im dr mri scan xray x-ray ct nhs gp er "
+    "your you the a an in on at for to with my me i im dr mr mrs ms mx prof professor nurse mri scan xray x-ray ct nhs gp er "
     "english british american canadian irish scottish welsh australian indian chinese god "
     "lord christmas easter covid long-covid surgeon specialist therapist massage yoga "
-    "gym walking running sitting standing sleeping lifting bending driving work home".split())
+    "gym walking running sitting standing sleeping lifting bending driving work home")
 
 
 def _packaged(name: str) -> frozenset[str]:
@@ -154,7 +159,7 @@ def _cued(text: str, tokens: list[tuple[int, int, str]], titled: bool) -> list[t
             continue
         j = i + 1
         while j < len(tokens) and j - i < 3 and _follows(text, tokens, j) \
-                and _more_name(tokens, j, titled):
+                and _more_name(tokens, j, titled, cued=tokens[i][2].islower()):
             j += 1
         spans.append((tokens[i][0], tokens[j - 1][1]))
     return spans
@@ -181,8 +186,13 @@ def _first_name(tokens: list[tuple[int, int, str]], i: int, kind: str, titled: b
     return upper and not titled and base not in common
 
 
-def _more_name(tokens: list[tuple[int, int, str]], j: int, titled: bool) -> bool:
-    """Return whether token j continues the name before it (a surname, a middle name)."""
+def _more_name(tokens: list[tuple[int, int, str]], j: int, titled: bool,
+               cued: bool = False) -> bool:
+    """Return whether token j continues the name before it (a surname, a middle name).
+
+    After a cue and a lower-case first name ("this is anna kowalski") a lower-case word that is
+    no common word counts too.
+    """
     given, surnames, common = lists()
     word = tokens[j][2]
     base, upper = _base(word), word[0].isupper()
@@ -190,15 +200,19 @@ def _more_name(tokens: list[tuple[int, int, str]], j: int, titled: bool) -> bool
         return False
     if base in surnames or (base in given and (upper or base not in common)):
         return True
-    return upper and not titled and base not in common
+    if base in common:
+        return False
+    return (upper and not titled) or (cued and not upper and len(base) >= 3)
 
 
 def _listed(text: str, tokens: list[tuple[int, int, str]],
             titled: bool) -> list[tuple[int, int]]:
     """Return the spans of listed given names (with the surname after them) anywhere."""
-    given, surnames, _ = lists()
+    given, surnames, common = lists()
     spans = []
     for i, (start, end, word) in enumerate(tokens):
+        if _unlisted_pair(text, tokens, i, titled):
+            spans.append((start, tokens[i + 1][1]))  # "Ngozi Okafor": a listed surname
         base, following = _base(word), _next_word(tokens, i)
         if base not in given or is_eponym(word, following) or (
                 following is not None and is_eponym(following, _next_word(tokens, i + 1))):
@@ -206,10 +220,25 @@ def _listed(text: str, tokens: list[tuple[int, int, str]],
         pair = following is not None and _follows(text, tokens, i + 1) and (
             _base(following) in surnames or (following[0].isupper() and not titled
                                              and _more_name(tokens, i + 1, titled)))
-        if pair and (word[0].isupper() or _base(following) in surnames):
-            if not is_eponym(following, _next_word(tokens, i + 1)):
-                spans.append((start, tokens[i + 1][1]))
-                continue
-        if word[0].isupper() and base not in AMBIGUOUS:
+        if pair and (word[0].isupper() or _base(following) in surnames) \
+                and not is_eponym(following, _next_word(tokens, i + 1)):
+            spans.append((start, tokens[i + 1][1]))
+            continue
+        alone = word[0].isupper() or text.startswith(" [email]", end)  # "olivia b at ..."
+        if alone and base not in AMBIGUOUS:
             spans.append((start, end))
     return spans
+
+
+def _unlisted_pair(text: str, tokens: list[tuple[int, int, str]], i: int, titled: bool) -> bool:
+    """Return whether token i is an unlisted capitalised first name before a listed surname."""
+    given, surnames, common = lists()
+    word = tokens[i][2]
+    if titled or i + 1 >= len(tokens) or not word[0].isupper() \
+            or not _follows(text, tokens, i + 1):
+        return False
+    following = tokens[i + 1][2]
+    return (_base(word) not in common and _base(word) not in given
+            and following[0].isupper() and _base(following) in surnames
+            and not is_eponym(word, following)
+            and not is_eponym(following, _next_word(tokens, i + 1)))

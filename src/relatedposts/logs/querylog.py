@@ -2,9 +2,9 @@
 
 On by default (INDEX_DIR/queries.sqlite3; Settings.query_log = "" turns it off), a SQLite
 table kept Settings.log_retention_days (sqlitestore.py; an old queries.jsonl is imported once,
-legacy.py). Each first-page search stores one row (time, query, results); names, street addresses,
-e-mail addresses, phone, card and record numbers and dates become [name], [address], [email],
-[phone], [card], [id] and [date] before anything is stored (scrub.py). No IP address, user agent or cookie is ever stored.
+legacy.py). Each first-page search stores one row (time, query, results); names, street
+addresses, e-mail addresses, phone, card and record numbers and dates become [name],
+[address], [email], [phone], [card], [id] and [date] before anything is stored (scrub.py). No IP address, user agent or cookie is ever stored.
 `relatedposts report --queries` reads it back: the most frequent queries and those that
 found nothing (topics the clinic could write about), counted with GROUP BY.
 """

@@ -29,7 +29,7 @@ from relatedposts.logs.names import name_spans
 
 PLACEHOLDERS = ("email", "card", "id", "address", "date", "phone", "name")
 
-EMAIL_RE = re.compile(r"[\w.+-]+\s*@\s*[\w-]+(?:\s*\.\s*[\w-]+)+")
+EMAIL_RE = re.compile(r"[\w+-]+(?:\s*\.\s*[\w+-]+)*\s*@\s*[\w-]+(?:\s*\.\s*[\w-]+)+")
 _AT = r"(?:\s*[(\[{<]\s*at\s*[)\]}>]\s*|\s+at\s+|\s*@\s*)"
 _DOT = r"(?:\s*[(\[{<]\s*dot\s*[)\]}>]\s*|\s+dot\s+|\.)"
 _TLD = (r"(?:com|org|net|edu|gov|co|uk|us|ca|au|ie|de|fr|es|it|nl|io|info|me|biz|nz|mil|nhs"
@@ -38,7 +38,7 @@ SPELLED_EMAIL_RE = re.compile(
     rf"(?<![\w.])[\w+-]+(?:{_DOT}[\w+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLD}(?![\w])",
     re.I)
 CARD_RE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])")
-_LABEL = (r"(?:MRN|NHS|SSN|SIN|medicare|medicaid|hospital|ID|"
+_LABEL = (r"(?:(?:MRN|NHS|SSN|SIN|medicare|medicaid|hospital|ID)\b|"
           r"(?:patient|record|medical\s+record|chart|member|policy|insurance|account|case"
           r"|reference|ref|claim|NI|national\s+insurance|health\s+card|social\s+security)"
           r"\s*(?:no\.?|number|num|id|#|code))")
@@ -53,7 +53,7 @@ _SUFFIX = (r"(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|cou
 _NOT_STREET = (r"(?!(?:hours?|hrs?|minutes?|mins?|miles?|kms?|days?|weeks?|months?|years?"
                r"|times?|long|short|of|the|a|an|and|or|to|x)\b)")
 STREET_RE = re.compile(
-    rf"\b\d{{1,5}}[a-z]?(?:\s*,)?\s+(?:{_NOT_STREET}[a-z][\w'’.-]*\s+){{1,3}}{_SUFFIX}\b\.?",
+    rf"\b\d{{1,5}}[a-z]?(?:\s*,)?\s+(?:{_NOT_STREET}[a-z0-9][\w'’.-]*\s+){{1,3}}{_SUFFIX}\b\.?",
     re.I)
 NAMED_STREET_RE = re.compile(
     r"\b((?i:on|in|at|off|near|along) )(?:[A-Z][\w'’-]*\s+){1,3}(?:Street|Avenue|Road|Lane"
@@ -79,7 +79,8 @@ DATE_RE = re.compile(
     r")(?!\w)",
     re.I,
 )
-BIRTH_YEAR_RE = re.compile(r"\b((?:born|dob|d\.o\.b\.?|birth year)(?: in|:)? )\d{4}\b", re.I)
+BIRTH_YEAR_RE = re.compile(
+    r"\b((?:born|dob|d\.o\.b\.?|birth year|date of birth)(?: in|:)? )\d{4}\b", re.I)
 # A run of digits with phone-like separators; _phone keeps only runs of 7-15 digits.
 PHONE_RE = re.compile(r"(?<![\w+])(?:\+|\b00)?\(?\d[\d ().-]{5,}\d(?!\w)")
 
