@@ -33,7 +33,7 @@ def test_the_database_is_in_wal_mode_with_a_schema_version(tmp_path: Path) -> No
     assert log.store.read("PRAGMA journal_mode") == [("wal",)]
     with sqlite3.connect(tmp_path / "q.sqlite3") as other:  # persisted, not per connection
         assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert other.execute("PRAGMA user_version").fetchone() == (1,)
+        assert other.execute("PRAGMA user_version").fetchone() == (2,)  # 2: visitor token
 
 
 def test_two_processes_writing_at_once_lose_no_rows(tmp_path: Path) -> None:

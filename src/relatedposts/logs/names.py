@@ -21,6 +21,7 @@ from importlib import resources
 
 from relatedposts.text import STOPWORDS
 
+
 def _set(text: str) -> frozenset[str]:
     """Return the words of a literal as a set."""
     return frozenset(text.split())
@@ -84,7 +85,8 @@ EXTRA_COMMON = _set(
     "monday tuesday wednesday thursday friday saturday sunday january february march april "
     "june july august september october november december today tomorrow yesterday morning "
     "evening night week weeks month months year years day days ok okay yes no thanks thank "
-    "your you the a an in on at for to with my me i im dr mr mrs ms mx prof professor nurse mri scan xray x-ray ct nhs gp er "
+    "your you the a an in on at for to with my me i im dr mr mrs ms mx prof professor nurse "
+    "mri scan xray x-ray ct nhs gp er "
     "english british american canadian irish scottish welsh australian indian chinese god "
     "lord christmas easter covid long-covid surgeon specialist therapist massage yoga "
     "gym walking running sitting standing sleeping lifting bending driving work home")

@@ -19,6 +19,7 @@ from typing import Any
 
 from relatedposts.logs.scrub import normalize, scrub
 
+
 def _set(text: str) -> frozenset[str]:
     """Return the words of a literal as a set."""
     return frozenset(text.split())
