@@ -222,7 +222,8 @@ def _listed(text: str, tokens: list[tuple[int, int, str]],
         pair = following is not None and _follows(text, tokens, i + 1) and (
             _base(following) in surnames or (following[0].isupper() and not titled
                                              and _more_name(tokens, i + 1, titled)))
-        if pair and (word[0].isupper() or _base(following) in surnames) \
+        if pair and following is not None \
+                and (word[0].isupper() or _base(following) in surnames) \
                 and not is_eponym(following, _next_word(tokens, i + 1)):
             spans.append((start, tokens[i + 1][1]))
             continue
