@@ -146,6 +146,12 @@ class Settings:
     query_log: str = setting(
         "queries.sqlite3", "the scrubbed query log, a SQLite file (a bare name is in INDEX_DIR; "
         "NAME.jsonl means NAME.sqlite3, a NAME.jsonl of before is imported once); empty: off")
+    # Issue 24: patient privacy (what is logged and shown; `relatedposts privacy` tells).
+    log_queries: bool = setting(True, "store searches in the query log at all (a site of the "
+                                "sites file can turn it off with log_queries = false)")
+    privacy_min_visitors: int = setting(
+        3, "a query is shown (console, gaps, `report --queries`) once this many distinct "
+        "visitors asked it", ge=1)
     # Issue 11: the crawler on the open web (its fetch and sitemap caps are under Crawling).
     thin_words: int = setting(50, "articles under this many words are reported as thin (kept)",
                               ge=0)

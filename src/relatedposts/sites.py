@@ -4,6 +4,7 @@
     source = ["https://www.summitspinecare.example/sitemap.xml"]  # what `scrape --site` reads
     origins = ["https://www.summitspinecare.example"]             # CORS for its widget
     # optional: corpus = "...", index = "...", overrides = "...", admin_token = "..."
+    # log_queries = false   # store none of this site's searches (Settings.log_queries)
 
 A site's corpus and index default to <corpus_dir>/<name>/ and <index_dir>/<name>/, its
 overrides to overrides.<name>.json beside Settings.overrides_file; relative paths in the file
@@ -24,7 +25,8 @@ from relatedposts.errors import ConfigError, NotFound
 
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 RESERVED = frozenset({"versions", "cache", "onnx", "current", "history"})
-KEYS = frozenset({"source", "origins", "corpus", "index", "overrides", "admin_token"})
+KEYS = frozenset({"source", "origins", "corpus", "index", "overrides", "admin_token",
+                  "log_queries"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Site:
     index: Path
     overrides: Path
     admin_token: str = ""
+    log_queries: bool = True
 
 
 def load_sites(settings: Settings) -> dict[str, Site]:
@@ -79,7 +82,16 @@ def _site(name: str, table: object, settings: Settings, base: Path) -> Site:
         corpus=corpus, index=_path(table, "index", base, Path(settings.index_dir) / name, where),
         overrides=_path(table, "overrides", base,
                         Path(_per_site_file(str(settings.overrides_file), name)), where),
-        admin_token=_string(table, "admin_token", where))
+        admin_token=_string(table, "admin_token", where),
+        log_queries=_bool(table, "log_queries", where))
+
+
+def _bool(table: dict, key: str, where: str) -> bool:
+    """Return a true/false key of the table (missing: true)."""
+    value = table.get(key, True)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: '{key}' must be true or false")
+    return value
 
 
 def _strings(table: dict, key: str, where: str) -> tuple[str, ...]:
@@ -139,6 +151,7 @@ def site_settings(settings: Settings, site: Site) -> Settings:
         "overrides_file": site.overrides, "cors_origins": site.origins,
         "admin_token": site.admin_token or settings.admin_token,
         "query_log": _per_site_file(settings.query_log, site.name),
+        "log_queries": settings.log_queries and site.log_queries,
     }
     if site.source:
         changes["site"] = site.source

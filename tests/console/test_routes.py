@@ -24,7 +24,9 @@ IP = "198.51.100.23"
 
 @pytest.fixture
 def admin(settings: Settings, tmp_path):
-    s = settings.replace(admin_token=TOKEN, overrides_file=tmp_path / "overrides.json")
+    # k = 1: these tests search from one address; k-anonymity is tested on its own below.
+    s = settings.replace(admin_token=TOKEN, overrides_file=tmp_path / "overrides.json",
+                         privacy_min_visitors=1)
     build_index(TINY[:-1], FakeEmbedder(), s)
     build_index(TINY, FakeEmbedder(), s, force=True)
     app = create_app(s, embedder=FakeEmbedder())

@@ -33,7 +33,7 @@ def test_the_database_is_in_wal_mode_with_a_schema_version(tmp_path: Path) -> No
     assert log.store.read("PRAGMA journal_mode") == [("wal",)]
     with sqlite3.connect(tmp_path / "q.sqlite3") as other:  # persisted, not per connection
         assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert other.execute("PRAGMA user_version").fetchone() == (1,)
+        assert other.execute("PRAGMA user_version").fetchone() == (2,)  # 2: visitor token
 
 
 def test_two_processes_writing_at_once_lose_no_rows(tmp_path: Path) -> None:
@@ -70,9 +70,10 @@ def test_a_query_with_a_name_and_email_is_stored_scrubbed(tmp_path: Path) -> Non
     log = QueryLog(tmp_path / "q.sqlite3")
     log.record("Jane  Doe jane.doe@mail.example born 03/14/1975 call 555-123-4567", 0)
     assert [e["query"] for e in log.entries()] == [
-        "Jane Doe [email] born [date] call [phone]"]
+        "[name] [email] born [date] call [phone]"]  # issue 24: names are scrubbed too
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("q.sqlite3*"))
     assert b"jane.doe@" not in raw and b"555-123" not in raw and b"1975" not in raw
+    assert b"Doe" not in raw
 
 
 def test_sql_report_matches_the_python_summary(tmp_path: Path) -> None:

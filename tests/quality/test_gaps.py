@@ -72,6 +72,7 @@ def test_report_gaps_cli(built: Settings, monkeypatch) -> None:
                                        "results": 0}) + "\n" for _ in range(4)))
     monkeypatch.setenv("RELATEDPOSTS_INDEX_DIR", str(built.index_dir))
     monkeypatch.setenv("RELATEDPOSTS_EMBEDDER", "fake")
+    monkeypatch.setenv("RELATEDPOSTS_PRIVACY_MIN_VISITORS", "1")  # legacy rows: no visitor
     runner = CliRunner()
     out = runner.invoke(main, ["--fake-embedder", "report", "--gaps", "--json"])
     assert out.exit_code == 0, out.output

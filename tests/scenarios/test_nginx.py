@@ -48,7 +48,8 @@ def _render(tmp: Path, upstream: str, http_port: int, tls_port: int, cert: Path,
                      ("listen 443 ssl", f"listen 127.0.0.1:{tls_port} ssl"),
                      ("/etc/ssl/certs/related.example.com.pem", str(cert)),
                      ("/etc/ssl/private/related.example.com.key", str(key)),
-                     ("/var/cache/nginx/relatedposts", str(tmp / "cache"))):
+                     ("/var/cache/nginx/relatedposts", str(tmp / "cache")),
+                     ("/var/log/nginx/relatedposts.access.log", str(tmp / "access.log"))):
         assert old in recipe, old
         recipe = recipe.replace(old, new)
     (tmp / "relatedposts.conf").write_text(recipe)
@@ -103,7 +104,7 @@ def proxy(tmp_path_factory) -> Iterator[dict]:
         http_port, tls_port = free_port(), free_port()
         conf = _render(tmp, urlsplit(base).netloc, http_port, tls_port, cert, key)
         with _nginx(conf, tmp, tls_port):
-            yield {"tls": tls_port, "http": http_port, "cert": cert}
+            yield {"tls": tls_port, "http": http_port, "cert": cert, "tmp": tmp}
 
 
 def _get(proxy: dict, path: str, source: str = "127.0.0.1", headers: dict | None = None,
@@ -157,3 +158,14 @@ def test_plain_http_redirects_only_to_the_fixed_host(proxy) -> None:
     status, headers, _ = _get(proxy, "/api/search?q=x", tls=False,
                               headers={"Host": "evil.example"})
     assert status == 301 and headers["location"].startswith("https://related.example.com/")
+
+
+def test_the_access_log_holds_no_query_text(proxy) -> None:
+    query = "Mary Smith 12 Oak Street sciatica"
+    status, _, _ = _get(proxy, "/api/search?q=" + quote(query), source="127.0.0.7")
+    assert status in (200, 429)
+    _get(proxy, "/api/related?url=" + quote("https://clinic.example/secret-page"))
+    log = (proxy["tmp"] / "access.log").read_text()
+    assert "/api/search" in log and "/api/related" in log  # the request was logged
+    for secret in ("Mary", "Smith", "Oak", "sciatica", "q=", "secret-page", "127.0.0.7"):
+        assert secret not in log

@@ -62,7 +62,7 @@ def test_rate_limit_counts_are_shared_across_replicas(built, redis_server) -> No
 
 
 def test_query_log_and_clicks_are_aggregated_across_replicas(built, redis_server) -> None:
-    shared = built.replace(redis_url=redis_server.url, query_log="on")
+    shared = built.replace(redis_url=redis_server.url, query_log="on", privacy_min_visitors=1)
     clients = [_app(shared).test_client() for _ in range(2)]
     queries = ["sciatica", "my email is jo@example.com", "sciatica", "zzzqqq"]
     for i, q in enumerate(queries):
@@ -70,7 +70,8 @@ def test_query_log_and_clicks_are_aggregated_across_replicas(built, redis_server
     clients[1].get("/api/search?q=sciatica&offset=10")  # later pages are not logged
     logged = [e["query"] for e in read_events(shared, "queries")]
     assert logged == ["sciatica", "my email is [email]", "sciatica", "zzzqqq"]
-    env = {"RELATEDPOSTS_REDIS_URL": redis_server.url, "RELATEDPOSTS_QUERY_LOG": "on"}
+    env = {"RELATEDPOSTS_REDIS_URL": redis_server.url, "RELATEDPOSTS_QUERY_LOG": "on",
+           "RELATEDPOSTS_PRIVACY_MIN_VISITORS": "1"}
     report = json.loads(CliRunner().invoke(main, ["report", "--queries", "--json"],
                                            env=env).output)
     assert report["searches"] == 4 and report["frequent"][0] == ["sciatica", 2]

@@ -3,7 +3,7 @@
 index_cmds: scrape, build, rebuild, rollback, import-dataset; serve_cmds: serve, search,
 related; report_cmds: evaluate, evaluate-related, report; settings_cmd: settings;
 editor_cmds: links (and report --gaps, the clicks in report --json).
-sites_cmds: --site NAME (many sites), sites.
+sites_cmds: --site NAME (many sites), sites; privacy_cmd: privacy.
 Commands parse options and print; the work is done by the library layers below.
 """
 
@@ -17,6 +17,7 @@ import click
 from relatedposts.cli import (
     editor_cmds,
     index_cmds,
+    privacy_cmd,
     report_cmds,
     serve_cmds,
     settings_cmd,
@@ -49,6 +50,7 @@ def main(ctx: click.Context, fake_embedder: bool) -> None:
     ctx.obj = settings.replace(embedder="fake") if fake_embedder else settings
 
 
-for _module in (index_cmds, serve_cmds, report_cmds, settings_cmd, editor_cmds, sites_cmds):
+for _module in (index_cmds, serve_cmds, report_cmds, settings_cmd, editor_cmds, sites_cmds,
+                privacy_cmd):
     for _command in _module.COMMANDS:
         main.add_command(_command)

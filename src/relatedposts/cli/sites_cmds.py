@@ -59,7 +59,7 @@ def shared_query_report(settings: Settings) -> object | None:
     from relatedposts.live.replicas import read_events
     from relatedposts.logs.querylog import summarize
 
-    return summarize(read_events(settings, "queries"))
+    return summarize(read_events(settings, "queries"), min_visitors=settings.privacy_min_visitors)
 
 
 def announce_if_shared(settings: Settings) -> None:

@@ -169,7 +169,8 @@ def build_view(service: Service) -> ConsoleView:
     n = len(data.articles)
     coverage = 1 - len(report.orphans) / n if report and n else 0.0
     query_log = QueryLog.from_settings(settings)
-    entries = query_log.entries()
+    k = settings.privacy_min_visitors  # only what k distinct visitors asked is shown
+    entries = query_log.entries(k)
     gaps = _cached(("gaps", (version, query_log.stamp())), lambda: find_gaps(
         entries, data, service.embedder, settings)) if entries else []
     links = _cached(("links", version), lambda: sorted(
@@ -179,7 +180,7 @@ def build_view(service: Service) -> ConsoleView:
     related_pos = [(r.key, float(r.clicks)) for r in clicks.by_position["related"]][:10]
     return ConsoleView(
         version=version, manifest=data.manifest.to_dict(), history=history(service),
-        report=report, coverage=coverage, queries=query_log.report(15),
+        report=report, coverage=coverage, queries=query_log.report(15, k),
         searches_plot=bar_chart(per_day, "Searches per day", every=max(1, len(per_day) // 8)),
         gaps=None if gaps is None else gaps[:15], clicks=clicks,
         clicks_plot=bar_chart(related_pos, "Clicks on related posts by position"),

@@ -22,7 +22,9 @@ from typing import Any, Protocol
 from relatedposts import redisbus
 from relatedposts.config import Settings
 from relatedposts.logs.events import ClickCounts, EventStore, counts_of
-from relatedposts.logs.querylog import QueryLog, scrub
+from relatedposts.logs.querylog import QueryLog
+from relatedposts.logs.scrub import scrub
+from relatedposts.logs.visitors import RedisKeys, VisitorTokens
 
 log = logging.getLogger(__name__)
 WARN_EVERY = 60.0  # seconds between two warnings about an unreachable Redis
@@ -88,11 +90,19 @@ class RedisQueryLog:
 
     def __init__(self, settings: Settings, client: Any = None) -> None:
         self.sink = RedisEventSink(settings, "queries", client)
+        # One day key for all replicas, so a visitor is one token on any of them.
+        self.visitors = VisitorTokens(RedisKeys(self.sink._client,
+                                                redisbus.stream_key(settings, "privacy")))
 
-    def record(self, query: str, results: int) -> None:
-        """Append one scrubbed query and its result count; never raise."""
+    def record(self, query: str, results: int, visitor: str | None = None) -> None:
+        """Append one scrubbed query, its result count and visitor token; never raise."""
+        try:
+            token = self.visitors.token(visitor)
+        except Exception:  # noqa: BLE001 - Redis down: the sink drops the event anyway
+            token = None
         self.sink.append({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                          "query": scrub(" ".join(query.split())), "results": int(results)})
+                          "query": scrub(" ".join(query.split())), "results": int(results),
+                          "visitor": token})
 
 
 def read_events(settings: Settings, kind: str, client: Any = None,
@@ -190,7 +200,7 @@ def shared_settings(settings: Settings) -> Settings:
 
 def make_query_log(settings: Settings) -> Any:
     """Return the query log: on a Redis stream with redis_url, else querylog.QueryLog."""
-    if settings.query_log and settings.redis_url:
+    if settings.query_log and settings.log_queries and settings.redis_url:
         return RedisQueryLog(settings)
     return QueryLog.from_settings(settings)
 
@@ -209,7 +219,7 @@ def print_shared_report(settings: Settings, as_json: bool = False, top: int = 20
 
     from relatedposts.logs.querylog import report_lines, summarize
 
-    rep = summarize(read_events(settings, "queries"), top)
+    rep = summarize(read_events(settings, "queries"), top, settings.privacy_min_visitors)
     if as_json:
         from dataclasses import asdict
 

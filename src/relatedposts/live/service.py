@@ -189,11 +189,15 @@ class Service:
         return self.store.pointer_stamp()
 
     def search(self, query: str, limit: int = 10, offset: int = 0,
-               filters: Filters | None = None, log_query: bool = False) -> SearchPage:
-        """Search the live index within its time budget; log_query: log it once (first page)."""
+               filters: Filters | None = None, log_query: bool = False,
+               visitor: str | None = None) -> SearchPage:
+        """Search the live index within its time budget; log_query: log it once (first page).
+
+        visitor (the address) is only ever stored as the day's keyed token (logs/visitors.py).
+        """
         page = self._search(query, limit, offset, filters)
         if log_query and offset == 0:  # one log line per search, not per page
-            self.query_log.record(query, page.total)
+            self.query_log.record(query, page.total, visitor)
         return page
 
     def _search(self, query: str, limit: int, offset: int,

@@ -2,16 +2,18 @@
 
 On by default (INDEX_DIR/queries.sqlite3; Settings.query_log = "" turns it off), a SQLite
 table kept Settings.log_retention_days (sqlitestore.py; an old queries.jsonl is imported once,
-legacy.py). Each first-page search stores one row (time, query, results); e-mail addresses,
-phone numbers and dates (birth dates and anything else date-like) become [email], [phone] and
-[date] before anything is stored. No IP address, user agent or cookie is ever stored.
+legacy.py). Each first-page search stores one row (time, query, results); names, street
+addresses, e-mail addresses, phone, card and record numbers and dates become [name],
+[address], [email], [phone], [card], [id] and [date] before anything is stored (scrub.py).
+No IP address, user agent or cookie is ever stored: a row keeps only a keyed hash of (visitor,
+day) whose key is deleted the next day (visitors.py), so reports can show a query only once
+Settings.privacy_min_visitors distinct visitors asked it (k-anonymity for display).
 `relatedposts report --queries` reads it back: the most frequent queries and those that
 found nothing (topics the clinic could write about), counted with GROUP BY.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
@@ -21,46 +23,25 @@ from typing import Any
 from relatedposts.config import Settings
 from relatedposts.errors import ConfigError, NotFound
 from relatedposts.logs import legacy
+from relatedposts.logs.scrub import DATE_RE, EMAIL_RE, PHONE_RE, scrub
 from relatedposts.logs.sqlitestore import Retention, Schema, Store, now_stamp
+from relatedposts.logs.visitors import VisitorTokens, file_tokens
 
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-          r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
-_YEAR = r"(?:\d{4}|'\d{2})"
-DATE_RE = re.compile(
-    r"(?<!\w)(?:"
-    r"\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"  # 1975-03-14, 03/14/1975
-    rf"|{_DAY}(?:\s+of)?\s+{_MONTH}(?:,?\s+{_YEAR})?"  # 14 March 1975, 14th of March
-    rf"|{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"  # March 14, 1975; Mar 14
-    rf"|{_MONTH},?\s+{_YEAR}"  # March 1975
-    r")(?!\w)",
-    re.I,
-)
-# A run of digits with phone-like separators; scrub() keeps only runs of 7-15 digits.
-PHONE_RE = re.compile(r"(?<![\w+])(?:\+|\b00)?\(?\d[\d ().-]{5,}\d(?!\w)")
+__all__ = ["DATE_RE", "EMAIL_RE", "PHONE_RE", "QueryLog", "QueryReport", "scrub"]
 
-
-def scrub(text: str) -> str:
-    """Replace e-mail addresses, dates and phone numbers in text by placeholders."""
-    text = EMAIL_RE.sub("[email]", text)
-    text = DATE_RE.sub("[date]", text)
-    return PHONE_RE.sub(_phone, text)
-
-
-def _phone(match: re.Match[str]) -> str:
-    """Return [phone] for a 7-15 digit number, else the text unchanged."""
-    digits = sum(c.isdigit() for c in match.group(0))
-    return "[phone]" if 7 <= digits <= 15 else match.group(0)
-
-
-SCHEMA = Schema(1, (
+SCHEMA = Schema(2, (
     # norm: the query lower-cased, spaces collapsed (Python's, so Unicode too): the report key.
     "CREATE TABLE IF NOT EXISTS queries (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, "
     "query TEXT NOT NULL, norm TEXT NOT NULL, results INTEGER)",
     "CREATE INDEX IF NOT EXISTS queries_ts ON queries (ts)",
-    *legacy.DDL), pruned=("queries",))
-INSERT = "INSERT INTO queries (ts, query, norm, results) VALUES (?, ?, ?, ?)"
+    *legacy.DDL,
+    # Version 2 (issue 24): the (visitor, day) token of visitors.py; NULL for older rows,
+    # which therefore never count towards privacy_min_visitors.
+    "ALTER TABLE queries ADD COLUMN visitor TEXT"), pruned=("queries",))
+INSERT = "INSERT INTO queries (ts, query, norm, results, visitor) VALUES (?, ?, ?, ?, ?)"
+# The norms asked by at least k distinct visitors within retention: the only ones shown.
+SHOWN = ("SELECT norm FROM queries WHERE ts >= ? GROUP BY norm "
+         "HAVING COUNT(DISTINCT visitor) >= ?")
 
 
 def normalize(query: str) -> str:
@@ -71,42 +52,56 @@ def normalize(query: str) -> str:
 class QueryLog:
     """Store scrubbed queries in SQLite (kept retention days); off for no path."""
 
-    def __init__(self, path: str | Path | None, retention: Retention | None = None) -> None:
+    def __init__(self, path: str | Path | None, retention: Retention | None = None,
+                 visitors: VisitorTokens | None = None) -> None:
         self.path = legacy.database_for(path) if path else None
         self.retention = retention or Retention()
+        self.visitors = visitors or (file_tokens(self.path.parent) if self.path else None)
         self.store = (Store(self.path, SCHEMA, self.retention, setup=_import)
                       if self.path else None)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> QueryLog:
         """Return the query log the settings describe (on by default, in INDEX_DIR)."""
-        return cls(settings.data_file(settings.query_log), retention_of(settings))
+        path = settings.data_file(settings.query_log) if settings.log_queries else None
+        return cls(path, retention_of(settings))
 
     @property
     def enabled(self) -> bool:
         """Return whether queries are logged."""
         return self.store is not None
 
-    def record(self, query: str, results: int) -> None:
+    def record(self, query: str, results: int, visitor: str | None = None) -> None:
         """Store one scrubbed query and its result count; never raise (logging is optional)."""
         if self.store is None:
             return
-        # Only these fields: no address, no user agent, no cookie, nothing to re-identify.
+        # Only these fields: no address, no user agent, no cookie, nothing to re-identify;
+        # the visitor only as the day's keyed token (visitors.py).
         text = scrub(" ".join(query.split()))
-        self.store.write(INSERT, [(now_stamp(), text, normalize(text), int(results))])
+        token = self.visitors.token(visitor) if self.visitors else None
+        self.store.write(INSERT, [(now_stamp(), text, normalize(text), int(results), token)])
 
-    def entries(self) -> list[dict[str, Any]]:
-        """Return the stored queries within retention, oldest first, as {time, query, results}."""
+    def entries(self, min_visitors: int = 1) -> list[dict[str, Any]]:
+        """Return the stored queries (asked by min_visitors visitors), oldest first."""
         if self.store is None:
             return []
-        rows = self.store.read("SELECT ts, query, results FROM queries WHERE ts >= ? "
-                               "ORDER BY id", (self.retention.cutoff(),))
+        cutoff = self.retention.cutoff()
+        shown, params = ("", (cutoff,)) if min_visitors <= 1 else (
+            f" AND norm IN ({SHOWN})", (cutoff, cutoff, min_visitors))
+        rows = self.store.read("SELECT ts, query, results FROM queries WHERE ts >= ?"
+                               f"{shown} ORDER BY id", params)
         return [{"time": t, "query": q, "results": r} for t, q, r in rows]
 
-    def report(self, top: int = 20) -> QueryReport:
-        """Count queries as summarize() does, in SQL: the top ones and those with no results."""
+    def report(self, top: int = 20, min_visitors: int = 1) -> QueryReport:
+        """Count queries as summarize() does, in SQL: the top ones and those with no results.
+
+        Only queries asked by at least min_visitors distinct visitors are listed; the totals
+        count every search.
+        """
         if self.store is None:
             return QueryReport(0, 0, [], [])
+        if min_visitors > 1:
+            return self._report_shown(top, min_visitors)
         cutoff, top = self.retention.cutoff(), max(0, top)
         searches, distinct = self.store.read(
             "SELECT COUNT(*), COUNT(DISTINCT norm) FROM queries WHERE ts >= ? AND norm != ''",
@@ -116,6 +111,21 @@ class QueryLog:
                   "GROUP BY norm ORDER BY n DESC, MIN(id) LIMIT ?")
         frequent = self.store.read(ranked.format(""), (cutoff, top))
         unanswered = self.store.read(ranked.format("AND results = 0"), (cutoff, top))
+        return QueryReport(searches, distinct, [(q, n) for q, n in frequent],
+                           [(q, n) for q, n in unanswered])
+
+    def _report_shown(self, top: int, k: int) -> QueryReport:
+        """Report with the queries fewer than k visitors asked left out of both lists."""
+        cutoff, top = self.retention.cutoff(), max(0, top)
+        searches, distinct = self.store.read(  # type: ignore[union-attr]
+            "SELECT COUNT(*), COUNT(DISTINCT norm) FROM queries WHERE ts >= ? AND norm != ''",
+            (cutoff,))[0]
+        ranked = ("SELECT norm, COUNT(*) AS n FROM queries WHERE ts >= ? AND norm != '' {} "
+                  f"AND norm IN ({SHOWN}) GROUP BY norm ORDER BY n DESC, MIN(id) LIMIT ?")
+        params = (cutoff, cutoff, k, top)
+        frequent = self.store.read(ranked.format(""), params)  # type: ignore[union-attr]
+        unanswered = self.store.read(  # type: ignore[union-attr]
+            ranked.format("AND results = 0"), params)
         return QueryReport(searches, distinct, [(q, n) for q, n in frequent],
                            [(q, n) for q, n in unanswered])
 
@@ -150,7 +160,7 @@ def _insert_legacy(conn: sqlite3.Connection, entry: dict[str, Any]) -> bool:
     # Written before this version by record(), so already scrubbed; scrub again all the same.
     text = scrub(query)
     conn.execute(INSERT, (str(entry.get("time", "")), text, normalize(text),
-                          results if isinstance(results, (int, float)) else None))
+                          results if isinstance(results, (int, float)) else None, None))
     return True
 
 
@@ -174,19 +184,40 @@ def read_entries(path: Path, retention: Retention | None = None) -> list[dict[st
     return QueryLog(path, retention).entries()
 
 
-def summarize(entries: list[dict], top: int = 20) -> QueryReport:
-    """Count queries (case and spacing ignored): the top ones and those with no results."""
+def summarize(entries: list[dict], top: int = 20, min_visitors: int = 1) -> QueryReport:
+    """Count queries (case and spacing ignored): the top ones and those with no results.
+
+    Only queries asked by min_visitors distinct visitor tokens are listed (entries' "visitor").
+    """
     counts: Counter[str] = Counter()
     empty: Counter[str] = Counter()
+    visitors: dict[str, set[str]] = {}
     for entry in entries:
         query = " ".join(entry["query"].lower().split())
         if not query:
             continue
         counts[query] += 1
+        if entry.get("visitor"):
+            visitors.setdefault(query, set()).add(str(entry["visitor"]))
         if entry.get("results") == 0:
             empty[query] += 1
-    return QueryReport(sum(counts.values()), len(counts), counts.most_common(top),
-                       empty.most_common(top))
+    shown = {q for q in counts if min_visitors <= 1 or len(visitors.get(q, ())) >= min_visitors}
+    return QueryReport(sum(counts.values()), len(counts),
+                       [(q, n) for q, n in counts.most_common() if q in shown][:top],
+                       [(q, n) for q, n in empty.most_common() if q in shown][:top])
+
+
+def shown_entries(entries: list[dict], min_visitors: int) -> list[dict]:
+    """Return the entries whose query min_visitors distinct visitor tokens asked."""
+    if min_visitors <= 1:
+        return entries
+    visitors: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.get("visitor"):
+            visitors.setdefault(normalize(str(entry.get("query", ""))), set()).add(
+                str(entry["visitor"]))
+    return [e for e in entries
+            if len(visitors.get(normalize(str(e.get("query", ""))), ())) >= min_visitors]
 
 
 def report_lines(rep: QueryReport) -> list[str]:
@@ -201,7 +232,7 @@ def report_lines(rep: QueryReport) -> list[str]:
 
 def configured_log(settings: Settings) -> QueryLog:
     """Return the configured query log, or raise a clear error if nothing was logged yet."""
-    path = settings.data_file(settings.query_log)
+    path = settings.data_file(settings.query_log) if settings.log_queries else None
     if path is None:
         raise ConfigError("no query log: RELATEDPOSTS_QUERY_LOG is empty (off); set it to a "
                           "file name, serve for a while, then run this again")
@@ -212,10 +243,10 @@ def configured_log(settings: Settings) -> QueryLog:
 
 
 def logged_entries(settings: Settings) -> list[dict[str, Any]]:
-    """Return the configured query log's entries, or raise a clear error if there are none."""
-    return configured_log(settings).entries()
+    """Return the entries it is safe to show (k visitors), or raise if nothing was logged."""
+    return configured_log(settings).entries(settings.privacy_min_visitors)
 
 
 def load_report(settings: Settings, top: int = 20) -> QueryReport:
-    """Summarize the configured query log; raise a clear error when there is none."""
-    return configured_log(settings).report(top)
+    """Summarize the configured query log for display; raise a clear error when there is none."""
+    return configured_log(settings).report(top, settings.privacy_min_visitors)

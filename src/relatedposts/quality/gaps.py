@@ -26,7 +26,8 @@ from relatedposts.indexing.index import IndexData
 from relatedposts.indexing.keywords import Vocabulary
 from relatedposts.text import stems, words
 
-PLACEHOLDERS = frozenset({"email", "phone", "date"})  # what the query log's scrubber leaves
+# What the query log's scrubber leaves (logs/scrub.PLACEHOLDERS): never a topic.
+PLACEHOLDERS = frozenset({"email", "phone", "date", "name", "address", "card", "id"})
 EXAMPLES = 5
 WEAK_MATCH = 0.35  # a nearest article below this similarity is "no real match"
 GROUP_TERMS = 4  # vocabulary phrases added to an unanswered query before clustering

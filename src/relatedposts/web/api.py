@@ -55,7 +55,8 @@ def search() -> ResponseReturnValue:
     offset = int_arg("offset", 0, 0, MAX_OFFSET)
     filters = Filters(tag=request.args.get("tag") or None, date_from=date_arg("from"),
                       date_to=date_arg("to"))
-    page = service.search(q, limit, offset, filters, log_query=True)
+    page = service.search(q, limit, offset, filters, log_query=True,
+                          visitor=request.remote_addr)
     return jsonify(page.to_dict(limit, query=q))
 
 

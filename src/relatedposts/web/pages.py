@@ -108,7 +108,7 @@ def search_page() -> ResponseReturnValue:
     if not query:
         return render_template("search.html", query="", model=None,
                                recent=recent_articles(articles), topics=popular_topics(articles))
-    page = service.search(query, limit, offset, log_query=True)
+    page = service.search(query, limit, offset, log_query=True, visitor=request.remote_addr)
     service.events.impressions("search", [h.url for h in page.results], offset + 1)
     model = build_model(query, page, limit, find_red_flags(query), articles)
     return render_template("search.html", query=query, model=model,
