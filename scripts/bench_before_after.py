@@ -30,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+DATASET = ROOT.parent / "shared/datasets/consumer-health-dev"
 
 
 def parse_args() -> argparse.Namespace:
@@ -72,9 +73,13 @@ def run_script(tree: Path, script: str, args: list[str]) -> dict:
 
 def build_rows(work: Path, ref: str) -> list[dict]:
     """Build and evaluate the dev set with the old tree's code and with this checkout's."""
+    saved = work / "builds.json"  # a later step failing does not cost the builds again
+    if saved.is_file():
+        return list(json.loads(saved.read_text("utf-8")))
     result = run_script(ROOT, "bench_build.py", ["--configs", "baseline,default",
                                                  "--baseline-ref", ref,
                                                  "--workdir", str(work / "build")])
+    saved.write_text(json.dumps(result["rows"]), "utf-8")
     return list(result["rows"])
 
 
@@ -85,6 +90,7 @@ def serving(tree: Path, name: str, index: Path, work: Path, args: argparse.Names
         shutil.copytree(index, copy, symlinks=True)
     return run_script(tree, "bench_defaults.py", [
         "--index", str(copy), "--workdir", str(work / f"serve-{name}"),
+        "--dataset", str(DATASET),
         "--rss-queries", str(args.rss_queries),
         "--latency-requests", str(args.latency_requests)])
 
