@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,8 @@ from relatedposts.ingest.fetch import Fetcher
 from relatedposts.ingest.sitemap import SitemapWalk, walk_sitemaps
 from relatedposts.models import Article, Failure, ScrapeReport
 from relatedposts.urls import UnsafeURL, parse_web_url, url_key
+
+log = logging.getLogger(__name__)
 
 GONE = frozenset({404, 410})  # a listed page answering this was deleted: prune drops it
 
@@ -215,6 +218,9 @@ def _scrape_one(target: Target, fetcher: Fetcher,
         return Failure(target.url, exc.message)
     except OSError as exc:
         return Failure(target.url, _reason(exc))
+    except Exception as exc:  # noqa: BLE001 - one page's surprise never stops the crawl
+        log.warning("page %s could not be read", target.url, exc_info=True)
+        return Failure(target.url, f"could not be read: {type(exc).__name__}: {exc}")
 
 
 def _is_sitemap(url: str) -> bool:
