@@ -99,6 +99,10 @@ class Settings:
     # Pacing (ingest/pacing.py) and the crawl's threads (ingest/crawl.py):
     crawl_concurrency: int = setting(4, "pages fetched at once", ge=1)
     crawl_delay: float = setting(0.0, "seconds between requests to the site", ge=0)
+    crawl_deadline: float = setting(3600.0, "seconds a whole scrape may take; pages not started "
+                                    "by then are reported and skipped; 0: no deadline", ge=0)
+    extract_cpu_seconds: float = setting(10.0, "CPU seconds extracting one page may take; a "
+                                         "page over it is reported and skipped", gt=0)
     # Retries (ingest/retry.py):
     retry_max: int = setting(3, "attempts per page on a transient error", formerly="max_retries",
             ge=0)

@@ -25,7 +25,7 @@ def test_a_non_text_codec_in_the_header_or_meta_is_ignored(label) -> None:
 @pytest.mark.parametrize("label, used", [("windows-1251", "cp1251"), ("shift_jis", "shift_jis"),
                                          ("latin1", "cp1252"), ("koi8-r", "koi8-r")])
 def test_whatwg_text_encodings_are_still_honoured(label, used) -> None:
-    assert decode_html("<p>x</p>".encode(), label)[1] == used
+    assert decode_html(b"<p>x</p>", label)[1] == used
 
 
 def test_one_hostile_charset_page_is_skipped_and_the_crawl_goes_on(settings, tmp_path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -83,9 +84,11 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
     gone: set[str] = set()
     if progress is not None:
         progress.reset(total=len(targets))
+    limits = _Limits.of(settings)
     with ThreadPoolExecutor(max_workers=max(1, settings.crawl_concurrency)) as pool:
         for target, outcome in zip(targets, pool.map(
-                lambda t: _scrape_one(t, fetcher, state.get(t.url)), targets), strict=True):
+                lambda t: _scrape_one(t, fetcher, state.get(t.url), limits), targets),
+                strict=True):
             if progress is not None:
                 progress.update(1)
             if isinstance(outcome, Gone):
@@ -192,9 +195,28 @@ def _read_url_lists(sources: Iterable[str]) -> list[str]:
     return out
 
 
-def _scrape_one(target: Target, fetcher: Fetcher,
-                previous: dict | None) -> Scraped | Failure | Gone | None:
+@dataclass(frozen=True)
+class _Limits:
+    """The crawl's deadline (monotonic clock, None: none) and each page's CPU budget."""
+
+    deadline: float | None
+    seconds: float
+    cpu_seconds: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> _Limits:
+        """Return the limits of a crawl starting now."""
+        seconds = settings.crawl_deadline
+        return cls(time.monotonic() + seconds if seconds else None, seconds,
+                   settings.extract_cpu_seconds)
+
+
+def _scrape_one(target: Target, fetcher: Fetcher, previous: dict | None,
+                limits: _Limits) -> Scraped | Failure | Gone | None:
     """Fetch and extract one page; None means unchanged since the last scrape."""
+    if limits.deadline is not None and time.monotonic() > limits.deadline:
+        return Failure(target.url, f"skipped: the crawl deadline ({limits.seconds:g} s, "
+                                   "RELATEDPOSTS_CRAWL_DEADLINE) was reached")
     try:
         if target.path is not None:
             raw, charset, validators = target.path.read_bytes(), None, {}
@@ -206,7 +228,7 @@ def _scrape_one(target: Target, fetcher: Fetcher,
             raw, charset = resp.body, resp.charset
             validators = {"etag": resp.etag, "last_modified": resp.last_modified}
         text, _ = decode_html(raw, charset)
-        page = extract_page(text, target.url)
+        page = extract_page(text, target.url, limits.cpu_seconds)
         if previous and previous.get("content_hash") == page.article.content_hash():
             return None  # the same article again: leave its record alone
         validators["page_hash"] = hashlib.sha256(raw).hexdigest()[:16]

@@ -27,7 +27,6 @@ from urllib3.util.connection import create_connection
 from relatedposts.errors import FetchError, FetchRefused
 from relatedposts.urls import DEFAULT_PORTS, UnsafeURL, WebURL, parse_web_url
 
-
 # IPv6 ranges that stand for an IPv4 address or a private network, which Python's is_global
 # (3.11) calls global: a NAT64 or 6to4 gateway would carry a request to the address inside.
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
