@@ -162,6 +162,12 @@ class Settings:
                                    "slow ones included)", ge=1)
     idle_timeout_seconds: float = setting(60.0, "close a connection with no request in "
                                           "progress after this long", gt=0)
+    max_connections_per_address: int = setting(
+        32, "connections one address (an IPv6 /64) may hold per worker; 0: no cap; not "
+        "applied with TRUSTED_PROXIES > 0 (every peer is a proxy: cap clients there)", ge=0)
+    header_timeout_seconds: float = setting(
+        30.0, "a request head must arrive whole this long after its first byte (after the "
+        "connect for the first request), however slowly bytes trickle; 0: no deadline", ge=0)
     # --- Issue 16: the editor's console (logs, events, gaps, links, drafts, /admin). ---
     # The SQLite logs do not rotate: these two are accepted so old configurations still load.
     log_max_bytes: int = setting(10_000_000, "unused since the logs moved to SQLite (the "
