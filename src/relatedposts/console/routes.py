@@ -30,6 +30,7 @@ from relatedposts.console.draft import check_draft, parse_draft
 from relatedposts.errors import BadRequest, RelatedPostsError
 from relatedposts.live.service import Service
 from relatedposts.web.context import get_service
+from relatedposts.web.params import loads_json
 from relatedposts.web.ratelimit import note_failed_admin_auth
 
 bp = Blueprint("console", __name__, template_folder="templates")
@@ -146,8 +147,8 @@ def draft() -> ResponseReturnValue:
     as_json = request.mimetype == "application/json"
     try:
         if as_json:
-            body = request.get_json(silent=True)
-            if body is None:
+            body = loads_json(request.get_data())
+            if not isinstance(body, dict):
                 raise BadRequest("the body must be a JSON object with title and text")
         else:
             body = {"title": request.form.get("title", ""), "text": request.form.get("text", "")}
