@@ -121,3 +121,18 @@ def test_a_head_sent_in_time_is_served_after_the_cap_frees(port) -> None:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert s.recv(65536).startswith(b"HTTP/1.1 200")
+
+
+@pytest.mark.parametrize("head", [
+    b"POST /api/events HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n",
+])
+def test_smuggling_shapes_get_400_and_the_connection_closed(port, head) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(head)
+        raw = b""
+        while data := s.recv(65536):  # a kept-alive connection would time out here
+            raw += data
+    assert raw.split(b" ", 2)[1] == b"400", raw[:80]
+    assert b"connection: close" in raw.lower()

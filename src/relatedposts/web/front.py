@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from waitress.channel import HTTPChannel
-from waitress.parser import HTTPRequestParser
+from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import create_server
 from waitress.task import ErrorTask
 
@@ -68,6 +68,20 @@ class LineAwareParser(HTTPRequestParser):
     """Waitress's parser, remembering whether the request line ended (to tell 414 from 431)."""
 
     line_done = False
+
+    def parse_header(self, header_plus: bytes) -> None:
+        """Refuse smuggling shapes first: obs-fold lines, Content-Length with Transfer-Encoding.
+
+        Both are how a proxy and this server could disagree on where a request ends (RFC 9112
+        6.1, 5.2); the 400 closes the connection.
+        """
+        lines = header_plus.split(b"\r\n")[1:]
+        if any(line[:1] in (b" ", b"\t") for line in lines):
+            raise ParsingError("obsolete line folding in a header")
+        names = {line.split(b":", 1)[0].strip().lower() for line in lines}
+        if {b"content-length", b"transfer-encoding"} <= names:
+            raise ParsingError("both Content-Length and Transfer-Encoding")
+        super().parse_header(header_plus)
 
     def received(self, data: bytes) -> int:
         """Parse data, noting the first line break of the head."""
