@@ -170,7 +170,8 @@ def report(args: argparse.Namespace, r: dict, started: str, load0: float) -> str
         table(["client", "requests", "failures", "p50 ms", "p99 ms", "max ms"],
               [["normal, under the flood", *(r[c] for c in cols)]]),
         f"Attacker sockets still open at the end: {r['held_at_end']} of {args.sockets} "
-        f"(two workers x the cap); closed by the server and re-opened: "
+        f"(at most two workers x the cap are held at once, and those until the head "
+        f"deadline); closed by the server and re-opened: "
         f"{r['closed_by_server']}."])
 
 

@@ -3,15 +3,15 @@
 The sign-in form exchanges the token for a session cookie (HttpOnly, SameSite=Strict, Path
 /admin, Secure over HTTPS) that holds an expiry and a random id, signed by itsdangerous with
 the token as the key: nothing secret is stored on the client, every worker process can check
-it, and changing the token signs everyone out. Signing out revokes the session's id in a
-small SQLite table in INDEX_DIR (revoked_sessions.sqlite3), which every worker process reads,
-so a copy of the cookie is refused too until it would have expired anyway. A POST made with
-the cookie must also carry the session's CSRF token (a hidden form field or an X-CSRF-Token
+it, and changing the token signs everyone out. Signing out revokes the session's id in a small
+SQLite table in INDEX_DIR (revoked_sessions.sqlite3), which every worker process reads, so a
+copy of the cookie is refused too until it would have expired anyway. A POST made with the
+cookie must also carry the session's CSRF token (a hidden form field or an X-CSRF-Token
 header); a bearer request needs none, since a browser never adds that header by itself. With
-no admin token configured every admin route is 404. A refused bearer token, forged or revoked cookie or wrong sign-in
-token counts against the visitor's admin rate limit (web/ratelimit.py); a valid session is
-never refused by it, so an editor already signed in is not locked out by guesses made from
-the same address.
+no admin token configured every admin route is 404. A refused bearer token, forged or revoked
+cookie or wrong sign-in token counts against the visitor's admin rate limit
+(web/ratelimit.py); a valid session is never refused by it, so an editor already signed in is
+not locked out by guesses made from the same address.
 """
 
 from __future__ import annotations
