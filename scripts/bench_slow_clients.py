@@ -59,15 +59,20 @@ def drip(port: int, path: str, stop: threading.Event, done: list[int]) -> None:
         done.append(int(head.split()[1]) if head.startswith(b"HTTP/") else 0)
 
 
-def normal(port: int, paths: list[str], seconds: float) -> dict[str, object]:
-    """Request paths in turn on fresh connections for seconds; return the figures."""
+def normal(port: int, paths: list[str], seconds: float,
+           source: str = "127.0.0.2") -> dict[str, object]:
+    """Request paths in turn on fresh connections from source for seconds; return figures.
+
+    The idle and drip sockets come from 127.0.0.1: connections are capped per address.
+    """
     latencies, failures = [], []
     end, i = time.monotonic() + seconds, 0
     while time.monotonic() < end and i < 5000:
         path = paths[i % len(paths)]
         t0 = time.perf_counter()
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10,
+                                              source_address=(source, 0))
             conn.request("GET", path)
             resp = conn.getresponse()
             resp.read()

@@ -99,6 +99,10 @@ class Settings:
     # Pacing (ingest/pacing.py) and the crawl's threads (ingest/crawl.py):
     crawl_concurrency: int = setting(4, "pages fetched at once", ge=1)
     crawl_delay: float = setting(0.0, "seconds between requests to the site", ge=0)
+    crawl_deadline: float = setting(3600.0, "seconds a whole scrape may take; pages not started "
+                                    "by then are reported and skipped; 0: no deadline", ge=0)
+    extract_cpu_seconds: float = setting(10.0, "CPU seconds extracting one page may take; a "
+                                         "page over it is reported and skipped", gt=0)
     # Retries (ingest/retry.py):
     retry_max: int = setting(3, "attempts per page on a transient error", formerly="max_retries",
             ge=0)
@@ -164,6 +168,12 @@ class Settings:
                                    "slow ones included)", ge=1)
     idle_timeout_seconds: float = setting(60.0, "close a connection with no request in "
                                           "progress after this long", gt=0)
+    max_connections_per_address: int = setting(
+        32, "connections one address (an IPv6 /64) may hold per worker; 0: no cap; not "
+        "applied with TRUSTED_PROXIES > 0 (every peer is a proxy: cap clients there)", ge=0)
+    header_timeout_seconds: float = setting(
+        30.0, "a request head must arrive whole this long after its first byte (after the "
+        "connect for the first request), however slowly bytes trickle; 0: no deadline", ge=0)
     # --- Issue 16: the editor's console (logs, events, gaps, links, drafts, /admin). ---
     # The SQLite logs do not rotate: these two are accepted so old configurations still load.
     log_max_bytes: int = setting(10_000_000, "unused since the logs moved to SQLite (the "

@@ -38,13 +38,16 @@ def one_worker(tmp_path_factory) -> Iterator[str]:
 SCIATICA = "https://clinic.example/blog/sciatica/"
 
 
-def _open(port: int) -> socket.socket:
-    return socket.create_connection(("127.0.0.1", port), timeout=10)
+def _open(port: int, source: str = "127.0.0.1") -> socket.socket:
+    # Issue 24 caps connections per address: the idle sockets, the drips and the normal
+    # client each come from their own loopback address, as distinct visitors would.
+    return socket.create_connection(("127.0.0.1", port), timeout=10,
+                                    source_address=(source, 0))
 
 
 def _drip(port: int, stop: threading.Event, done: list[bytes]) -> None:
     """Send a request one header line per second until stop, then finish it and read."""
-    with _open(port) as s:
+    with _open(port, "127.0.0.4") as s:
         s.sendall(f"GET /api/related?url={SCIATICA} HTTP/1.1\r\nHost: x\r\n".encode())
         n = 0
         while not stop.wait(1.0):
@@ -67,7 +70,8 @@ def _normal(port: int, seconds: float) -> tuple[list[float], list[str]]:
         path = "/api/search?q=leg+pain" if i % 40 == 0 else paths[i % len(paths)]
         t0 = time.perf_counter()
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5,
+                                              source_address=("127.0.0.2", 0))
             conn.request("GET", path)
             resp = conn.getresponse()
             resp.read()
@@ -85,7 +89,7 @@ def _normal(port: int, seconds: float) -> tuple[list[float], list[str]]:
 def test_idle_and_slow_clients_do_not_stall_a_normal_client(built, tmp_path) -> None:
     with serve(built.index_dir, tmp_path / "serve.log") as base:
         port = urlsplit(base).port or 80
-        idle = [_open(port) for _ in range(IDLE)]
+        idle = [_open(port, "127.0.0.3") for _ in range(IDLE)]
         stop, done = threading.Event(), []
         drips = [threading.Thread(target=_drip, args=(port, stop, done)) for _ in range(DRIPS)]
         for t in drips:

@@ -126,3 +126,15 @@ def test_search_page_never_fails_on_any_parameters(client, pairs) -> None:
     resp = client.get(f"/search?{_qs(pairs)}")
     assert resp.status_code in (200, 400) and resp.mimetype == "text/html"
     assert "Traceback" not in resp.get_data(as_text=True)
+
+
+def test_deeply_nested_json_is_a_bad_request_not_a_crash() -> None:
+    import pytest as _pytest
+
+    from relatedposts.errors import BadRequest
+    from relatedposts.web.params import loads_json
+
+    for raw in (b"[" * 5000 + b"]" * 5000, b'{"a":' * 3000 + b"1" + b"}" * 3000):
+        with _pytest.raises(BadRequest, match="nested"):
+            loads_json(raw)
+    assert loads_json(b'{"a": "[[[[", "b": [[1]]}') == {"a": "[[[[", "b": [[1]]}

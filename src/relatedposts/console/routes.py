@@ -30,6 +30,8 @@ from relatedposts.console.draft import check_draft, parse_draft
 from relatedposts.errors import BadRequest, RelatedPostsError
 from relatedposts.live.service import Service
 from relatedposts.web.context import get_service
+from relatedposts.web.params import loads_json
+from relatedposts.web.ratelimit import note_failed_admin_auth
 
 bp = Blueprint("console", __name__, template_folder="templates")
 CSP = ("default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
@@ -42,6 +44,7 @@ DONE = {"rollback": "Rolled back: the previous version is live now.",
 def init_console(app: Flask) -> None:
     """Register the /admin console and POST /admin/draft on an app made by create_app."""
     app.register_blueprint(bp)
+    auth.init_auth(app)
 
 
 def _service() -> Service:
@@ -79,6 +82,7 @@ def sign_in() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("console_signin.html", error=None)
     if not auth.token_matches(request.form.get("token", "")):
+        note_failed_admin_auth()
         return render_template("console_signin.html", error="That token is not right."), 401
     resp = redirect("/admin", code=303)
     return auth.start_session(resp, _service().settings.admin_session_hours)
@@ -143,8 +147,8 @@ def draft() -> ResponseReturnValue:
     as_json = request.mimetype == "application/json"
     try:
         if as_json:
-            body = request.get_json(silent=True)
-            if body is None:
+            body = loads_json(request.get_data())
+            if not isinstance(body, dict):
                 raise BadRequest("the body must be a JSON object with title and text")
         else:
             body = {"title": request.form.get("title", ""), "text": request.form.get("text", "")}

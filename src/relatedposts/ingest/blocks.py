@@ -7,10 +7,14 @@ size, not with its square: 5,000 nested <div>s cost what 5,000 sibling ones do.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+
+from relatedposts.errors import ExtractError
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Inline elements: their text joins the paragraph around them. Everything else breaks it.
@@ -20,6 +24,15 @@ INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "
 BOLD = {"b", "strong"}
 # Elements whose own text the density fallback scores (readability-style).
 BLOCK_SCORED = ["p", "li", "blockquote", "pre", "dd", "dt", "td", "th", "figcaption", "div"]
+# Headings that introduce a block of links to other posts.
+RELATED_RE = re.compile(
+    r"^\s*(you might also (enjoy|like)|you may also (enjoy|like)|related( posts| articles| "
+    r"reading| stories| content)?|read next|keep reading|more (articles|posts|stories|"
+    r"from (the|our) blog)|recommended( for you| reading)?|further reading|"
+    r"popular posts|recent posts)\s*[.:…!]*\s*$",
+    re.I,
+)
+MAX_HEADING_NODES = 8  # elements in such a heading at most ("<h2><span>Related</span></h2>")
 BYLINE_RE = re.compile(r"^(posted|published|written|updated|last updated|by)\b", re.I)
 
 
@@ -35,17 +48,45 @@ class Size:
     inline: int = 0  # characters not inside a block-level descendant (its own paragraph)
     commas: int = 0  # commas in that inline text: a sign of prose
     struct: bool = False  # an <article>, <main> or <h1> is or lies under it
+    nodes: int = 1  # elements in its subtree, itself included: bounds any walk of it
+
+
+class CpuBudget:
+    """The CPU time the current thread's page may still spend, checked by the passes here.
+
+    A thread cannot be interrupted, so each pass over the nodes asks now and then; the
+    passes are linear, so a check every CHECK_EVERY nodes overshoots by little.
+    """
+
+    CHECK_EVERY = 512
+    _local = threading.local()
+
+    @classmethod
+    def start(cls, seconds: float | None) -> None:
+        """Give this thread's next extraction seconds of CPU (None: no limit)."""
+        cls._local.until = None if seconds is None else time.thread_time() + seconds
+        cls._local.seconds = seconds
+
+    @classmethod
+    def check(cls, count: int) -> None:
+        """Raise ExtractError once this thread has spent its budget (every CHECK_EVERY)."""
+        until = getattr(cls._local, "until", None)
+        if until is not None and count % cls.CHECK_EVERY == 0 and time.thread_time() > until:
+            raise ExtractError(f"the page took more than {cls._local.seconds:g} s of CPU to "
+                               "extract (RELATEDPOSTS_EXTRACT_CPU_SECONDS)")
 
 
 def measure(root: Tag) -> dict[int, Size]:
     """Return id(element) -> Size for every element under root, in one bottom-up pass."""
     sizes: dict[int, Size] = {}
     elements = [root, *root.find_all(True)]
-    for el in reversed(elements):  # children come after parents in document order
+    for n, el in enumerate(reversed(elements)):  # children come after parents in order
+        CpuBudget.check(n)
         size = Size(struct=el.name in STRUCTURE)
         for child in el.children:
             if isinstance(child, Tag):
                 sub = sizes.get(id(child), Size())
+                size.nodes += sub.nodes
                 size.text += sub.text
                 size.linked += sub.linked
                 size.struct = size.struct or sub.struct
@@ -102,7 +143,10 @@ def blocks(content: Tag) -> list[Block]:
     run = _Run()
     rows: list[int] = []  # where each open <tr> started in out
     stack: list[tuple[Tag, Iterator, int, bool]] = [(content, iter(content.children), 0, False)]
+    steps = 0
     while stack:
+        steps += 1
+        CpuBudget.check(steps)
         el, children, bold, linked = stack[-1]
         child = next(children, None)
         if child is None:
@@ -167,3 +211,56 @@ def first_sentence(text: str, limit: int = 120) -> str:
 def page_root(soup: BeautifulSoup) -> Tag:
     """Return the body (or the whole document when there is none)."""
     return soup.body or soup
+
+
+def gone(tag: Tag) -> bool:
+    """Return True for a decomposed tag (bs4's own .decomposed walks the subtree)."""
+    return bool(tag.__dict__.get("_decomposed", False))
+
+
+def drop_related_blocks(soup: BeautifulSoup) -> None:
+    """Remove blocks introduced by a heading such as 'You Might Also Enjoy...'."""
+    sizes = measure(page_root(soup))
+    for n, el in enumerate(soup.find_all(list(HEADINGS) + ["b", "strong", "div", "p", "span"])):
+        CpuBudget.check(n)
+        size = sizes.get(id(el), Size())
+        # Only short elements of a few tags can be such a heading: walking the text of every
+        # element of a deep chain (20,000 unclosed <b><i>) was quadratic.
+        if gone(el) or size.text > 60 or size.nodes > MAX_HEADING_NODES:
+            continue
+        if not RELATED_RE.match(el.get_text(" ", strip=True) or "x"):
+            continue
+        node = el
+        # Climb while this is the first thing in a wrapper: the wrapper is the block.
+        while _leads_wrapper(node):
+            node = node.parent
+        if node is el or node.name in HEADINGS:
+            _drop_heading_run(node)
+        else:
+            node.decompose()
+
+
+def _drop_heading_run(heading: Tag) -> None:
+    """Remove a heading and its following siblings up to the next heading."""
+    for sib in list(heading.next_siblings):
+        if isinstance(sib, Tag) and sib.name in HEADINGS:
+            break
+        sib.extract()
+    heading.decompose()
+
+
+def _leads_wrapper(node: Tag) -> bool:
+    """Return True when node is the first thing inside a wrapper below body/main/article."""
+    parent = node.parent
+    return (parent is not None and parent.name not in ("body", "main", "article")
+            and _first_element(parent) is node)
+
+
+def _first_element(parent: Tag) -> Tag | None:
+    """Return the first child tag of parent, ignoring whitespace."""
+    for child in parent.children:
+        if isinstance(child, Tag):
+            return child
+        if isinstance(child, NavigableString) and child.strip():
+            return None
+    return None

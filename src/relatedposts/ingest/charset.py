@@ -13,6 +13,16 @@ BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
 # WHATWG: labels that browsers read as another encoding than their name says.
 ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252",
            "us-ascii": "cp1252", "iso8859-1": "cp1252", "l1": "cp1252"}
+# The WHATWG Encoding Standard's encodings, as Python codecs: a label naming anything else
+# (rot13, base64, zlib, idna, utf-7...) is ignored as browsers ignore it. Python's codec
+# registry also holds bytes-to-bytes transforms whose decode raises instead of decoding text.
+WHATWG = ("utf-8", "ibm866", "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5",
+          "iso-8859-6", "iso-8859-7", "iso-8859-8", "iso-8859-10", "iso-8859-13", "iso-8859-14",
+          "iso-8859-15", "iso-8859-16", "koi8-r", "koi8-u", "mac-roman", "cp874", "cp1250",
+          "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+          "mac-cyrillic", "gbk", "gb18030", "big5", "euc-jp", "iso-2022-jp", "shift_jis",
+          "euc-kr", "utf-16-be", "utf-16-le", "utf-16")
+TEXT_CODECS = frozenset(codecs.lookup(name).name for name in WHATWG)
 
 
 def decode_html(body: bytes, header_charset: str | None = None) -> tuple[str, str]:
@@ -52,6 +62,7 @@ def _codec(label: str | None) -> str | None:
     label = label.strip().strip("\"'").lower()
     label = ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
+        name = codecs.lookup(label).name
     except LookupError:
         return None
+    return name if name in TEXT_CODECS else None

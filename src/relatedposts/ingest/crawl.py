@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,6 +21,8 @@ from relatedposts.ingest.fetch import Fetcher
 from relatedposts.ingest.sitemap import SitemapWalk, walk_sitemaps
 from relatedposts.models import Article, Failure, ScrapeReport
 from relatedposts.urls import UnsafeURL, parse_web_url, url_key
+
+log = logging.getLogger(__name__)
 
 GONE = frozenset({404, 410})  # a listed page answering this was deleted: prune drops it
 
@@ -80,9 +84,11 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
     gone: set[str] = set()
     if progress is not None:
         progress.reset(total=len(targets))
+    limits = _Limits.of(settings)
     with ThreadPoolExecutor(max_workers=max(1, settings.crawl_concurrency)) as pool:
         for target, outcome in zip(targets, pool.map(
-                lambda t: _scrape_one(t, fetcher, state.get(t.url)), targets), strict=True):
+                lambda t: _scrape_one(t, fetcher, state.get(t.url), limits), targets),
+                strict=True):
             if progress is not None:
                 progress.update(1)
             if isinstance(outcome, Gone):
@@ -189,9 +195,28 @@ def _read_url_lists(sources: Iterable[str]) -> list[str]:
     return out
 
 
-def _scrape_one(target: Target, fetcher: Fetcher,
-                previous: dict | None) -> Scraped | Failure | Gone | None:
+@dataclass(frozen=True)
+class _Limits:
+    """The crawl's deadline (monotonic clock, None: none) and each page's CPU budget."""
+
+    deadline: float | None
+    seconds: float
+    cpu_seconds: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> _Limits:
+        """Return the limits of a crawl starting now."""
+        seconds = settings.crawl_deadline
+        return cls(time.monotonic() + seconds if seconds else None, seconds,
+                   settings.extract_cpu_seconds)
+
+
+def _scrape_one(target: Target, fetcher: Fetcher, previous: dict | None,
+                limits: _Limits) -> Scraped | Failure | Gone | None:
     """Fetch and extract one page; None means unchanged since the last scrape."""
+    if limits.deadline is not None and time.monotonic() > limits.deadline:
+        return Failure(target.url, f"skipped: the crawl deadline ({limits.seconds:g} s, "
+                                   "RELATEDPOSTS_CRAWL_DEADLINE) was reached")
     try:
         if target.path is not None:
             raw, charset, validators = target.path.read_bytes(), None, {}
@@ -203,7 +228,7 @@ def _scrape_one(target: Target, fetcher: Fetcher,
             raw, charset = resp.body, resp.charset
             validators = {"etag": resp.etag, "last_modified": resp.last_modified}
         text, _ = decode_html(raw, charset)
-        page = extract_page(text, target.url)
+        page = extract_page(text, target.url, limits.cpu_seconds)
         if previous and previous.get("content_hash") == page.article.content_hash():
             return None  # the same article again: leave its record alone
         validators["page_hash"] = hashlib.sha256(raw).hexdigest()[:16]
@@ -215,6 +240,9 @@ def _scrape_one(target: Target, fetcher: Fetcher,
         return Failure(target.url, exc.message)
     except OSError as exc:
         return Failure(target.url, _reason(exc))
+    except Exception as exc:  # noqa: BLE001 - one page's surprise never stops the crawl
+        log.warning("page %s could not be read", target.url, exc_info=True)
+        return Failure(target.url, f"could not be read: {type(exc).__name__}: {exc}")
 
 
 def _is_sitemap(url: str) -> bool:

@@ -12,16 +12,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, Tag
 
 from relatedposts.errors import ExtractError
 from relatedposts.ingest.blocks import (
     BLOCK_SCORED,
     HEADINGS,
     Block,
+    CpuBudget,
     Size,
     blocks,
+    drop_related_blocks,
     first_sentence,
+    gone,
     is_byline,
     measure,
     page_root,
@@ -54,14 +57,6 @@ NOISE_RE = re.compile(
     r"entry-meta|post-meta|byline|posted-on|entry-footer|tags-links|cat-links)([-_ ]|$)",
     re.I,
 )
-RELATED_RE = re.compile(
-    r"^\s*(you might also (enjoy|like)|you may also (enjoy|like)|related( posts| articles| "
-    r"reading| stories| content)?|read next|keep reading|more (articles|posts|stories|"
-    r"from (the|our) blog)|recommended( for you| reading)?|further reading|"
-    r"popular posts|recent posts)\s*[.:…!]*\s*$",
-    re.I,
-)
-
 
 @dataclass(frozen=True)
 class Page:
@@ -76,8 +71,20 @@ def extract(html: str | bytes, url: str) -> Article:
     return extract_page(html, url).article
 
 
-def extract_page(html: str | bytes, url: str) -> Page:
-    """Parse a page into an Article plus warnings, or raise ExtractError with the reason."""
+def extract_page(html: str | bytes, url: str, cpu_seconds: float | None = None) -> Page:
+    """Parse a page into an Article plus warnings, or raise ExtractError with the reason.
+
+    cpu_seconds bounds the CPU time of the passes over the parsed page (ExtractError after).
+    """
+    CpuBudget.start(cpu_seconds)
+    try:
+        return _extract_page(html, url)
+    finally:
+        CpuBudget.start(None)
+
+
+def _extract_page(html: str | bytes, url: str) -> Page:
+    """Do extract_page's work."""
     soup = BeautifulSoup(html, "lxml")
     meta = page_meta(soup)
     if meta.get("og:type", "article").lower() in ("website", "profile", "book"):
@@ -149,13 +156,14 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
         tag.decompose()
     for tag in soup.find_all(["header", "footer"]):
         # A header inside the article holds its h1 and date; page headers hold the menu.
-        if _gone(tag) or tag.find_parent(["article", "main"]) is not None:
+        if gone(tag) or tag.find_parent(["article", "main"]) is not None:
             continue
         tag.decompose()
     sizes = measure(page_root(soup))
     page_len = sizes[id(page_root(soup))].text or 1
-    for tag in soup.find_all(True):
-        if _gone(tag) or tag.name in ("body", "html"):
+    for n, tag in enumerate(soup.find_all(True)):
+        CpuBudget.check(n)
+        if gone(tag) or tag.name in ("body", "html"):
             continue
         role = str(tag.get("role") or "").lower()
         hint = " ".join([str(tag.get("id") or "")] + [str(c) for c in tag.get("class") or []])
@@ -164,56 +172,7 @@ def _drop_chrome(soup: BeautifulSoup) -> None:
         holds = size.struct or size.text > 0.4 * page_len
         if role in DROP_ROLES or (hint and NOISE_RE.search(hint) and not holds):
             tag.decompose()
-    _drop_related_blocks(soup)
-
-
-def _gone(tag: Tag) -> bool:
-    """Return True for a decomposed tag (bs4's own .decomposed walks the subtree)."""
-    return bool(tag.__dict__.get("_decomposed", False))
-
-
-def _drop_related_blocks(soup: BeautifulSoup) -> None:
-    """Remove blocks introduced by a heading such as 'You Might Also Enjoy...'."""
-    sizes = measure(page_root(soup))
-    for el in soup.find_all(list(HEADINGS) + ["b", "strong", "div", "p", "span", "h4"]):
-        if _gone(el) or sizes.get(id(el), Size()).text > 60:
-            continue  # only short elements can be such a heading: no text walk of big ones
-        if not RELATED_RE.match(el.get_text(" ", strip=True) or "x"):
-            continue
-        node = el
-        # Climb while this is the first thing in a wrapper: the wrapper is the block.
-        while _leads_wrapper(node):
-            node = node.parent
-        if node is el or node.name in HEADINGS:
-            _drop_heading_run(node)
-        else:
-            node.decompose()
-
-
-def _drop_heading_run(heading: Tag) -> None:
-    """Remove a heading and its following siblings up to the next heading."""
-    for sib in list(heading.next_siblings):
-        if isinstance(sib, Tag) and sib.name in HEADINGS:
-            break
-        sib.extract()
-    heading.decompose()
-
-
-def _leads_wrapper(node: Tag) -> bool:
-    """Return True when node is the first thing inside a wrapper below body/main/article."""
-    parent = node.parent
-    return (parent is not None and parent.name not in ("body", "main", "article")
-            and _first_element(parent) is node)
-
-
-def _first_element(parent: Tag) -> Tag | None:
-    """Return the first child tag of parent, ignoring whitespace."""
-    for child in parent.children:
-        if isinstance(child, Tag):
-            return child
-        if isinstance(child, NavigableString) and child.strip():
-            return None
-    return None
+    drop_related_blocks(soup)
 
 
 def _main_content(soup: BeautifulSoup, sizes: dict[int, Size]) -> Tag | None:

@@ -27,12 +27,25 @@ from urllib3.util.connection import create_connection
 from relatedposts.errors import FetchError, FetchRefused
 from relatedposts.urls import DEFAULT_PORTS, UnsafeURL, WebURL, parse_web_url
 
+# IPv6 ranges that stand for an IPv4 address or a private network, which Python's is_global
+# (3.11) calls global: a NAT64 or 6to4 gateway would carry a request to the address inside.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+NOT_PUBLIC_V6 = (ipaddress.ip_network("64:ff9b:1::/48"),  # local-use NAT64 (RFC 8215)
+                 ipaddress.ip_network("fec0::/10"),  # site-local (deprecated, still routed)
+                 ipaddress.ip_network("::/96"))  # IPv4-compatible ::a.b.c.d (deprecated)
+
 
 def is_public(ip: str) -> bool:
     """Return True when ip is a public unicast address (no loopback, private, link-local...)."""
-    addr = ipaddress.ip_address(ip.split("%")[0])
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
+    addr: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(addr, ipaddress.IPv6Address):
+        if any(addr in net for net in NOT_PUBLIC_V6):
+            return False
+        embedded = addr.ipv4_mapped or addr.sixtofour
+        if addr in NAT64:
+            embedded = ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+        if embedded is not None:
+            addr = embedded  # judged by the IPv4 address the gateway would connect to
     return addr.is_global and not addr.is_multicast
 
 

@@ -19,6 +19,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from relatedposts.live.service import Service
 from relatedposts.web.context import admin_token, get_service, loaded_services
 from relatedposts.web.http_errors import error_response
+from relatedposts.web.ratelimit import note_failed_admin_auth
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__)
@@ -28,6 +29,14 @@ def init_admin(app: Flask) -> None:
     """Register the admin routes and make every request check the CURRENT pointer."""
     app.register_blueprint(bp)
     app.before_request(_watch)
+
+
+def bearer_matches() -> bool:
+    """Return whether the request's bearer token is the admin token (constant time)."""
+    token = admin_token(current_app)
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(
+        value.strip().encode(), token.encode())
 
 
 def _service() -> Service:
@@ -51,10 +60,8 @@ def _authorize(token: str) -> None:
 
     if not token:
         raise NotFound()
-    given = request.headers.get("Authorization", "")
-    scheme, _, value = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(),
-                                                             token.encode()):
+    if not bearer_matches():
+        note_failed_admin_auth()
         resp = error_response(401, "a valid 'Authorization: Bearer TOKEN' header is required")
         resp.headers["WWW-Authenticate"] = 'Bearer realm="relatedposts-admin"'
         abort(resp)

@@ -7,6 +7,8 @@ puts a SiteRegistry on app.extensions[SITES] instead, and every request names it
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, g, has_request_context, request
 
 from relatedposts.errors import BadRequest
@@ -57,6 +59,14 @@ def admin_token(app: Flask) -> str:
         return app.extensions[EXTENSION].settings.admin_token
     site = registry.sites.get(request.args.get("site") or "")
     return (site.admin_token or registry.settings.admin_token) if site else ""
+
+
+def admin_index_dir(app: Flask) -> Path:
+    """Return the index directory of this request's site, without loading its index."""
+    registry = get_registry(app)
+    if registry is None:
+        return Path(app.extensions[EXTENSION].settings.index_dir)
+    return Path(registry.site(request.args.get("site")).index)
 
 
 def reload_targets(app: Flask, site: str) -> list[Service]:

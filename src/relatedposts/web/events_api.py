@@ -10,7 +10,6 @@ The app-wide per-client rate limit (guard.py) covers the route; it sets no cooki
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +22,7 @@ from relatedposts.live.service import Service
 from relatedposts.logs.events import LISTS
 from relatedposts.web.context import get_service
 from relatedposts.web.cors import allowed_origins, normalize_origin
+from relatedposts.web.params import loads_json
 
 bp = Blueprint("events", __name__)
 FIELDS = frozenset({"type", "list", "from", "to", "position"})
@@ -34,8 +34,10 @@ MAX_POSITION = 50
 def parse_click(raw: bytes) -> dict[str, Any]:
     """Parse and validate a click body strictly, or raise BadRequest saying what is wrong."""
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        body = loads_json(raw)
+    except BadRequest as exc:
+        if "nested" in exc.message:
+            raise
         raise BadRequest("the body must be a JSON object") from None
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")

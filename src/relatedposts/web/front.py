@@ -5,6 +5,16 @@ a worker thread only once it is complete, so an idle or slow client costs a sock
 kilobytes, never a thread. The requests it refuses itself before the app sees them (a head
 over MAX_HEAD_BYTES, a malformed request line, a body over the limit) are answered here with
 the same `{"error": {...}}` body and security headers the Flask app sends.
+
+Two limits keep one client from holding every connection (issue 24: 2,050 sockets, each
+sending a byte every 25 s, took the service down). A request head must arrive whole within
+HEADER_TIMEOUT_SECONDS of its first byte (of the connect, for a connection's first request),
+however often bytes trickle in: waitress's own channel_timeout restarts at every byte. And one
+address may hold MAX_CONNECTIONS_PER_ADDRESS connections per worker (an IPv6 /64 counts as one
+address); a connection over it is closed at once, unread. Behind trusted proxies
+(TRUSTED_PROXIES > 0) every connection comes from a proxy, so that cap would throttle all
+visitors together: it is not applied there, and the proxy caps its own clients (nginx:
+limit_conn, client_header_timeout) while the head deadline still holds.
 """
 
 from __future__ import annotations
@@ -12,13 +22,17 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import time
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from waitress.channel import HTTPChannel
-from waitress.parser import HTTPRequestParser
+from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import create_server
 from waitress.task import ErrorTask
 
+from relatedposts.visitors import visitor_key
 from relatedposts.web.guard import (
     DEFAULT_CSP,
     MAX_BODY_BYTES,
@@ -54,6 +68,20 @@ class LineAwareParser(HTTPRequestParser):
     """Waitress's parser, remembering whether the request line ended (to tell 414 from 431)."""
 
     line_done = False
+
+    def parse_header(self, header_plus: bytes) -> None:
+        """Refuse smuggling shapes first: obs-fold lines, Content-Length with Transfer-Encoding.
+
+        Both are how a proxy and this server could disagree on where a request ends (RFC 9112
+        6.1, 5.2); the 400 closes the connection.
+        """
+        lines = header_plus.split(b"\r\n")[1:]
+        if any(line[:1] in (b" ", b"\t") for line in lines):
+            raise ParsingError("obsolete line folding in a header")
+        names = {line.split(b":", 1)[0].strip().lower() for line in lines}
+        if {b"content-length", b"transfer-encoding"} <= names:
+            raise ParsingError("both Content-Length and Transfer-Encoding")
+        super().parse_header(header_plus)
 
     def received(self, data: bytes) -> int:
         """Parse data, noting the first line break of the head."""
@@ -99,6 +127,65 @@ class JsonErrorChannel(HTTPChannel):
         super().handle_close()
 
 
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """Per-address connection cap (0: none) and the deadline of a request head, in seconds."""
+
+    per_address: int = 0
+    head_seconds: float = 0.0  # 0: no deadline
+
+
+class GuardedChannel(JsonErrorChannel):
+    """A channel counted against its address's cap, closed when its head is overdue.
+
+    make_front subclasses it per server with the limits and that server's counts.
+    """
+
+    limits = ConnectionLimits()
+    peers: Counter[str] = Counter()
+    counted = False
+
+    def __init__(self, server: Any, sock: Any, addr: Any, adj: Any, map: Any = None) -> None:
+        super().__init__(server, sock, addr, adj, map)
+        self.peer = visitor_key(str(addr[0])) if isinstance(addr, tuple) else ""
+        # The first head is due from the connect: a silent connection counts too.
+        self.head_started: float | None = time.monotonic()
+        cap = self.limits.per_address
+        if cap and self.peers[self.peer] >= cap:
+            self.handle_close()  # over the cap: closed before reading anything
+            return
+        self.peers[self.peer] += 1
+        self.counted = True
+
+    def received(self, data: bytes) -> bool:
+        """Parse data; start the head's clock at its first byte, stop it once it is whole."""
+        if self.head_started is None and (self.request is None
+                                          or not self.request.headers_finished):
+            self.head_started = time.monotonic()
+        done = bool(super().received(data))
+        if self.request is None or self.request.headers_finished:
+            self.head_started = None
+        return done
+
+    def readable(self) -> bool:
+        """Close the connection once its head is overdue (the loop asks every second)."""
+        limit = self.limits.head_seconds
+        if (limit and self.head_started is not None
+                and time.monotonic() - self.head_started > limit):
+            self.will_close = True  # handle_write closes it
+            return False
+        return bool(super().readable())
+
+    def del_channel(self, map: Any = None) -> None:
+        """Forget the channel, and give its address's slot back."""
+        if self.counted:
+            self.counted = False
+            self.peers[self.peer] -= 1
+            if self.peers[self.peer] <= 0:
+                del self.peers[self.peer]
+        super().del_channel(map)
+
+
 def drain(sock: socket.socket, limit: int = 1 << 20) -> None:
     """Stop sending, then read and drop the input already buffered (never wait for more)."""
     with contextlib.suppress(OSError):  # BlockingIOError: nothing more buffered
@@ -126,12 +213,17 @@ def waitress_options(threads: int, connection_limit: int, channel_timeout: float
     }
 
 
-def make_front(app: Any, sockets: list[Any], options: dict[str, Any]) -> Any:
-    """Return a waitress server of app on already-bound sockets, with JSON errors."""
+def make_front(app: Any, sockets: list[Any], options: dict[str, Any],
+               limits: ConnectionLimits | None = None) -> Any:
+    """Return a waitress server of app on already-bound sockets, with JSON errors and limits."""
     server = create_server(app, sockets=sockets, **options)
     servers = getattr(server, "map", None)
     targets = [s for s in servers.values() if hasattr(s, "channel_class")] if servers else [
         server]
+    # channel_class is waitress's documented hook for its server's connections; one subclass
+    # per front keeps the counts of two fronts (tests) apart.
+    channel = type("Channel", (GuardedChannel,), {"limits": limits or ConnectionLimits(),
+                                                  "peers": Counter()})
     for target in targets:
-        target.channel_class = JsonErrorChannel
+        target.channel_class = channel
     return server

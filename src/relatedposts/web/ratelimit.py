@@ -19,15 +19,50 @@ import math
 import time
 from collections.abc import Callable
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from relatedposts.config import Settings
 from relatedposts.errors import ConfigError
+from relatedposts.visitors import visitor_key
 
 SEARCH_ENDPOINTS = frozenset({"api.search", "web.search_page"})
 ADMIN_PREFIX = "/admin/"
 EVENTS_ENDPOINT = "events.post_event"
+# app.extensions key: checks that a request carries a credential that cannot be guessed (the
+# console's signed session cookie); such a request is never refused by the admin limit. A
+# right bearer or sign-in token is refused once its address is locked out, else the limit
+# would not slow a guesser (the right guess would answer 200). Guesses count per visitor:
+# behind proxies, the client TRUSTED_PROXIES wrote into X-Forwarded-For, so a guesser locks
+# out only its own address, never the operator's.
+ADMIN_CREDENTIALS = "relatedposts.admin_credentials"
+
+
+def is_admin_path(path: str) -> bool:
+    """Return True for /admin and everything under it."""
+    return path == ADMIN_PREFIX.rstrip("/") or path.startswith(ADMIN_PREFIX)
+
+
+def note_failed_admin_auth() -> None:
+    """Count this request against the visitor's admin budget (a refused credential)."""
+    g.admin_auth_failed = True
+
+
+def add_admin_credential_check(app: Flask, check: Callable[[], bool]) -> None:
+    """Register check: True when the request carries a right admin credential."""
+    app.extensions.setdefault(ADMIN_CREDENTIALS, []).append(check)
+
+
+def _admin_exempt() -> bool:
+    """Return True off the admin paths, and for a request with a right credential."""
+    if not is_admin_path(request.path):
+        return True
+    return any(check() for check in current_app.extensions.get(ADMIN_CREDENTIALS, []))
+
+
+def visitor() -> str:
+    """Return the key a visitor's requests are counted under (an IPv6 /64 is one visitor)."""
+    return visitor_key(request.remote_addr or "")
 
 
 def check_limit_settings(settings: Settings) -> None:
@@ -62,7 +97,7 @@ def _not_a_search() -> bool:
 def _never_limited() -> bool:
     """Return True for requests no budget applies to (everything but searches, clicks, admin)."""
     return (request.endpoint not in SEARCH_ENDPOINTS and request.endpoint != EVENTS_ENDPOINT
-            and not request.path.startswith(ADMIN_PREFIX))
+            and not is_admin_path(request.path))
 
 
 def _check_only_limited_routes(app: Flask, check: Callable[[], None]) -> None:
@@ -90,8 +125,6 @@ def init_rate_limits(app: Flask, settings: Settings) -> None:
     if not search and not admin:
         return
     from flask_limiter import ApplicationLimit, Limiter
-    from flask_limiter.util import get_remote_address
-
     limits: list[str | Callable[[], str] | ApplicationLimit] = []
     if search:
         limits.append(ApplicationLimit(
@@ -103,12 +136,12 @@ def init_rate_limits(app: Flask, settings: Settings) -> None:
             error_message=f"too many click reports: at most {search} per visitor, please wait"))
     if admin:
         limits.append(ApplicationLimit(
-            admin, scope="admin", exempt_when=lambda: not request.path.startswith(ADMIN_PREFIX),
-            deduct_when=lambda resp: resp.status_code == 401,
+            admin, scope="admin", exempt_when=_admin_exempt,
+            deduct_when=lambda resp: bool(g.get("admin_auth_failed")),
             error_message=f"too many refused admin requests: at most {admin}, please wait"))
     # A dead Redis must not fail requests: errors are logged and counting falls back to this
     # process's memory until it is back.
-    limiter = Limiter(get_remote_address, app=app, application_limits=limits,
+    limiter = Limiter(visitor, app=app, application_limits=limits,
                       storage_uri=settings.rate_limit_storage, headers_enabled=False,
                       swallow_errors=True, in_memory_fallback_enabled=True)
     _check_only_limited_routes(app, limiter._check_request_limit)

@@ -119,7 +119,8 @@ def worker_main(settings: Settings, sock: socket.socket, plan: ServerPlan) -> No
     try:
         app = build_app(settings, plan.workers, plan.factory)
         front = make_front(app, [sock], waitress_options(
-            plan.threads, settings.max_connections, settings.idle_timeout_seconds))
+            plan.threads, settings.max_connections, settings.idle_timeout_seconds),
+            connection_limits(settings))
     except Exception:  # noqa: BLE001 - reported by the master as a boot failure
         log.exception("worker %d failed to start", os.getpid())
         os._exit(BOOT_FAILED)
@@ -127,6 +128,15 @@ def worker_main(settings: Settings, sock: socket.socket, plan: ServerPlan) -> No
         front.run()  # returns after SIGTERM, once waitress has finished its tasks
     finally:
         os._exit(0)
+
+
+def connection_limits(settings: Settings) -> Any:
+    """Return the front's per-address cap and head deadline (no cap behind proxies)."""
+    from relatedposts.web.front import ConnectionLimits
+
+    # Behind a proxy every peer is the proxy: a cap on it would throttle all visitors.
+    cap = settings.max_connections_per_address if settings.trusted_proxies == 0 else 0
+    return ConnectionLimits(cap, settings.header_timeout_seconds)
 
 
 def _exit_quietly(signum: int, frame: object) -> None:
