@@ -35,13 +35,13 @@ from relatedposts.quality.related_eval import ListQuality, score, slug  # noqa: 
 from relatedposts.quality.related_labels import load_graded  # noqa: E402
 from relatedposts.quality.related_report import top_lists  # noqa: E402
 
-TITLE = [0.0, 0.15, 0.3, 0.5, 0.8]
-BM25 = [0.0, 0.15, 0.3, 0.5, 0.8]
-SINGLE = {"related_centred_weight": [0.0, 0.25, 0.5, 1.0],
-          "related_lexical_weight": [0.0, 0.1, 0.25, 0.5],
-          "related_candidates": [10, 30, 60, 120]}
-LAMBDAS = [1.0, 0.95, 0.9, 0.85, 0.8, 0.7, 0.5]
-CAPS = [0, 40, 30, 20, 15, 10]
+TITLE = [0.0, 0.3, 0.6]
+BM25 = [0.0, 0.3, 0.6]
+SINGLE = {"related_centred_weight": [0.0, 0.5, 1.0],
+          "related_lexical_weight": [0.0, 0.25, 0.5],
+          "related_candidates": [20, 60, 120]}
+LAMBDAS = [1.0, 0.9, 0.8, 0.6]
+CAPS = [0, 30, 10]
 
 
 class Runner:
@@ -77,7 +77,7 @@ def single_grids(runner: Runner) -> str:
     for name, values in SINGLE.items():
         cells = [f"{v}: {runner.run(**{name: v}).ndcg:.3f}" for v in values]
         rows.append([f"`{name}`", *cells])
-    return table(["setting", "values: nDCG@5", "", "", ""], rows)
+    return table(["setting", "values: nDCG@5", "", ""], rows)
 
 
 def mmr_grid(runner: Runner) -> str:

@@ -4,8 +4,9 @@ Two articles are duplicates when their bodies are identical once whitespace and 
 ignored, or when the Jaccard overlap of their word 5-gram shingles reaches the threshold.
 Two different texts about one condition are close in meaning (vector cosine 0.98 happens) but
 share few 5-word runs, so they stay each other's best candidates. Shingles are hashed to 64-bit
-integers (CRC-32 of each word, combined); a long text keeps only its SKETCH smallest hashes (a bottom-k sketch, whose overlap
-estimates the Jaccard of the full sets), so memory per article is bounded. Only candidate
+integers (CRC-32 of each word, combined); a long text keeps only its SKETCH smallest hashes (a
+bottom-k sketch, whose overlap estimates the Jaccard of the full sets), so memory per article
+is bounded. Only candidate
 pairs are compared, never all pairs. Groups are connected components (transitive).
 """
 
