@@ -77,3 +77,29 @@ def top_terms(texts: list[str], top: int = 25) -> list[list[str]]:
     """Return each text's most distinctive words by the same TF-IDF (short words skipped)."""
     docs = [Counter(w for w in words(t) if len(w) > 3 and not w.isdigit()) for t in texts]
     return [sorted(d, key=lambda w: -d[w])[:top] for d in term_weights(docs)]
+
+
+def bm25_title_matrices(titles: list[str], texts: list[str], k1: float = 1.5,
+                        b: float = 0.75) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Return (queries, weights): stemmed title terms (0/1) and Okapi BM25 weights of texts."""
+    docs = [stems(words(t)) for t in texts]
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for r, doc in enumerate(docs):
+        for term in doc:
+            rows.append(r)
+            cols.append(vocab.setdefault(term, len(vocab)))
+    shape = (len(docs), max(1, len(vocab)))
+    tf = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
+    tf.sum_duplicates()
+    df = np.bincount(tf.indices, minlength=shape[1])
+    idf = np.log(1 + (len(docs) - df + 0.5) / (df + 0.5)).astype(np.float32)
+    length = np.asarray(tf.sum(axis=1)).ravel()
+    norm = k1 * (1 - b + b * length / max(float(length.mean()), 1e-9))
+    weights = tf.copy()
+    weights.data = weights.data * (k1 + 1) / (weights.data + np.repeat(norm, np.diff(tf.indptr)))
+    q_terms = [sorted({vocab[t] for t in stems(words(title)) if t in vocab}) for title in titles]
+    q_rows = [r for r, ts in enumerate(q_terms) for _ in ts]
+    queries = sparse.csr_matrix((np.ones(len(q_rows), np.float32),
+                                 (q_rows, [t for ts in q_terms for t in ts])), shape=shape)
+    return queries, sparse.csr_matrix(weights @ sparse.diags(idf), dtype=np.float32)

@@ -1,4 +1,5 @@
-"""Related lists: near duplicates, the recent-posts fallback, recency decay, no self or repeats."""
+"""Related lists: near duplicates, the recent-posts fallback, recency decay, no self or repeats,
+bad input (one, two, empty or identical articles) and the in-degree cap."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.reasons import FALLBACK
-from relatedposts.indexing.related import compute_related
+from relatedposts.indexing.related import ALL_COPIES, ONLY_ARTICLE, compute_related
 from relatedposts.indexing.versions import current_version
 from relatedposts.live.service import Service
 from relatedposts.models import Article, Section
@@ -88,3 +89,51 @@ def test_related_lists_never_hold_self_or_duplicates(built) -> None:
         assert i not in ids
         assert len(ids) == len(set(ids))
         assert len(ids) == len(TINY) - 1
+
+
+def _plain(slug: str, text: str, title: str | None = None) -> Article:
+    return Article(url=URL.format(slug), title=title or slug.title(), date="2024-01-01",
+                   sections=(Section("", text),) if text else ())
+
+
+def test_one_article_has_an_empty_list_that_says_why(settings) -> None:
+    rel = compute_related([_plain("only", "Sciatica is leg pain.")], np.eye(1, 4, dtype=np.float32),
+                          settings)
+    assert rel.ids.shape == (1, 1) and rel.ids[0, 0] == -1
+    assert rel.notes == {0: ONLY_ARTICLE}
+
+
+def test_two_articles_recommend_each_other(settings) -> None:
+    arts = [_plain("a", "Sciatica is leg pain."), _plain("b", "Knee pain in runners.")]
+    rel = compute_related(arts, np.eye(2, 4, dtype=np.float32), settings)
+    assert rel.ids.tolist() == [[1], [0]] and rel.notes == {}
+
+
+def test_articles_without_text_still_get_lists(settings) -> None:
+    arts = [_plain("empty-1", "", "Back pain"), _plain("empty-2", "", "Neck pain"),
+            *[_plain(f"p{k}", f"Post {k} about back pain and neck pain.") for k in range(6)]]
+    vectors = np.random.default_rng(1).normal(size=(8, 16)).astype(np.float32)
+    rel = compute_related(arts, vectors, settings)
+    assert rel.duplicates == []  # two empty bodies are not the same text
+    assert (rel.ids[:, :5] >= 0).all() and rel.notes == {}
+
+
+def test_all_identical_articles_say_they_are_all_copies(settings) -> None:
+    arts = [_plain(f"same-{k}", "The very same text about sciatica.", "Sciatica")
+            for k in range(4)]
+    rel = compute_related(arts, np.ones((4, 8), np.float32), settings)
+    assert rel.duplicates == [[0, 1, 2, 3]]
+    assert (rel.ids == -1).all() and rel.notes == dict.fromkeys(range(4), ALL_COPIES)
+
+
+def test_no_post_leads_more_lists_than_the_cap(settings) -> None:
+    # A hub: one vector near every other, the rest spread out.
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(40, 8)).astype(np.float32)
+    vectors[0] = vectors[1:].mean(axis=0) * 5
+    arts = [_plain(f"p{k}", f"text number {k} of the blog") for k in range(40)]
+    free = compute_related(arts, vectors, settings.replace(related_max_in_degree=0))
+    capped = compute_related(arts, vectors, settings.replace(related_max_in_degree=5))
+    assert int((free.ids[:, :5] == 0).sum()) > 5
+    assert int((capped.ids[:, :5] == 0).sum()) <= 5
+    assert (capped.ids[:, :5] >= 0).all()  # the others' lists stay full

@@ -83,3 +83,10 @@ def test_evaluate_related_scores_every_baseline(built, runner, tmp_path) -> None
     assert all(0 <= r["ndcg"] <= 1 and r["max_in_degree"] >= 1 for r in rows.values())
     text = runner("evaluate-related", "--labels", str(labels), "--baselines").output
     assert "mean-vector" in text and "nDCG@5" in text
+
+
+def test_slug_drops_the_html_extension_of_static_pages() -> None:
+    assert ev.slug("https://x.test/articles/2024/10/sciatica-explained.html") == \
+        "sciatica-explained"
+    assert ev.slug("https://x.test/a/page.htm") == "page"
+    assert ev.slug("https://x.test/blog/html-basics/") == "html-basics"

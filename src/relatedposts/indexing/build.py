@@ -23,6 +23,7 @@ from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.keywords import KeywordIndex
 from relatedposts.indexing.overrides import load_overrides
 from relatedposts.indexing.related import article_vectors, compute_related
+from relatedposts.indexing.related_similarity import Weights
 from relatedposts.indexing.verify import GateRefused, verify
 from relatedposts.indexing.versions import VersionStore
 from relatedposts.models import Article, Chunk
@@ -106,6 +107,9 @@ def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
                   "title_weight": settings.title_weight,
                   "related_mmr_lambda": settings.related_mmr_lambda,
                   "related_min_score": settings.related_min_score,
+                  "related_weights": Weights.from_settings(settings).__dict__,
+                  "related_max_in_degree": settings.related_max_in_degree,
+                  "duplicate_jaccard": settings.duplicate_jaccard,
                   "related_half_life_days": settings.related_half_life_days,
                   "overrides": overrides.summary(), "override_warnings": overrides.warnings},
     )

@@ -77,7 +77,9 @@ def save(data: IndexData, version_dir: Path) -> None:
     for name, array in (("ids", rel.ids), ("scores", rel.scores), ("flags", rel.flags)):
         np.save(version_dir / f"related_{name}.npy", array, allow_pickle=False)
     _write_json(version_dir / "related.json", {"duplicates": rel.duplicates,
-                                                "key_terms": rel.key_terms})
+                                                "key_terms": rel.key_terms,
+                                                "notes": {str(i): note for i, note
+                                                          in rel.notes.items()}})
     data.keyword.save(version_dir)
     # The manifest goes last: a directory without one is an unfinished build.
     _write_json(version_dir / "manifest.json", data.manifest.to_dict())
@@ -155,7 +157,8 @@ def _load_related(version_dir: Path) -> RelatedLists:
     ids, scores, flags = (np.load(version_dir / f"related_{n}.npy", allow_pickle=False)
                           for n in ("ids", "scores", "flags"))
     return RelatedLists(ids, scores, flags, duplicates=meta["duplicates"],
-                        key_terms=meta["key_terms"])
+                        key_terms=meta["key_terms"],
+                        notes={int(i): str(v) for i, v in meta.get("notes", {}).items()})
 
 
 def read_manifest(version_dir: Path) -> Manifest:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from relatedposts.models import Article
-from relatedposts.text import article_document, top_terms
+from relatedposts.text import article_document, top_terms, words
 
 SIMILAR, PINNED, FALLBACK = 0, 1, 2  # the flags stored with each related entry
 
@@ -24,12 +25,24 @@ def reason(source: Article, target: Article, source_terms: list[str],
         return "Recently published"
     tags = [t for t in target.tags if t.lower() in {s.lower() for s in source.tags}
             and t.lower() != (target.category or "").lower()]
-    shared = tags or [t for t in source_terms if t in set(target_terms)]
+    shared = tags or [t for t in source_terms if t in set(target_terms)
+                      and _prominent(source, t) and _prominent(target, t)]
     if shared:
         return "Also about " + _join(shared[:2])
     if source.category and source.category == target.category:
         return f"More in {source.category}"
     return "On a similar topic"
+
+
+def _prominent(article: Article, term: str) -> bool:
+    """Say whether an article is about term: in its title, headings or tags, or used twice.
+
+    A short post's distinctive words are nearly all its words, so a word it uses once in
+    passing ("baby" in a tailbone article that names childbirth as a cause) would otherwise
+    be offered as what two posts share.
+    """
+    labels = " ".join([article.title, *(s.heading for s in article.sections), *article.tags])
+    return term in words(labels) or Counter(words(article.body))[term] >= 2
 
 
 def _join(items: list[str]) -> str:

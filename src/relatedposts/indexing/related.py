@@ -1,28 +1,33 @@
 """'You Might Also Enjoy': related lists computed at build time, so serving is a lookup.
 
-Each article's list is: the editor's pins, then diverse neighbours by maximal marginal
-relevance over whole-article vectors (never the article itself, its near-duplicates, or two
-near-duplicates of each other), then — when too few pass the minimum relevance — the most
-recent posts, flagged as fallback.
+Each article's list is: the editor's pins, then the candidates of two views
+(related_candidates.py) scored by the weighted similarity (related_similarity.py), ordered by
+maximal marginal relevance and capped in how many lists one post may lead
+(related_diversity.py), never the article itself, its copies (duplicates.py: the same text)
+or two copies of each other; then — when too few pass the minimum relevance — the most recent
+posts, flagged as fallback. A list that stays short says why in `notes`.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-import faiss
 import numpy as np
-from scipy import sparse
-from scipy.sparse import csgraph
 from threadpoolctl import threadpool_limits
 
 from relatedposts.config import Settings
+from relatedposts.indexing.duplicates import find_duplicates
 from relatedposts.indexing.overrides import Overrides
 from relatedposts.indexing.reasons import FALLBACK, PINNED, SIMILAR, key_terms
+from relatedposts.indexing.related_candidates import candidate_pool
+from relatedposts.indexing.related_diversity import Row, cap_in_degree, mmr
+from relatedposts.indexing.related_similarity import Similarity
 from relatedposts.models import Article, Chunk
-from relatedposts.text import article_document, tfidf_matrix
+
+ONLY_ARTICLE = "the only article: there is nothing to relate it to yet"
+ALL_COPIES = "every other article is the same text as this one (see duplicates)"
+BLOCKED = "the editors' blocks and exclusions leave no other article"
 
 
 @dataclass
@@ -34,6 +39,7 @@ class RelatedLists:
     flags: np.ndarray
     duplicates: list[list[int]]
     key_terms: list[list[str]]
+    notes: dict[int, str] = field(default_factory=dict)  # why a list is short, by article
 
 
 def article_vectors(chunk_vectors: np.ndarray, chunks: list[Chunk], n_articles: int) -> np.ndarray:
@@ -46,175 +52,78 @@ def article_vectors(chunk_vectors: np.ndarray, chunks: list[Chunk], n_articles: 
     return np.ascontiguousarray(sums / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
-def find_duplicates(articles: list[Article], vectors: np.ndarray, sims: np.ndarray,
-                    ids: np.ndarray, threshold: float) -> list[set[int]]:
-    """Group articles that are the same text at two URLs (same body, or vectors ≥ threshold)."""
-    n = len(articles)
-    rows: list[int] = []
-    cols: list[int] = []
-    by_body: dict[str, int] = {}
-    for i, a in enumerate(articles):
-        digest = hashlib.sha1(" ".join(a.body.lower().split()).encode()).hexdigest()
-        first = by_body.setdefault(digest, i)
-        if first != i:
-            rows.append(first)
-            cols.append(i)
-    close = (ids >= 0) & (sims >= threshold) & (ids != np.arange(len(ids))[:, None])
-    near_i, near_k = np.nonzero(close)
-    rows.extend(near_i.tolist())
-    cols.extend(ids[near_i, near_k].astype(np.int64).tolist())
-    edges = sparse.coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
-    # A group is a connected component of "same body or near-identical vectors" (transitive).
-    count, labels = csgraph.connected_components(edges, directed=False)
-    members: list[list[int]] = [[] for _ in range(count)]
-    for i, label in enumerate(labels.tolist()):
-        members[label].append(i)
-    # Ordered by their first article, as callers and the stored format expect.
-    return sorted((set(m) for m in members if len(m) > 1), key=min)
-
-
 def compute_related(articles: list[Article], vectors: np.ndarray, settings: Settings,
                     overrides: Overrides | None = None,
                     today: date | None = None) -> RelatedLists:
     """Compute every article's related list (see the module docstring for the order)."""
     # Thousands of tiny matrix products: BLAS threads only add hand-off cost (7x slower).
     with threadpool_limits(limits=1):
-        return _compute(articles, vectors, settings, overrides, today)
+        return _compute(articles, vectors, settings, overrides or Overrides(),
+                        today or date.today())
 
 
 def _compute(articles: list[Article], vectors: np.ndarray, settings: Settings,
-             overrides: Overrides | None, today: date | None) -> RelatedLists:
+             overrides: Overrides, today: date) -> RelatedLists:
     n = len(articles)
     depth = max(1, min(settings.max_limit, n - 1))
-    overrides = overrides or Overrides()
-    raw_sims, raw_ids = _neighbours(vectors, min(n, 3 * settings.related_depth + 1))
-    groups = find_duplicates(articles, vectors, raw_sims, raw_ids, settings.duplicate_threshold)
+    similarity = Similarity(articles, vectors, settings)
+    pools = candidate_pool(similarity, settings.related_candidates)
+    groups = find_duplicates(articles, pools, settings.duplicate_jaccard)
     dup_of = {i: g - {i} for g in groups for i in g}
     # Of the same text at several URLs, recommend only the original: the earliest published,
     # then the shortest URL (copies tend to get suffixes such as -2 or -copy).
     copies = {i for g in groups for i in g - {min(g, key=lambda j: (
         articles[j].date or "9999", len(articles[j].url), articles[j].url))}}
-    # Centering removes what every post on a spine blog shares, so the neighbours differ by
-    # topic rather than all pointing at the most "average" post (hubness).
-    centered = _unit(vectors - vectors.mean(axis=0, keepdims=True))
-    _, ids = _neighbours(centered, min(n, 3 * settings.related_depth + 1))
-    similarity = _Similarity(articles, centered, settings)
-    decay = _decay(articles, settings.related_half_life_days, today or date.today())
+    decay = _decay(articles, settings.related_half_life_days, today)
+    rows, banned = [], []
+    for i in range(n):
+        banned.append({i} | dup_of.get(i, set()) | copies | overrides.excluded
+                      | overrides.blocks.get(i, set()))
+        rows.append(_ranked(i, pools[i], banned[i], overrides.pins.get(i, []), similarity,
+                            decay, dup_of, settings))
+    rows = cap_in_degree(rows, settings.related_limit, settings.related_max_in_degree,
+                         [len(overrides.pins.get(i, [])) for i in range(n)])
     recent = sorted(range(n), key=lambda i: articles[i].date or "", reverse=True)
     out = RelatedLists(np.full((n, depth), -1, np.int32), np.zeros((n, depth), np.float32),
                        np.zeros((n, depth), np.int8), [sorted(g) for g in groups],
                        key_terms(articles, settings.title_weight))
-    for i in range(n):
-        banned = ({i} | dup_of.get(i, set()) | copies | overrides.excluded
-                  | overrides.blocks.get(i, set()))
-        pins = overrides.pins.get(i, [])
-        js = [int(j) for j in ids[i] if j >= 0 and int(j) not in banned and int(j) not in pins]
-        # One similarity block per article: relevance to i and redundancy among candidates.
-        block = _Block([i, *pins, *js], similarity)
-        row = [(j, block.sim(i, j), PINNED) for j in pins]
-        scores = np.array([block.sim(i, j) for j in js], dtype=np.float32)
-        # Decay shrinks positive similarity only; a negative one must not move up.
-        scores = np.where(scores > 0, scores * decay[js], scores) if js else scores
-        cand = {j: float(s) for j, s in zip(js, scores, strict=True)
-                if s >= settings.related_min_score}
-        row += [(j, cand[j], SIMILAR) for j in _mmr(cand, block, row, dup_of, settings)]
-        row += _fallback(recent, banned, row, dup_of, depth)
-        for col, (j, score, flag) in enumerate(row[:depth]):
+    for i, row in enumerate(rows):
+        row = row[:depth]
+        row += _fallback(recent, banned[i], row, dup_of, depth)
+        for col, (j, score, flag) in enumerate(row):
             out.ids[i, col], out.scores[i, col], out.flags[i, col] = j, score, flag
+        if len(row) < min(depth, settings.related_limit):
+            out.notes[i] = _why_short(i, n, dup_of, overrides)
     return out
 
 
-class _Similarity:
-    """How related two posts are: meaning (dense), shared distinctive words, shared tags."""
-
-    def __init__(self, articles: list[Article], centered: np.ndarray, settings: Settings) -> None:
-        self.centered = centered
-        self.lexical = tfidf_matrix([article_document(a, settings.title_weight, tags=False)
-                                    for a in articles])
-        self.tags = _tag_matrix(articles)
-        self.tag_counts = np.asarray(self.tags.sum(axis=1)).ravel()
-        total = settings.related_dense_weight + settings.related_lexical_weight + \
-            settings.related_tag_weight
-        self.weights = (settings.related_dense_weight / total,
-                        settings.related_lexical_weight / total,
-                        settings.related_tag_weight / total)
-
-    def matrix(self, idx: list[int]) -> np.ndarray:
-        """Return the weighted pairwise similarity of the posts in idx (one matrix product each)."""
-        dense = self.centered[idx] @ self.centered[idx].T
-        lex = self.lexical[idx]
-        lexical = (lex @ lex.T).toarray()
-        tag = self.tags[idx]
-        shared = (tag @ tag.T).toarray()
-        counts = self.tag_counts[idx]
-        union = counts[:, None] + counts[None, :] - shared
-        tags = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
-        wd, wl, wt = self.weights
-        return (wd * dense + wl * lexical + wt * tags).astype(np.float32)
+def _ranked(i: int, pool: list[int], banned: set[int], pins: list[int], similarity: Similarity,
+            decay: np.ndarray, dup_of: dict[int, set[int]], settings: Settings) -> Row:
+    """Return article i's pins, then its candidates by MMR over the weighted similarity."""
+    js = [j for j in pool if j not in banned and j not in pins]
+    idx = [i, *pins, *js]
+    pos = {a: p for p, a in enumerate(idx)}
+    m = similarity.matrix(idx)  # one block: relevance to i and redundancy among candidates
+    row: Row = [(j, float(m[0, pos[j]]), PINNED) for j in pins]
+    scores = m[0, len(pins) + 1:]
+    # Decay shrinks positive similarity only; a negative one must not move up.
+    scores = np.where(scores > 0, scores * decay[js], scores) if js else scores
+    cand = {j: float(s) for j, s in zip(js, scores, strict=True)
+            if s >= settings.related_min_score}
+    picked = mmr(cand, lambda a, others: m[pos[a], [pos[o] for o in others]],
+                 set(pins) | {i}, dup_of, settings.related_mmr_lambda, settings.related_depth)
+    return row + [(j, cand[j], SIMILAR) for j in picked]
 
 
-class _Block:
-    """The similarity matrix of one article and its candidates, looked up by article id."""
-
-    def __init__(self, idx: list[int], similarity: _Similarity) -> None:
-        self.pos = {a: p for p, a in enumerate(idx)}
-        self.m = similarity.matrix(idx)
-
-    def sim(self, a: int, b: int) -> float:
-        """Return the similarity of articles a and b."""
-        return float(self.m[self.pos[a], self.pos[b]])
-
-    def row(self, a: int, others: list[int]) -> np.ndarray:
-        """Return the similarity of article a to each of others."""
-        return self.m[self.pos[a], [self.pos[o] for o in others]]
-
-
-def _tag_matrix(articles: list[Article]) -> sparse.csr_matrix:
-    """Return a binary article × tag matrix (the category is not counted as a tag)."""
-    vocab: dict[str, int] = {}
-    rows, cols = [], []
-    for r, a in enumerate(articles):
-        for t in {t.lower() for t in a.tags} - {(a.category or "").lower()}:
-            rows.append(r)
-            cols.append(vocab.setdefault(t, len(vocab)))
-    return sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
-                             shape=(len(articles), max(1, len(vocab))))
-
-
-def _neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return each row's k nearest rows by inner product: (sims, ids)."""
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
-
-
-def _unit(m: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(m, axis=1, keepdims=True)
-    return np.ascontiguousarray(m / np.where(norms > 0, norms, 1.0), dtype=np.float32)
-
-
-def _mmr(cand: dict[int, float], block: _Block, row: list[tuple[int, float, int]],
-         dup_of: dict[int, set[int]], settings: Settings) -> list[int]:
-    """Pick candidates by maximal marginal relevance; past related_depth, by plain score."""
-    taken = {j for j, _, _ in row}
-    pool = [j for j in sorted(cand, key=lambda j: -cand[j]) if j not in taken]
-    redundancy = np.zeros(len(pool), np.float32)
-    for j in taken:  # pinned posts count as already shown
-        redundancy = np.maximum(redundancy, block.row(j, pool)) if pool else redundancy
-    picked: list[int] = []
-    lam = settings.related_mmr_lambda
-    while pool and len(picked) < settings.related_depth:
-        relevance = np.array([cand[c] for c in pool], np.float32)
-        best = int(np.argmax(lam * relevance - (1 - lam) * redundancy))
-        pick = pool.pop(best)
-        redundancy = np.delete(redundancy, best)
-        if dup_of.get(pick, set()) & taken:
-            continue
-        taken.add(pick)
-        picked.append(pick)
-        if pool:
-            redundancy = np.maximum(redundancy, block.row(pick, pool))
-    return picked + [j for j in pool if not dup_of.get(j, set()) & taken]
+def _why_short(i: int, n: int, dup_of: dict[int, set[int]], overrides: Overrides) -> str:
+    """Say why article i's list has fewer entries than a reader is shown."""
+    if n == 1:
+        return ONLY_ARTICLE
+    if len(dup_of.get(i, set())) == n - 1:
+        return ALL_COPIES
+    if overrides.excluded or overrides.blocks.get(i):
+        return BLOCKED
+    return "fewer other articles than the list length, once copies are left out"
 
 
 def _fallback(recent: list[int], banned: set[int], row: list[tuple[int, float, int]],

@@ -11,6 +11,7 @@ title as the query, and a seeded random pick. None of them drops duplicates or t
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -48,8 +49,10 @@ class ListQuality:
 
 
 def slug(url_or_slug: str) -> str:
-    """Return the last path segment of a URL (or the slug itself)."""
-    return url_key(url_or_slug).rsplit("/", 1)[-1]
+    """Return the last path segment of a URL (or the slug itself), without .html or .htm."""
+    last = url_key(url_or_slug).rsplit("/", 1)[-1]
+    # Static sites serve /2024/10/sciatica.html: the label file names the post "sciatica".
+    return re.sub(r"\.html?$", "", last)
 
 
 def score(articles: list[Article], lists: list[list[int]], labels: dict[str, dict[str, int]],

@@ -1,0 +1,117 @@
+"""How related two posts are: a weighted sum of views of the pair, one block at a time.
+
+The views: the plain cosine of whole-article vectors (the mean of the passage vectors), the
+same after centring, the TF-IDF cosine of the titles, BM25 with each title as the query over
+the other's text, the TF-IDF cosine of the bodies, and the Jaccard overlap of the tags. The
+weights come from the settings and were chosen on the dev-derived labels (docs/benchmarks.md,
+section "related-weights").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from relatedposts.config import Settings
+from relatedposts.models import Article
+from relatedposts.text import article_document, bm25_title_matrices, tfidf_matrix
+
+
+@dataclass(frozen=True)
+class Weights:
+    """The weight of each view in the similarity (normalised to sum to 1 when used)."""
+
+    dense: float
+    centred: float
+    title: float
+    bm25: float
+    body: float
+    tags: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Weights:
+        """Read the related_*_weight settings."""
+        return cls(settings.related_dense_weight, settings.related_centred_weight,
+                   settings.related_title_weight, settings.related_bm25_weight,
+                   settings.related_lexical_weight, settings.related_tag_weight)
+
+    def normalised(self) -> Weights:
+        """Return the weights scaled to sum to 1 (all zero stays all zero)."""
+        total = sum(vars(self).values())
+        return self if total <= 0 else Weights(*(w / total for w in vars(self).values()))
+
+
+def unit_rows(m: np.ndarray) -> np.ndarray:
+    """Return the rows of m scaled to unit length (zero rows stay zero)."""
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return np.ascontiguousarray(m / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
+class Similarity:
+    """Every view of every article, ready to score any block of articles against each other."""
+
+    def __init__(self, articles: list[Article], vectors: np.ndarray, settings: Settings) -> None:
+        self.weights = Weights.from_settings(settings).normalised()
+        self.dense = unit_rows(vectors)
+        # Centring removes what every post on one blog shares (hubness), at some cost in
+        # plain relatedness; its weight is 0 by default (see the landscape).
+        self.centred = unit_rows(vectors - vectors.mean(axis=0, keepdims=True))
+        self.titles = tfidf_matrix([a.title for a in articles])
+        texts = [f"{a.title} {a.body}" for a in articles]
+        self.queries, self.bm25 = bm25_title_matrices([a.title for a in articles], texts)
+        own = np.asarray(self.queries.multiply(self.bm25).sum(axis=1)).ravel()
+        # A title's score against its own article is its best possible one: dividing by it
+        # puts every title on one scale (long titles otherwise dominate).
+        self.own = np.where(own > 0, own, 1.0).astype(np.float32)
+        self.body = tfidf_matrix([article_document(a, settings.title_weight, tags=False)
+                                  for a in articles])
+        self.tags = tag_matrix(articles)
+        self.tag_counts = np.asarray(self.tags.sum(axis=1)).ravel()
+
+    def matrix(self, idx: list[int]) -> np.ndarray:
+        """Return the weighted pairwise similarity of the posts in idx (symmetric)."""
+        w = self.weights
+        out = np.zeros((len(idx), len(idx)), np.float32)
+        if w.dense:
+            out += w.dense * (self.dense[idx] @ self.dense[idx].T)
+        if w.centred:
+            out += w.centred * (self.centred[idx] @ self.centred[idx].T)
+        if w.title:
+            out += w.title * _dense(self.titles[idx] @ self.titles[idx].T)
+        if w.bm25:
+            out += w.bm25 * self.bm25_block(idx)
+        if w.body:
+            out += w.body * _dense(self.body[idx] @ self.body[idx].T)
+        if w.tags:
+            out += w.tags * self._tags(idx)
+        return out
+
+    def bm25_block(self, idx: list[int]) -> np.ndarray:
+        """Return BM25 of each title over each text, on the title's own scale, both ways."""
+        raw = _dense(self.queries[idx] @ self.bm25[idx].T) / self.own[idx][:, None]
+        return np.minimum((raw + raw.T) / 2, 1.0)
+
+    def _tags(self, idx: list[int]) -> np.ndarray:
+        tag = self.tags[idx]
+        shared = _dense(tag @ tag.T)
+        counts = self.tag_counts[idx]
+        union = counts[:, None] + counts[None, :] - shared
+        return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+
+
+def tag_matrix(articles: list[Article]) -> sparse.csr_matrix:
+    """Return a binary article × tag matrix (the category is not counted as a tag)."""
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for r, a in enumerate(articles):
+        for t in {t.lower() for t in a.tags} - {(a.category or "").lower()}:
+            rows.append(r)
+            cols.append(vocab.setdefault(t, len(vocab)))
+    return sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
+                             shape=(len(articles), max(1, len(vocab))))
+
+
+def _dense(m: sparse.spmatrix) -> np.ndarray:
+    return np.asarray(m.toarray(), dtype=np.float32)
