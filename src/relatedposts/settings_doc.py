@@ -24,6 +24,7 @@ class SettingDoc:
     default: str
     help: str
     allowed: str = ""  # choices or range in words; '' when only the type limits it
+    component: str = ""  # the first line of the docstring of the group that declares it
 
 
 def as_env_text(value: Any) -> str:
@@ -39,20 +40,35 @@ def as_env_text(value: Any) -> str:
     return str(value)
 
 
+def components() -> dict[str, str]:
+    """Map every field name to the component (settings group) that declares it."""
+    out: dict[str, str] = {}
+    for group in reversed(Settings.__mro__[1:-1]):
+        doc = (group.__doc__ or group.__name__).strip().splitlines()[0].rstrip(".")
+        out.update({name: doc for name in vars(group).get("__annotations__", {})})
+    return out
+
+
 def describe_settings() -> list[SettingDoc]:
     """Return every Settings field in declaration order."""
     out = []
+    where = components()
     for f in fields(Settings):
         default = f.default if f.default is not MISSING else None
         out.append(SettingDoc(f.name, ENV_PREFIX + f.name.upper(), as_env_text(default),
-                              str(f.metadata.get("help", "")), allowed(f)))
+                              str(f.metadata.get("help", "")), allowed(f),
+                              where.get(f.name, "")))
     return out
 
 
 def markdown_table() -> str:
     """Render the settings as the Markdown table README.md carries."""
     lines = ["| variable | default | allowed | meaning |", "| --- | --- | --- | --- |"]
+    component = ""
     for s in describe_settings():
+        if s.component != component:  # a row naming the component, so the table reads by part
+            component = s.component
+            lines.append(f"| **{component}** | | | |")
         default = f"`{s.default}`" if s.default else "empty"
         lines.append(f"| `{s.env}` | {default} | {s.allowed} | "
                      f"{s.help.replace('|', '&#124;')} |")

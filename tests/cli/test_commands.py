@@ -56,6 +56,6 @@ def test_settings_lists_every_setting_with_its_value(runner, tmp_path) -> None:
                       "outro\n")
     assert runner("settings", "--write-readme", str(readme)).exit_code == 0
     text = readme.read_text()
-    assert "old" not in text and "| `RELATEDPOSTS_FUSION` | `weighted` |" in text
+    assert "\nold\n" not in text and "| `RELATEDPOSTS_FUSION` | `weighted` |" in text
     assert text.startswith("intro\n") and text.endswith("-->\noutro\n")
     assert runner("settings", "--markdown").output.strip() == markdown_table()

@@ -27,3 +27,19 @@ def test_settings_table_spells_defaults_as_the_environment_would() -> None:
         if d.default:
             assert getattr(Settings.from_env({d.env: d.default}), d.name) == \
                 getattr(Settings(), d.name), d.name
+
+
+def test_every_setting_belongs_to_one_component_and_the_table_reads_by_component() -> None:
+    from relatedposts.settings_doc import components, describe_settings, markdown_table
+
+    where = components()
+    docs = describe_settings()
+    assert all(d.component for d in docs) and len(where) == len(docs)
+    assert where["fetch_timeout"] == where["retry_max"] == "How pages are fetched and crawled"
+    assert where["fusion"] != where["related_limit"]
+    table = markdown_table()
+    # Each component heads its rows once, and its settings follow it, not another's.
+    heads = [line for line in table.splitlines() if line.startswith("| **")]
+    assert len(heads) == len(set(heads)) == len(set(where.values()))
+    crawl = table.index("| **How pages are fetched and crawled**")
+    assert crawl < table.index("RELATEDPOSTS_FETCH_TIMEOUT") < table.index("| **", crawl + 5)

@@ -85,8 +85,8 @@ def find_duplicates(articles: list[Article], pairs: list[list[int]],
         for j in candidates:
             if j <= i:
                 continue
-            a, b = _sketch(sketches, articles, i), _sketch(sketches, articles, j)
-            if _could_match(a, b, threshold) and jaccard(a, b) >= threshold:
+            one, other = _sketch(sketches, articles, i), _sketch(sketches, articles, j)
+            if _could_match(one, other, threshold) and jaccard(one, other) >= threshold:
                 rows.append(i)
                 cols.append(j)
     edges = sparse.coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(n, n))

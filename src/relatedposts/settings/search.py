@@ -1,0 +1,54 @@
+"""How a question is answered: retrieval, fusion, query analysis, title signals, limits.
+
+Read by search/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from relatedposts.settingspec import setting
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How a question is answered."""
+
+    max_query_chars: int = setting(1000, "longest search text accepted", ge=1)
+    max_limit: int = setting(50, "most results one request may ask for", ge=1)
+    dense_candidates: int = setting(200, "passages taken from the vector index per search", ge=1)
+    fusion: str = setting(
+        "weighted", "how dense and keyword scores combine: `weighted`, `rrf`, `dense` or `bm25`",
+        choices=("weighted", "rrf", "dense", "bm25"))
+    dense_weight: float = setting(0.75, "share of the dense score in `weighted` fusion", ge=0, le=1)
+    search_min_similarity: float = setting(
+        0.25, "a passage below this cosine only counts if the keywords match too", ge=-1, le=1)
+    rrf_k: int = setting(60, "the k of reciprocal rank fusion", ge=0)
+    aggregation: str = setting(
+        "max_bonus", "passage scores to article score: `max`, `topk_mean` or `max_bonus`",
+        choices=("max", "topk_mean", "max_bonus"))
+    aggregation_bonus: float = setting(0.1, "bonus per further matching passage in `max_bonus`",
+        ge=0)
+    typo_correction: bool = setting(True, "fix misspelled query words from the blog's vocabulary")
+    query_expansion: bool = setting(
+        True, "add clinical terms for lay words (and back) at half weight")
+    query_cache_bytes: int = setting(8 * 2**20, "bytes of query vectors each worker keeps "
+                                                "(LRU), so repeated searches skip the model", ge=0)
+    query_timeout_seconds: float = setting(5.0, "a slower search answers 503; <= 0 means no budget")
+    title_signal_weight: float = setting(
+        0.2, "title signal: fused score x (1 + this x how much of the title the query names)", ge=0)
+    heading_signal_weight: float = setting(
+        0.1, "the same for the best passage's heading", ge=0)
+    title_coverage: float = setting(
+        0.25, "title/heading signal blend: share of the field named (1) vs of the subject (0)",
+        ge=0, le=1)
+    body_regions: bool = setting(
+        True, "a title naming only other body parts than the question (neck vs leg) gets no "
+              "title signal (data/body_regions.txt)")
+    decompound: bool = setting(
+        True, "match split and joined words ('knee cap' = 'kneecap') from the corpus's words")
+    strip_courtesy: bool = setting(
+        True, "drop greetings, thanks and signatures from the keyword side of a query")
+    courtesy_file: Path | None = setting(
+        None, "an editor's extra courtesy phrases, one per line, added to the packaged list")

@@ -1,0 +1,46 @@
+"""Serving on the open internet: admin, CORS, rate limits, connections, reloads, replicas.
+
+Read by web/, live/.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from relatedposts.settingspec import setting
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """Serving on the open internet."""
+
+    cors_origins: tuple[str, ...] = setting(
+        (), "origins allowed to call the API from a browser (space-separated)")
+    admin_token: str = setting("", "bearer token for POST /admin/reload; empty: admin routes off")
+    admin_rate_limit: str = setting("30/minute", "refused admin tokens per address before "
+                                    "/admin/* answers 429; empty disables")
+    admin_session_hours: float = setting(8.0, "how long a console sign-in lasts", gt=0)
+    rate_limit: str = setting(
+        "60/minute", "searches per visitor (lookups are never limited); empty disables")
+    rate_limit_storage: str = setting(
+        "memory://", "`memory://` (per worker) or `redis://HOST:PORT` (shared)")
+    trusted_proxies: int = setting(0, "proxies in front that append X-Forwarded-For (nginx: "
+                                   "1); 0 ignores the header", ge=0)
+    max_connections: int = setting(1000, "open connections per worker process (idle and "
+                                   "slow ones included)", ge=1)
+    max_connections_per_address: int = setting(
+        32, "connections one address (an IPv6 /64) may hold per worker; 0: no cap; not "
+        "applied with TRUSTED_PROXIES > 0 (every peer is a proxy: cap clients there)", ge=0)
+    idle_timeout_seconds: float = setting(60.0, "close a connection with no request in "
+                                          "progress after this long", gt=0)
+    header_timeout_seconds: float = setting(
+        30.0, "a request head must arrive whole this long after its first byte (after the "
+        "connect for the first request), however slowly bytes trickle; 0: no deadline", ge=0)
+    reload_check_seconds: float = setting(
+        0.0, "look at CURRENT before every request (0), at most every N s (N), never (< 0)")
+    reload_url: str = setting(
+        "", "e.g. http://127.0.0.1:8000/admin/reload; empty: rely on the watcher")
+    max_loaded_sites: int = setting(8, "site indexes one worker keeps loaded (LRU)", ge=1)
+    mmap_index: bool = setting(True, "memory-map the FAISS files of a sites file's indexes")
+    redis_url: str = setting(
+        "", "redis://HOST:PORT shared by replicas: rate limits, query log, clicks, reloads")
