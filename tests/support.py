@@ -85,6 +85,54 @@ TINY = [
 ]
 
 
+def spoil_related(version: Path, how: str) -> None:
+    """Rewrite one related array of a version directory the way a buggy build might."""
+    ids = np.load(version / "related_ids.npy")
+    scores = np.load(version / "related_scores.npy")
+    if how == "id_too_big":
+        ids[2, 0] = len(TINY) + 5
+    elif how == "id_negative":
+        ids[1, 0] = -7
+    elif how == "self":
+        ids[3, 0] = 3
+    elif how == "nan":
+        scores[0, 0] = np.nan
+    elif how == "inf":
+        scores[4, 1] = np.inf
+    elif how == "shape":
+        ids, scores = ids[:-1], scores[:-1]
+    elif how == "float_ids":
+        ids = ids.astype(np.float32)
+    np.save(version / "related_ids.npy", ids, allow_pickle=False)
+    np.save(version / "related_scores.npy", scores, allow_pickle=False)
+
+
+WORDS = ["spine", "disc", "nerve", "muscle", "posture", "sleep", "walking", "lifting",
+         "stretch", "core", "hip", "knee", "neck", "shoulder", "ache", "brace", "heat", "ice",
+         "massage", "therapy"]
+
+
+def word_corpus(n: int) -> list[Article]:
+    """Return n distinct small articles (two chunks each)."""
+    return [make_article(f"a{i}", f"Article {i} on {WORDS[i % len(WORDS)]}",
+                         " ".join(WORDS[(i * j + j) % len(WORDS)] for j in range(1, 25))
+                         + f" note {i}.") for i in range(n)]
+
+
+def subject_articles() -> list[Article]:
+    """Return five posts where a long message names one subject among several (ranking)."""
+    filler = "Patients ask about pain, sleep, blood pressure, surgery and drowsy days. " * 4
+
+    def art(slug: str, title: str, text: str) -> Article:
+        return Article(url=f"https://clinic.example/blog/{slug}/", title=title,
+                       sections=(Section("", text + " " + filler),), summary=text[:80])
+    return [art("tizanidine", "Tizanidine", "Tizanidine relaxes muscles; some feel drowsy."),
+            art("bp", "Blood pressure pills and back pain", "Blood pressure pills and pain."),
+            art("drowsy", "Why pain pills make you drowsy", "Drowsy after pain pills."),
+            art("knee", "Knee surgery recovery", "Knee surgery next year and recovery."),
+            art("kneecap", "Kneecap pain", "The kneecap hurts on stairs; knee and cap.")]
+
+
 def other_articles() -> list[Article]:
     """The second site's posts: same topics, other URLs, so a mixed answer would show."""
     return [dataclasses.replace(a, url=a.url.replace("https://clinic.example", OTHER),

@@ -24,18 +24,7 @@ from relatedposts.indexing.verify import SAMPLE
 from relatedposts.indexing.versions import VersionStore, current_version
 from relatedposts.models import Section
 from tests.localsite import leftovers, live
-from tests.support import ROOT, TINY, CountingEmbedder, make_article
-
-WORDS = ["spine", "disc", "nerve", "muscle", "posture", "sleep", "walking", "lifting",
-         "stretch", "core", "hip", "knee", "neck", "shoulder", "ache", "brace", "heat", "ice",
-         "massage", "therapy"]
-
-
-def corpus(n: int) -> list:
-    """Return n distinct small articles (two chunks each)."""
-    return [make_article(f"a{i}", f"Article {i} on {WORDS[i % len(WORDS)]}",
-                         " ".join(WORDS[(i * j + j) % len(WORDS)] for j in range(1, 25))
-                         + f" note {i}.") for i in range(n)]
+from tests.support import ROOT, TINY, CountingEmbedder, word_corpus
 
 
 def cache_file(settings) -> Path:
@@ -43,7 +32,7 @@ def cache_file(settings) -> Path:
 
 
 def test_incremental_build_embeds_only_the_changed_chunks(settings) -> None:
-    articles, emb = corpus(40), CountingEmbedder()
+    articles, emb = word_corpus(40), CountingEmbedder()
     full = build_index(articles, emb, settings)
     assert (full.embedded, full.reused) == (full.manifest.chunks, 0)
     emb.texts.clear()

@@ -11,18 +11,7 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embcache import CACHE_FILE, cache_dir
 from relatedposts.indexing.embedders import FakeEmbedder
 from tests.localsite import live
-from tests.support import TINY, make_article
-
-WORDS = ["spine", "disc", "nerve", "muscle", "posture", "sleep", "walking", "lifting",
-         "stretch", "core", "hip", "knee", "neck", "shoulder", "ache", "brace", "heat", "ice",
-         "massage", "therapy"]
-
-
-def corpus(n: int) -> list:
-    """Return n distinct small articles (two chunks each)."""
-    return [make_article(f"a{i}", f"Article {i} on {WORDS[i % len(WORDS)]}",
-                         " ".join(WORDS[(i * j + j) % len(WORDS)] for j in range(1, 25))
-                         + f" note {i}.") for i in range(n)]
+from tests.support import TINY, word_corpus
 
 
 def cache_file(settings) -> Path:
@@ -30,7 +19,7 @@ def cache_file(settings) -> Path:
 
 
 def test_cache_is_bounded(settings) -> None:
-    build_index(corpus(10), FakeEmbedder(), settings.replace(embed_cache_entries=5))
+    build_index(word_corpus(10), FakeEmbedder(), settings.replace(embed_cache_entries=5))
     with np.load(cache_file(settings), allow_pickle=False) as npz:
         assert npz["keys"].shape == (5,) and npz["vectors"].shape == (5, 64)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from relatedposts.indexing import build as build_mod
@@ -17,30 +16,7 @@ from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.verify import GateRefused, verify
 from relatedposts.indexing.versions import VersionStore, current_version
 from tests.localsite import leftovers, live
-from tests.support import TINY
-
-
-def _spoil(version: Path, how: str) -> None:
-    """Rewrite one related array of a version directory the way a buggy build might."""
-    ids = np.load(version / "related_ids.npy")
-    scores = np.load(version / "related_scores.npy")
-    if how == "id_too_big":
-        ids[2, 0] = len(TINY) + 5
-    elif how == "id_negative":
-        ids[1, 0] = -7
-    elif how == "self":
-        ids[3, 0] = 3
-    elif how == "nan":
-        scores[0, 0] = np.nan
-    elif how == "inf":
-        scores[4, 1] = np.inf
-    elif how == "shape":
-        ids, scores = ids[:-1], scores[:-1]
-    elif how == "float_ids":
-        ids = ids.astype(np.float32)
-    np.save(version / "related_ids.npy", ids, allow_pickle=False)
-    np.save(version / "related_scores.npy", scores, allow_pickle=False)
-
+from tests.support import TINY, spoil_related
 
 BAD = ["id_too_big", "id_negative", "self", "nan", "inf", "shape", "float_ids"]
 
@@ -51,7 +27,7 @@ def test_gate_refuses_bad_related_arrays(built, tmp_path, how: str) -> None:
     assert verify(good, built, None, FakeEmbedder()) == []
     bad = tmp_path / "bad"
     shutil.copytree(good, bad)
-    _spoil(bad, how)
+    spoil_related(bad, how)
     problems = verify(bad, built, None, FakeEmbedder())
     assert problems and any("related" in p or "inconsistent" in p for p in problems), problems
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 from relatedposts.indexing.build import build_index
@@ -15,7 +13,7 @@ from relatedposts.indexing.versions import VersionStore, current_version
 from relatedposts.live import service as service_mod
 from relatedposts.live.service import Service
 from relatedposts.web.app import create_app
-from tests.support import TINY
+from tests.support import TINY, spoil_related
 
 
 def test_related_lists_are_built_once_per_article_and_limit(built, monkeypatch) -> None:
@@ -51,26 +49,6 @@ def test_the_related_memo_is_bounded_and_belongs_to_one_version(built, monkeypat
 AUTH = {"Authorization": "Bearer t"}
 
 
-def _spoil(version: Path, how: str) -> None:
-    """Rewrite one related array of a version directory the way a buggy build might."""
-    ids = np.load(version / "related_ids.npy")
-    scores = np.load(version / "related_scores.npy")
-    if how == "id_too_big":
-        ids[2, 0] = len(TINY) + 5
-    elif how == "id_negative":
-        ids[1, 0] = -7
-    elif how == "self":
-        ids[3, 0] = 3
-    elif how == "nan":
-        scores[0, 0] = np.nan
-    elif how == "inf":
-        scores[4, 1] = np.inf
-    elif how == "shape":
-        ids, scores = ids[:-1], scores[:-1]
-    elif how == "float_ids":
-        ids = ids.astype(np.float32)
-    np.save(version / "related_ids.npy", ids, allow_pickle=False)
-    np.save(version / "related_scores.npy", scores, allow_pickle=False)
 
 
 @pytest.mark.parametrize("how", ["id_too_big", "nan", "self"])
@@ -79,7 +57,7 @@ def test_service_never_loads_a_version_with_bad_related_arrays(built, how: str) 
     old = client.get("/healthz").get_json()["version"]
     bad = built.index_dir / "versions" / "29990101T000000.000000Z"
     shutil.copytree(current_version(built.index_dir), bad)
-    _spoil(bad, how)
+    spoil_related(bad, how)
     VersionStore(built.index_dir).set_current(bad)
     assert client.post("/admin/reload", headers=AUTH).status_code == 503
     health = client.get("/healthz").get_json()

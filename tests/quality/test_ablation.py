@@ -9,23 +9,11 @@ from click.testing import CliRunner
 from relatedposts.cli import main
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
-from relatedposts.models import Article, Section
-
-
-def _articles() -> list[Article]:
-    filler = "Patients ask about pain, sleep, blood pressure, surgery and drowsy days. " * 4
-    def art(slug: str, title: str, text: str) -> Article:
-        return Article(url=f"https://clinic.example/blog/{slug}/", title=title,
-                       sections=(Section("", text + " " + filler),), summary=text[:80])
-    return [art("tizanidine", "Tizanidine", "Tizanidine relaxes muscles; some feel drowsy."),
-            art("bp", "Blood pressure pills and back pain", "Blood pressure pills and pain."),
-            art("drowsy", "Why pain pills make you drowsy", "Drowsy after pain pills."),
-            art("knee", "Knee surgery recovery", "Knee surgery next year and recovery."),
-            art("kneecap", "Kneecap pain", "The kneecap hurts on stairs; knee and cap.")]
+from tests.support import subject_articles
 
 
 def test_evaluate_ablation_rows(settings, tmp_path) -> None:
-    build_index(_articles(), FakeEmbedder(), settings)
+    build_index(subject_articles(), FakeEmbedder(), settings)
     (tmp_path / "q.jsonl").write_text('{"id": "q1", "text": "is tizanidine making me drowsy"}\n'
                                       '{"id": "q2", "text": "knee cap hurts"}\n')
     (tmp_path / "qrels.tsv").write_text("q1\ttizanidine\t3\nq2\tkneecap\t3\n")

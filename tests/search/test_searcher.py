@@ -7,23 +7,11 @@ import time
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.live.service import Service
-from relatedposts.models import Article, Section
-
-
-def _articles() -> list[Article]:
-    filler = "Patients ask about pain, sleep, blood pressure, surgery and drowsy days. " * 4
-    def art(slug: str, title: str, text: str) -> Article:
-        return Article(url=f"https://clinic.example/blog/{slug}/", title=title,
-                       sections=(Section("", text + " " + filler),), summary=text[:80])
-    return [art("tizanidine", "Tizanidine", "Tizanidine relaxes muscles; some feel drowsy."),
-            art("bp", "Blood pressure pills and back pain", "Blood pressure pills and pain."),
-            art("drowsy", "Why pain pills make you drowsy", "Drowsy after pain pills."),
-            art("knee", "Knee surgery recovery", "Knee surgery next year and recovery."),
-            art("kneecap", "Kneecap pain", "The kneecap hurts on stairs; knee and cap.")]
+from tests.support import subject_articles
 
 
 def test_the_article_whose_title_is_the_named_subject_wins(settings) -> None:
-    build_index(_articles(), FakeEmbedder(), settings)
+    build_index(subject_articles(), FakeEmbedder(), settings)
     msg = ("Hi, tizanidine - does it make you drowsy? I also take pills for my blood "
            "pressure and may need knee surgery next year. Thank you very much")
 
@@ -43,7 +31,7 @@ def test_the_article_whose_title_is_the_named_subject_wins(settings) -> None:
 
 
 def test_hostile_queries_for_the_new_query_steps(settings) -> None:
-    build_index(_articles(), FakeEmbedder(), settings)
+    build_index(subject_articles(), FakeEmbedder(), settings)
     service = Service(settings, embedder=FakeEmbedder())
     service.reload()
     # Only courtesy: nothing left for the keywords, the search still answers (dense side).
