@@ -85,6 +85,14 @@ TINY = [
 ]
 
 
+
+def built_tiny(tmp: Path) -> Settings:
+    """Build the tiny corpus under tmp (corpus/, idx/) with the fake embedder; return settings."""
+    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "idx", embedder="fake",
+                        related_min_score=0.0)
+    build_index(TINY, FakeEmbedder(), settings)
+    return settings
+
 def spoil_related(version: Path, how: str) -> None:
     """Rewrite one related array of a version directory the way a buggy build might."""
     ids = np.load(version / "related_ids.npy")

@@ -16,11 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from relatedposts.config import Settings
-from relatedposts.indexing.build import build_index
-from relatedposts.indexing.embedders import FakeEmbedder
 from tests.servers import serve
-from tests.support import TINY
+from tests.support import built_tiny
 
 ATTACKERS, CAP, HEAD_SECONDS = 300, 16, 3
 ENV = {"RELATEDPOSTS_MAX_CONNECTIONS": "100",  # per worker: 300 sockets would fill both
@@ -35,9 +32,7 @@ def port(tmp_path_factory) -> Iterator[int]:
     if soft < 1024 and hard >= 1024:
         resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
     tmp = tmp_path_factory.mktemp("conns")
-    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "idx", embedder="fake",
-                        related_min_score=0.0)
-    build_index(TINY, FakeEmbedder(), settings)
+    settings = built_tiny(tmp)
     with serve(settings.index_dir, tmp / "serve.log", env=ENV) as base:
         yield urlsplit(base).port or 80
 

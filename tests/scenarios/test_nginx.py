@@ -17,11 +17,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from relatedposts.config import Settings
-from relatedposts.indexing.build import build_index
-from relatedposts.indexing.embedders import FakeEmbedder
 from tests.servers import free_port, serve
-from tests.support import ROOT, TINY
+from tests.support import ROOT, TINY, built_tiny
 
 RECIPE = ROOT / "docs" / "nginx" / "relatedposts.conf"
 HEADERS = {"content-security-policy", "x-content-type-options", "referrer-policy"}
@@ -95,9 +92,7 @@ def socket_to(port: int):
 def proxy(tmp_path_factory) -> Iterator[dict]:
     """nginx (TLS) -> `serve` with TRUSTED_PROXIES=1 and a small search limit."""
     tmp = tmp_path_factory.mktemp("nginx")
-    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "idx", embedder="fake",
-                        related_min_score=0.0)
-    build_index(TINY, FakeEmbedder(), settings)
+    settings = built_tiny(tmp)
     cert, key = _certificate(tmp)
     env = {"RELATEDPOSTS_TRUSTED_PROXIES": "1", "RELATEDPOSTS_RATE_LIMIT": "3/minute"}
     with serve(settings.index_dir, tmp / "serve.log", env, workers=2) as base:

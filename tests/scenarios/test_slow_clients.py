@@ -17,11 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from relatedposts.config import Settings
-from relatedposts.indexing.build import build_index
-from relatedposts.indexing.embedders import FakeEmbedder
 from tests.servers import serve
-from tests.support import TINY
+from tests.support import built_tiny
 
 IDLE, DRIPS, SECONDS = 200, 16, 20.0
 
@@ -30,9 +27,7 @@ IDLE, DRIPS, SECONDS = 200, 16, 20.0
 def one_worker(tmp_path_factory) -> Iterator[str]:
     """One `serve` process (one worker) of the tiny index for the whole module."""
     tmp = tmp_path_factory.mktemp("front")
-    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "idx", embedder="fake",
-                        related_min_score=0.0)
-    build_index(TINY, FakeEmbedder(), settings)
+    settings = built_tiny(tmp)
     with serve(settings.index_dir, tmp / "serve.log", workers=1) as base:
         yield base
 SCIATICA = "https://clinic.example/blog/sciatica/"

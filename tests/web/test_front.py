@@ -11,13 +11,10 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from relatedposts.config import Settings
-from relatedposts.indexing.build import build_index
-from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.web.front import MAX_HEAD_BYTES, waitress_options
 from relatedposts.web.guard import MAX_QUERY_STRING
 from tests.servers import serve
-from tests.support import TINY
+from tests.support import built_tiny
 
 HEADERS = {"content-security-policy", "x-content-type-options", "referrer-policy"}
 
@@ -26,9 +23,7 @@ HEADERS = {"content-security-policy", "x-content-type-options", "referrer-policy
 def server(tmp_path_factory) -> Iterator[str]:
     """One `serve` process (two workers, default settings) for the module."""
     tmp = tmp_path_factory.mktemp("strict")
-    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "idx", embedder="fake",
-                        related_min_score=0.0)
-    build_index(TINY, FakeEmbedder(), settings)
+    settings = built_tiny(tmp)
     with serve(settings.index_dir, tmp / "serve.log") as base:
         yield base
 
