@@ -25,7 +25,7 @@ from relatedposts.errors import RelatedPostsError
 @click.pass_context
 def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None, prune: bool,
            as_json: bool, quiet: bool) -> None:
-    """Scrape SOURCES (sitemap URL, page URL, HTML directory or URL list) into article records."""
+    """Scrape SOURCES (sitemap, page URL, HTML dir, URL list or wp+SITE_URL) into records."""
     from tqdm import tqdm
 
     from relatedposts.ingest.crawl import scrape as run_scrape
