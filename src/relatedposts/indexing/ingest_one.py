@@ -21,12 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from relatedposts.config import Settings
+from relatedposts.errors import BadRequest, FetchRefused, IndexFormatError, IndexNotReady
 from relatedposts.indexing import index as idx
 from relatedposts.indexing.build import publish
 from relatedposts.indexing.buildlock import wait_build_lock
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.incremental import Change, apply_changes
 from relatedposts.indexing.versions import VersionStore
+from relatedposts.ingest import store
+from relatedposts.ingest.crawl import fetch_article
+from relatedposts.ingest.fetch import Fetcher, origin_of
+from relatedposts.models import Article
+from relatedposts.urls import UnsafeURL
 
 _QUEUES: dict[str, _Queue] = {}
 _QUEUES_LOCK = threading.Lock()
@@ -60,6 +66,59 @@ class _Queue:
     pending: list[_Job] = field(default_factory=list)
     turn: threading.Lock = field(default_factory=threading.Lock)
     guard: threading.Lock = field(default_factory=threading.Lock)
+
+
+def publish_url(url: str, settings: Settings, embedder: Embedder, remove: bool = False,
+                base: idx.IndexData | None = None) -> IngestResult:
+    """Fetch url (unless remove) from the site's own origins and publish it; raise BadRequest
+    for a URL of another site, FetchError/ExtractError when the page cannot be read."""
+    live = base.articles if base is not None else _live_articles(settings)
+    origins = allowed_origins(settings, live)
+    try:
+        checked = Fetcher(settings, origins).own_url(url)  # no request: origin and syntax
+    except FetchRefused as exc:
+        raise BadRequest(f"{exc.message}: only URLs of this site can be published "
+                         f"({', '.join(sorted(origins)) or 'no web origin configured'})"
+                         ) from None
+    if remove:
+        change = Change(str(checked))
+    else:
+        try:
+            change = Change(str(checked), fetch_article(str(checked), settings, origins))
+        except FetchRefused as exc:
+            raise BadRequest(exc.message) from None
+    result = ingest(change, settings, embedder, base)
+    _record(change, settings)
+    return result
+
+
+def allowed_origins(settings: Settings, articles: list[Article]) -> list[str]:
+    """Return the origins a publish may fetch: the site's web sources' and its articles'."""
+    found = {str(origin_of(s)) for s in settings.site if "://" in s and not s.startswith("file:")}
+    for article in articles:
+        try:
+            found.add(str(origin_of(article.url)))
+        except UnsafeURL:
+            continue  # a stored oddity (e.g. javascript:) names no origin
+    return sorted(found)
+
+
+def _live_articles(settings: Settings) -> list[Article]:
+    """Return the live version's articles ([] without one)."""
+    try:
+        return idx.load_articles(VersionStore(settings.index_dir).current())
+    except (IndexNotReady, IndexFormatError):
+        return []
+
+
+def _record(change: Change, settings: Settings) -> None:
+    """Keep the corpus in step, so the next full rebuild keeps what was published."""
+    corpus = Path(settings.corpus_dir)
+    if change.article is None:
+        (corpus / store.record_name(change.url)).unlink(missing_ok=True)
+        return
+    corpus.mkdir(parents=True, exist_ok=True)
+    store.write_record(corpus, change.article, change.url)
 
 
 def ingest(change: Change, settings: Settings, embedder: Embedder,
