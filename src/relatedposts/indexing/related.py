@@ -151,6 +151,10 @@ class RelatedContext:
         row += [(j, cand[j], SIMILAR) for j in _mmr(cand, block, row, dup_of, settings)]
         return row + _fallback(self.recent, banned, row, dup_of, self.depth)
 
+    def pool_floor(self) -> np.ndarray:
+        """Return each list's lowest candidate similarity (its k-th centred neighbour's)."""
+        return _neighbours(self.centered, self.k)[0][:, -1]
+
     def scores_to(self, x: int) -> np.ndarray:
         """Return the decayed score article x would have in every article's list."""
         sims = self.similarity.to_all(x)

@@ -1,8 +1,10 @@
 """Related lists after a publish: recompute only the lists one new, changed or removed article
 touches, with the same code as a full build (related.RelatedContext).
 
-Touched lists are: the article's own; every list it would now enter (its score in that list,
-computed against every article, beats the list's lowest one, or the list has room); every list
+Touched lists are: the article's own; every list it may now enter (it is among that list's
+candidates, the k nearest by centred vectors, with a score passing related_min_score, or the
+list holds recent-post fallbacks; MMR may pick a diverse candidate over a higher one, so the
+list's lowest score alone would miss some); every list
 that held a removed or changed article; every list holding a post that just became a copy of
 another (duplicates are recommended once). When the list depth itself changes (a corpus with
 fewer posts than max_limit) every list is recomputed. Untouched lists keep their posts and
@@ -20,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from relatedposts.config import Settings
 from relatedposts.indexing.overrides import Overrides
-from relatedposts.indexing.reasons import FALLBACK, SIMILAR, key_terms
+from relatedposts.indexing.reasons import FALLBACK, key_terms
 from relatedposts.indexing.related import RelatedContext, RelatedLists
 from relatedposts.models import Article
 from relatedposts.text import article_document, top_terms
@@ -88,16 +90,17 @@ def _holding_any(ids: np.ndarray, members: set[int]) -> set[int]:
 
 
 def _entered(out: RelatedLists, context: RelatedContext, touched: list[int]) -> set[int]:
-    """Return the lists a touched article would enter: it outscores their lowest, or has room."""
-    similar = out.flags == SIMILAR
-    filled = (out.ids >= 0) & (out.flags != FALLBACK)
-    has_room = filled.sum(axis=1) < context.depth
-    lowest = np.where(similar & (out.ids >= 0), out.scores, np.inf).min(axis=1)
+    """Return the lists a touched article may enter: it is among their candidates (their k
+    nearest by centred vectors) with a passing score, or they hold recent-post fallbacks."""
+    if not touched:
+        return set()
+    floor = context.pool_floor() - 1e-6  # ties at the k-th place count as entering
+    fallback = (out.flags == FALLBACK).any(axis=1)
     rows: set[int] = set()
     for x in touched:
-        scores = context.scores_to(x)
-        ok = scores >= context.settings.related_min_score
-        enters = ok & (has_room | (scores >= lowest))
+        in_pool = context.centered @ context.centered[x] >= floor
+        passing = context.scores_to(x) >= context.settings.related_min_score
+        enters = (in_pool & passing) | fallback
         enters[x] = False
         rows |= set(np.flatnonzero(enters).tolist())
     return rows
