@@ -120,6 +120,9 @@ class Settings:
         (), "origins allowed to call the API from a browser (space-separated)")
     admin_token: str = setting("", "bearer token for POST /admin/reload; empty: admin routes off")
     keep_versions: int = setting(5, "index versions kept on disk", ge=1)
+    ingest_wait_seconds: float = setting(
+        120.0, "how long POST /admin/ingest and `ingest` wait for a running build (then 409)",
+        ge=0)
     max_article_drop: float = setting(
         0.2, "largest share of articles a new version may lose without --force", ge=0, le=1)
     # Inference backend (ONNX): used when embedder == "onnx".

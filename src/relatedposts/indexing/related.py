@@ -79,49 +79,86 @@ def compute_related(articles: list[Article], vectors: np.ndarray, settings: Sett
     """Compute every article's related list (see the module docstring for the order)."""
     # Thousands of tiny matrix products: BLAS threads only add hand-off cost (7x slower).
     with threadpool_limits(limits=1):
-        return _compute(articles, vectors, settings, overrides, today)
+        context = RelatedContext(articles, vectors, settings, overrides, today)
+        n = len(articles)
+        out = RelatedLists(np.full((n, context.depth), -1, np.int32),
+                           np.zeros((n, context.depth), np.float32),
+                           np.zeros((n, context.depth), np.int8), context.groups,
+                           key_terms(articles, settings.title_weight))
+        context.fill(out, list(range(n)))
+        return out
 
 
-def _compute(articles: list[Article], vectors: np.ndarray, settings: Settings,
-             overrides: Overrides | None, today: date | None) -> RelatedLists:
-    n = len(articles)
-    depth = max(1, min(settings.max_limit, n - 1))
-    overrides = overrides or Overrides()
-    raw_sims, raw_ids = _neighbours(vectors, min(n, 3 * settings.related_depth + 1))
-    groups = find_duplicates(articles, vectors, raw_sims, raw_ids, settings.duplicate_threshold)
-    dup_of = {i: g - {i} for g in groups for i in g}
-    # Of the same text at several URLs, recommend only the original: the earliest published,
-    # then the shortest URL (copies tend to get suffixes such as -2 or -copy).
-    copies = {i for g in groups for i in g - {min(g, key=lambda j: (
-        articles[j].date or "9999", len(articles[j].url), articles[j].url))}}
-    # Centering removes what every post on a spine blog shares, so the neighbours differ by
-    # topic rather than all pointing at the most "average" post (hubness).
-    centered = _unit(vectors - vectors.mean(axis=0, keepdims=True))
-    _, ids = _neighbours(centered, min(n, 3 * settings.related_depth + 1))
-    similarity = _Similarity(articles, centered, settings)
-    decay = _decay(articles, settings.related_half_life_days, today or date.today())
-    recent = sorted(range(n), key=lambda i: articles[i].date or "", reverse=True)
-    out = RelatedLists(np.full((n, depth), -1, np.int32), np.zeros((n, depth), np.float32),
-                       np.zeros((n, depth), np.int8), [sorted(g) for g in groups],
-                       key_terms(articles, settings.title_weight))
-    for i in range(n):
-        banned = ({i} | dup_of.get(i, set()) | copies | overrides.excluded
+class RelatedContext:
+    """What every list of one corpus shares: duplicates, centred vectors, similarity, recency.
+
+    compute_related fills every row from it; a publish-time ingest (related_update.py) fills
+    only the rows a new or removed article touches, with the same code, so those rows are
+    exactly what a full build gives. groups: the duplicate groups when already known.
+    """
+
+    def __init__(self, articles: list[Article], vectors: np.ndarray, settings: Settings,
+                 overrides: Overrides | None = None, today: date | None = None,
+                 groups: list[set[int]] | None = None) -> None:
+        n = len(articles)
+        self.settings, self.articles = settings, articles
+        self.depth = max(1, min(settings.max_limit, n - 1))
+        self.k = min(n, 3 * settings.related_depth + 1)
+        self.overrides = overrides or Overrides()
+        if groups is None:
+            raw_sims, raw_ids = _neighbours(vectors, self.k)
+            groups = find_duplicates(articles, vectors, raw_sims, raw_ids,
+                                     settings.duplicate_threshold)
+        self.groups = [sorted(g) for g in groups]
+        self.dup_of = {i: set(g) - {i} for g in groups for i in g}
+        # Of the same text at several URLs, recommend only the original: the earliest
+        # published, then the shortest URL (copies tend to get suffixes such as -2 or -copy).
+        self.copies = {i for g in groups for i in set(g) - {min(g, key=lambda j: (
+            articles[j].date or "9999", len(articles[j].url), articles[j].url))}}
+        # Centering removes what every post on a spine blog shares, so the neighbours differ
+        # by topic rather than all pointing at the most "average" post (hubness).
+        self.centered = _unit(vectors - vectors.mean(axis=0, keepdims=True))
+        self.similarity = _Similarity(articles, self.centered, settings)
+        self.decay = _decay(articles, settings.related_half_life_days, today or date.today())
+        self.recent = sorted(range(n), key=lambda i: articles[i].date or "", reverse=True)
+
+    def fill(self, out: RelatedLists, rows: list[int]) -> None:
+        """Compute the lists of rows into out (whose arrays have this context's depth)."""
+        if not rows:
+            return
+        _, ids = _neighbours(self.centered, self.k, rows)
+        for i, cand in zip(rows, ids, strict=True):
+            out.ids[i], out.scores[i], out.flags[i] = -1, 0.0, 0
+            for col, (j, score, flag) in enumerate(self.row(i, cand)[:self.depth]):
+                out.ids[i, col], out.scores[i, col], out.flags[i, col] = j, score, flag
+
+    def row(self, i: int, neighbours: np.ndarray) -> list[tuple[int, float, int]]:
+        """Return article i's list: pins, MMR-picked neighbours, then recent fallbacks."""
+        settings, overrides, dup_of = self.settings, self.overrides, self.dup_of
+        banned = ({i} | dup_of.get(i, set()) | self.copies | overrides.excluded
                   | overrides.blocks.get(i, set()))
         pins = overrides.pins.get(i, [])
-        js = [int(j) for j in ids[i] if j >= 0 and int(j) not in banned and int(j) not in pins]
+        js = [int(j) for j in neighbours if j >= 0 and int(j) not in banned
+              and int(j) not in pins]
         # One similarity block per article: relevance to i and redundancy among candidates.
-        block = _Block([i, *pins, *js], similarity)
+        block = _Block([i, *pins, *js], self.similarity)
         row = [(j, block.sim(i, j), PINNED) for j in pins]
         scores = np.array([block.sim(i, j) for j in js], dtype=np.float32)
         # Decay shrinks positive similarity only; a negative one must not move up.
-        scores = np.where(scores > 0, scores * decay[js], scores) if js else scores
+        scores = np.where(scores > 0, scores * self.decay[js], scores) if js else scores
         cand = {j: float(s) for j, s in zip(js, scores, strict=True)
                 if s >= settings.related_min_score}
         row += [(j, cand[j], SIMILAR) for j in _mmr(cand, block, row, dup_of, settings)]
-        row += _fallback(recent, banned, row, dup_of, depth)
-        for col, (j, score, flag) in enumerate(row[:depth]):
-            out.ids[i, col], out.scores[i, col], out.flags[i, col] = j, score, flag
-    return out
+        return row + _fallback(self.recent, banned, row, dup_of, self.depth)
+
+    def pool_floor(self) -> np.ndarray:
+        """Return each list's lowest candidate similarity (its k-th centred neighbour's)."""
+        return _neighbours(self.centered, self.k)[0][:, -1]
+
+    def scores_to(self, x: int) -> np.ndarray:
+        """Return the decayed score article x would have in every article's list."""
+        sims = self.similarity.to_all(x)
+        return np.where(sims > 0, sims * self.decay[x], sims).astype(np.float32)
 
 
 class _Similarity:
@@ -148,6 +185,16 @@ class _Similarity:
         shared = (tag @ tag.T).toarray()
         counts = self.tag_counts[idx]
         union = counts[:, None] + counts[None, :] - shared
+        tags = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+        wd, wl, wt = self.weights
+        return (wd * dense + wl * lexical + wt * tags).astype(np.float32)
+
+    def to_all(self, x: int) -> np.ndarray:
+        """Return the weighted similarity of post x to every post (one row of matrix())."""
+        dense = self.centered @ self.centered[x]
+        lexical = np.asarray((self.lexical @ self.lexical[x].T).todense()).ravel()
+        shared = np.asarray((self.tags @ self.tags[x].T).todense()).ravel()
+        union = self.tag_counts + self.tag_counts[x] - shared
         tags = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
         wd, wl, wt = self.weights
         return (wd * dense + wl * lexical + wt * tags).astype(np.float32)
@@ -181,11 +228,13 @@ def _tag_matrix(articles: list[Article]) -> sparse.csr_matrix:
                              shape=(len(articles), max(1, len(vocab))))
 
 
-def _neighbours(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return each row's k nearest rows by inner product: (sims, ids)."""
+def _neighbours(vectors: np.ndarray, k: int,
+                rows: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's (or only rows') k nearest rows by inner product: (sims, ids)."""
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+    queries = vectors if rows is None else vectors[rows]
+    return index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
 
 
 def _unit(m: np.ndarray) -> np.ndarray:

@@ -247,3 +247,17 @@ def _dedupe(targets: Iterable[Target]) -> Iterator[Target]:
         if t.url not in seen:
             seen.add(t.url)
             yield t
+
+
+def fetch_article(url: str, settings: Settings, origins: Iterable[str]) -> Article:
+    """Fetch and extract one page of the site (publish-time ingest); raise FetchError/ExtractError.
+
+    The Fetcher's rules hold: only the given origins (FetchRefused otherwise), robots.txt,
+    byte caps, deadlines. A canonical naming another origin is refused too.
+    """
+    fetcher = Fetcher(settings, origins)
+    resp = fetcher.get(str(fetcher.own_url(url)))
+    text, _ = decode_html(resp.body, resp.charset)
+    article = extract_page(text, url).article
+    fetcher.own_url(article.url)
+    return article
