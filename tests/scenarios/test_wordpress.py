@@ -18,7 +18,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from relatedposts.config import Settings
 from tests.localsite import run_cli
+from tests.servers import serve
 from tests.support import TINY
 from tests.wpkit import WordPress, wordpress
 
@@ -106,3 +108,89 @@ def test_post_pages_answer_without_javascript(wp) -> None:
     site, made = wp
     page = _get(made["neck"]["link"])
     assert "Neck pain at the desk" in page and "posture breaks" in page
+
+
+TOKEN = "wp-ingest-token-123"
+LINK = re.compile(r'<a class="rp-link" href="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def live(wp, tmp_path_factory) -> Iterator[tuple[WordPress, dict]]:
+    """The WordPress, scraped and built, with `serve` running and the plugin pointed at it."""
+    site, made = wp
+    tmp = tmp_path_factory.mktemp("service")
+    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "idx", embedder="fake",
+                        related_min_score=0.0)
+    assert run_cli(settings, "scrape", "--quiet", f"wp+{site.base}/").exit_code == 0
+    assert run_cli(settings, "build", "--quiet").exit_code == 0
+    env = {"RELATEDPOSTS_ADMIN_TOKEN": TOKEN, "RELATEDPOSTS_CORPUS_DIR": str(tmp / "corpus"),
+           "RELATEDPOSTS_RELATED_MIN_SCORE": "0", "RELATEDPOSTS_RATE_LIMIT": ""}
+    with serve(settings.index_dir, tmp / "serve.log", env, workers=2) as base:
+        site.php(f"update_option('relatedposts_service_url', '{base}'); "
+                 f"update_option('relatedposts_token', '{TOKEN}'); "
+                 "update_option('relatedposts_append', 1); return 1;")
+        yield site, made | {"service": base}
+
+
+def test_a_a_post_page_without_javascript_holds_five_related_links(live) -> None:
+    site, made = live
+    page = _get(made["neck"]["link"])
+    links = LINK.findall(page)
+    others = {m["link"] for slug, m in made.items() if slug not in ("neck", "service")}
+    assert len(links) == 5 and set(links) <= others
+    block = page.split('class="rp-block"')[1].split("</section>")[0]
+    assert page.count('class="rp-block"') == 1 and "<script" not in block
+    assert "You Might Also Enjoy" in block and block.count('class="rp-image"') == 5
+
+
+def test_the_shortcode_and_the_block_render_once_with_their_limit(live) -> None:
+    site, made = live
+    block = '<!-- wp:relatedposts/related {"limit":2} /-->'
+    ids = site.php(f"""return array(
+        wp_insert_post(array('post_title' => 'Shortcode page', 'post_status' => 'publish',
+            'post_content' => '<p>Desk neck pain.</p>[relatedposts limit="3"]')),
+        wp_insert_post(array('post_title' => 'Block page', 'post_status' => 'publish',
+            'post_content' => '<p>Desk neck pain.</p>{block}')));""")
+    # wp_insert_post fired the hook: the plugin sent both URLs to /admin/ingest at exit.
+    for post_id, limit in zip(ids, (3, 2), strict=True):
+        page = _get(f"{site.base}/?p={post_id}")
+        assert page.count('class="rp-block"') == 1  # placed by the author: not appended too
+        assert len(LINK.findall(page)) == limit
+
+
+def test_a_service_that_is_down_leaves_the_block_out_and_the_page_whole(live) -> None:
+    site, made = live
+    site.php("update_option('relatedposts_service_url', 'http://127.0.0.1:9'); "
+             "update_option('relatedposts_cache_gen', 999); return 1;")
+    try:
+        started = time.monotonic()
+        page = _get(made["fusion"]["link"])
+        assert time.monotonic() - started < 5
+        assert "Spinal fusion surgery" in page and "rp-block" not in page
+    finally:
+        site.php(f"update_option('relatedposts_service_url', '{made['service']}'); return 1;")
+
+
+def test_b_a_new_post_reaches_older_posts_blocks_through_the_hook(live) -> None:
+    site, made = live
+    password = site.php("""$r = WP_Application_Passwords::create_new_application_password(1,
+        array('name' => 'tests')); return $r[0];""")
+    auth = base64.b64encode(f"admin:{password}".encode()).decode()
+    body = json.dumps({"title": "Sciatica stretches for leg pain", "status": "publish",
+                       "content": "<p>" + "Sciatica leg pain eases with nerve root stretches "
+                                  "and walking; the sciatic nerve root calms. " * 6 + "</p>"})
+    request = urllib.request.Request(f"{site.base}/?rest_route=/wp/v2/posts", body.encode(),
+                                     {"Authorization": f"Basic {auth}",
+                                      "Content-Type": "application/json"})
+    started = time.monotonic()
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        new = json.loads(resp.read())["link"]
+    answered = time.monotonic() - started
+    older = [m["link"] for slug, m in made.items() if slug != "service"]
+    seen_in = []
+    while not seen_in and time.monotonic() - started < 60:
+        seen_in = [u for u in older if new in LINK.findall(_get(u))]
+        time.sleep(0.5)
+    took = time.monotonic() - started
+    print(f"\npublish answered in {answered:.2f}s; live in an older post's block in {took:.1f}s")
+    assert seen_in, "the new post reached no older post's block within 60 s"
