@@ -121,3 +121,11 @@ def test_past_the_wait_a_publish_is_a_409(settings) -> None:
     done.set()
     builder.join(5)
     assert exc.value.status == 409
+
+
+def test_a_wordpress_source_names_its_site_origin() -> None:
+    from relatedposts.config import Settings
+    from relatedposts.indexing.ingest_one import allowed_origins
+
+    settings = Settings(site=("wp+https://blog.example/clinic/",))
+    assert allowed_origins(settings, []) == ["https://blog.example/"]

@@ -31,6 +31,7 @@ from relatedposts.indexing.versions import VersionStore
 from relatedposts.ingest import store
 from relatedposts.ingest.crawl import fetch_article
 from relatedposts.ingest.fetch import Fetcher, origin_of
+from relatedposts.ingest.wordpress import is_wordpress, site_of
 from relatedposts.models import Article
 from relatedposts.urls import UnsafeURL
 
@@ -94,7 +95,8 @@ def publish_url(url: str, settings: Settings, embedder: Embedder, remove: bool =
 
 def allowed_origins(settings: Settings, articles: list[Article]) -> list[str]:
     """Return the origins a publish may fetch: the site's web sources' and its articles'."""
-    found = {str(origin_of(s)) for s in settings.site if "://" in s and not s.startswith("file:")}
+    sources = [site_of(s) if is_wordpress(s) else s for s in settings.site]  # wp+https://...
+    found = {str(origin_of(s)) for s in sources if "://" in s and not s.startswith("file:")}
     for article in articles:
         try:
             found.add(str(origin_of(article.url)))
