@@ -21,13 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from tests.localsite import LocalSite, Page, article_page  # noqa: E402
+
 from relatedposts.config import Settings  # noqa: E402
 from relatedposts.indexing.build import build_index  # noqa: E402
 from relatedposts.indexing.embedders import FakeEmbedder  # noqa: E402
 from relatedposts.indexing.ingest_one import publish_url  # noqa: E402
 from relatedposts.models import Article, Section  # noqa: E402
 from relatedposts.quality.benchdoc import table, write_section  # noqa: E402
-from tests.localsite import LocalSite, Page, article_page  # noqa: E402
 
 WORDS = [f"term{i}" for i in range(3000)] + ["spine", "back", "pain", "sciatica", "neck",
                                              "posture", "disc", "nerve", "leg", "sleep"]
