@@ -15,8 +15,9 @@ from relatedposts.indexing.ingest_one import publish_changes
 from relatedposts.indexing.versions import VersionStore
 from tests.support import make_article
 
-WORDS = ("spine back pain sciatica neck posture disc nerve leg sleep hip knee shoulder stretch "
-         "core muscle walking surgery injection therapy").split()
+WORDS = ["spine", "back", "pain", "sciatica", "neck", "posture", "disc", "nerve", "leg",
+         "sleep", "hip", "knee", "shoulder", "stretch", "core", "muscle", "walking",
+         "surgery", "injection", "therapy"]
 
 
 def corpus(n: int, seed: int = 1):

@@ -191,4 +191,33 @@ def ingest(ctx: click.Context, url: str, index_dir: Path | None, corpus_dir: Pat
         ctx.exit(reload_services(settings, {}))
 
 
-COMMANDS = [scrape, build, rebuild, rollback, import_dataset, ingest]
+@click.command("export")
+@click.option("--static", "dest", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Folder to write <article path>/related.html and .json into.")
+@site_option
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--limit", type=click.IntRange(1, 50), default=None,
+              help="Posts per block (default: the related_limit setting).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def export(ctx: click.Context, dest: Path, index_dir: Path | None, limit: int | None,
+           as_json: bool) -> None:
+    """Write every article's related block (HTML and JSON) for a static site; incremental."""
+    from relatedposts.indexing import index as idx
+    from relatedposts.indexing.export import export_static
+    from relatedposts.indexing.versions import VersionStore
+
+    settings = settings_from(ctx, index_dir=index_dir)
+    data = idx.load(VersionStore(settings.index_dir).current())
+    report = export_static(data, dest, limit or settings.related_limit)
+    if as_json:
+        echo_json(asdict(report))
+        return
+    for line in report.skipped:
+        click.echo(f"skipped {line}")
+    click.echo(f"exported {len(data.articles)} articles from {data.manifest.version} to {dest}: "
+               f"{len(report.written)} files written, {report.unchanged} unchanged, "
+               f"{len(report.removed)} removed")
+
+
+COMMANDS = [scrape, build, rebuild, rollback, import_dataset, ingest, export]
