@@ -3,8 +3,8 @@
 Usage:  python scripts/bench_ingest.py [--articles 5000] [--publishes 5]
 
 Builds a synthetic corpus once (random words over a spine vocabulary, fake embedder), serves
-new article pages on 127.0.0.1, and times `publish_url` (fetch, embed the one article, update
-the touched lists, write, verify, make live) for a first (cold) publish, then warm ones, and an
+new article pages on 127.0.0.1, and times `publish_url` (fetch, embed the one article, recompute
+every related list, write, verify, make live) for a first (cold) publish, then warm ones, and an
 unpublish. Writes the "ingest" section of docs/benchmarks.md.
 """
 
@@ -71,7 +71,8 @@ def main() -> None:
     body = (f"`python scripts/bench_ingest.py --articles {args.articles} --publishes "
             f"{args.publishes}`: {args.articles} synthetic articles (fake embedder, 2 shared "
             f"cores), full build {build_s:.0f} s. One publish = fetch on loopback + embed the "
-            "article + touched lists + BM25/FAISS re-assembly + write + gate + CURRENT.\n\n"
+            "article + every related list (the in-degree cap couples them; \"lists changed\": "
+            "posts or order differ) + BM25/FAISS re-assembly + write + gate + CURRENT.\n\n"
             + table(headers, rows))
     write_section(ROOT / "docs" / "benchmarks.md", "ingest", body)
     print(body)

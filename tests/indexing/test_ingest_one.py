@@ -36,20 +36,35 @@ def lists(settings) -> dict[str, list[tuple[str, float, int]]]:
                     if j >= 0] for i, a in enumerate(data.articles)}
 
 
-def test_touched_lists_equal_a_full_build_and_fewer_than_all_are_touched(settings) -> None:
+def test_every_list_equals_a_full_build_and_only_changed_lists_are_reported(settings) -> None:
     settings = settings.replace(max_limit=10)  # a fixed depth: not every list gets a slot
     articles = corpus(120)
     build_index(articles[:-1], FakeEmbedder(), settings)
+    before = lists(settings)
     result = publish_changes([Change(articles[-1].url, articles[-1])], settings, FakeEmbedder())
     full = settings.replace(index_dir=settings.index_dir.parent / "full")
     build_index(articles, FakeEmbedder(), full)
     got, want = lists(settings), lists(full)
     assert result.published and articles[-1].url in result.changed
     assert 1 < len(result.changed) < len(articles)
-    assert {u: got[u] for u in result.changed} == {u: want[u] for u in result.changed}
-    # Untouched lists keep their posts; a full build differs there only by corpus drift.
-    entered = [u for u in want if articles[-1].url in [p[0] for p in want[u]]]
-    assert set(entered) <= set(result.changed)
+    # The in-degree cap couples all lists, so every list is recomputed: all equal a full build.
+    assert got == want
+    posts = {u: [(p[0], p[2]) for p in row] for u, row in want.items()}
+    moved = {u for u in before if posts[u] != [(p[0], p[2]) for p in before[u]]}
+    assert moved | {articles[-1].url} == set(result.changed)
+
+
+def test_with_a_binding_in_degree_cap_every_list_still_equals_a_full_build(settings) -> None:
+    settings = settings.replace(max_limit=10, related_max_in_degree=2)
+    articles = corpus(60, seed=7)
+    build_index(articles[:-1], FakeEmbedder(), settings)
+    publish_changes([Change(articles[-1].url, articles[-1])], settings, FakeEmbedder())
+    full = settings.replace(index_dir=settings.index_dir.parent / "full")
+    build_index(articles, FakeEmbedder(), full)
+    uncapped = settings.replace(index_dir=settings.index_dir.parent / "uncapped",
+                                related_max_in_degree=0)
+    build_index(articles, FakeEmbedder(), uncapped)
+    assert lists(settings) == lists(full) != lists(uncapped)  # the cap moved some lists
 
 
 def test_on_a_small_corpus_every_list_is_exactly_a_full_builds(settings) -> None:

@@ -170,6 +170,7 @@ def test_the_access_log_holds_no_query_text(proxy) -> None:
     for secret in ("Mary", "Smith", "Oak", "sciatica", "q=", "secret-page", "127.0.0.7"):
         assert secret not in log
 
+
 @pytest.fixture(scope="module")
 def ssi(tmp_path_factory) -> Iterator[int]:
     """nginx serving static blog pages with SSI on, the fragment proxied to the service."""

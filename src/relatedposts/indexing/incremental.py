@@ -3,7 +3,7 @@
 Kept articles keep their chunks and stored vectors; a changed or new article is chunked and
 embedded alone (the embedding cache answers for text it has seen). The chunk index, article
 vectors and BM25 are re-assembled from those (cheap next to embedding), and the related lists
-are updated incrementally (related_update.py).
+are recomputed from those (related_update.py: the in-degree cap couples every list).
 """
 
 from __future__ import annotations

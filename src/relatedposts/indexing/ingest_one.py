@@ -2,8 +2,8 @@
 
 `ingest(changes)` takes fetched articles (or removals), and publishes one new version made from
 the live one: the changed article's chunks embedded alone (through the embedding cache), the
-chunk index, BM25 and vectors re-assembled from the stored vectors, and only the related lists
-the change touches recomputed (related_update.py). The version goes through the same gate and
+chunk index, BM25 and vectors re-assembled from the stored vectors, and every related list
+recomputed as a build would (related_update.py). The version goes through the same gate and
 VersionStore as a build, under the build lock: a publish arriving during a build waits for it
 (up to ingest_wait_seconds, then 409).
 
