@@ -60,9 +60,12 @@ def test_after_an_edit_only_changed_files_are_rewritten_and_removed_ones_go(buil
     assert not (out / gone).exists() and (out / "mine.html").exists()
     assert set(report.written) == {n for n in after if n in before and after[n][0] !=
                                    before[n][0] and n != LEDGER}
-    assert 0 < len(report.written) < len(after) - 2
+    # On this tiny corpus a removal moves every title weight, so every list may change.
+    assert 0 < len(report.written) <= len(after) - 2
     kept = [n for n in after if n in before and after[n][0] == before[n][0]]
-    assert kept and all(after[n][1:] == before[n][1:] for n in kept)
+    assert all(after[n][1:] == before[n][1:] for n in kept)
+    again = export_static(load(built), out, 5)  # nothing changed: nothing rewritten
+    assert again.written == [] and again.removed == [] and snapshot(out) == after
 
 
 def test_hostile_titles_and_paths_stay_inside_and_escaped(settings, tmp_path) -> None:
