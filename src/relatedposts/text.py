@@ -6,6 +6,7 @@ beside related posts, snippets and red flags all agree on what a "word" is.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import Counter
@@ -23,6 +24,8 @@ WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(
     w for line in resources.files("relatedposts").joinpath("data/stopwords.txt")
     .read_text("utf-8").splitlines() if not line.startswith("#") for w in line.split())
+COUNTS_MEMO = 200_000  # texts whose word counts stay memoized (a few KB each)
+_COUNTS: dict[bytes, Counter[str]] = {}
 HEADING_WEIGHT = 2  # headings count twice; the title counts Settings.title_weight times
 
 
@@ -57,9 +60,24 @@ def term_weights(docs: list[Counter[str]]) -> list[dict[str, float]]:
             for d in docs]
 
 
+def word_counts(text: str) -> Counter[str]:
+    """Return Counter(words(text)), memoized by the text's digest (do not mutate the result).
+
+    A publish-time ingest recomputes corpus statistics over thousands of unchanged articles;
+    their words are then a dict hit instead of a second tokenization.
+    """
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    found = _COUNTS.get(key)
+    if found is None:
+        if len(_COUNTS) >= COUNTS_MEMO:
+            _COUNTS.clear()  # rare: a site larger than the memo; counting again is correct
+        found = _COUNTS[key] = Counter(words(text))
+    return found
+
+
 def tfidf_matrix(texts: list[str]) -> sparse.csr_matrix:
     """Return L2-normalized TF-IDF rows of texts as a sparse matrix."""
-    weights = term_weights([Counter(words(t)) for t in texts])
+    weights = term_weights([word_counts(t) for t in texts])
     vocab: dict[str, int] = {}
     rows, cols, vals = [], [], []
     for r, d in enumerate(weights):
@@ -73,10 +91,21 @@ def tfidf_matrix(texts: list[str]) -> sparse.csr_matrix:
     return sparse.csr_matrix(sparse.diags(1 / np.maximum(norms, 1e-9)) @ m)
 
 
-def top_terms(texts: list[str], top: int = 25) -> list[list[str]]:
-    """Return each text's most distinctive words by the same TF-IDF (short words skipped)."""
-    docs = [Counter(w for w in words(t) if len(w) > 3 and not w.isdigit()) for t in texts]
-    return [sorted(d, key=lambda w: -d[w])[:top] for d in term_weights(docs)]
+def top_terms(texts: list[str], top: int = 25,
+              rows: list[int] | None = None) -> list[list[str]]:
+    """Return each text's (or only rows') most distinctive words by the same TF-IDF."""
+    docs = [Counter({w: c for w, c in word_counts(t).items() if len(w) > 3 and not w.isdigit()})
+            for t in texts]
+    if rows is None:
+        return [sorted(d, key=lambda w: -d[w])[:top] for d in term_weights(docs)]
+    df = Counter(w for d in docs for w in d)
+    n = len(docs)
+    out = []
+    for r in rows:  # the corpus' document frequencies, weights for the asked rows only
+        weights = {w: (1 + math.log(tf)) * math.log((1 + n) / (1 + df[w]))
+                   for w, tf in docs[r].items()}
+        out.append(sorted(weights, key=lambda w: -weights[w])[:top])
+    return out
 
 
 def bm25_title_matrices(titles: list[str], texts: list[str], k1: float = 1.5,

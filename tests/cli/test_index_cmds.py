@@ -63,3 +63,12 @@ def test_rollback_skips_a_damaged_version(settings) -> None:
     (v1 / "chunks.faiss").write_bytes(b"broken")
     result = run_cli(settings, "rollback")
     assert result.exit_code == 1 and "corrupt or truncated" in result.output
+
+
+def test_export_static_writes_then_leaves_files_alone(built, runner, tmp_path) -> None:
+    out = tmp_path / "site"
+    first = runner("export", "--static", str(out), "--json")
+    assert len(json.loads(first.output)["written"]) == 2 * len(TINY)
+    again = json.loads(runner("export", "--static", str(out), "--json").output)
+    assert again["written"] == [] and again["unchanged"] == 2 * len(TINY)
+    assert (out / "blog/sciatica/related.html").read_text().startswith('<section class="rp-block">')

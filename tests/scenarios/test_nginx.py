@@ -164,3 +164,60 @@ def test_the_access_log_holds_no_query_text(proxy) -> None:
     assert "/api/search" in log and "/api/related" in log  # the request was logged
     for secret in ("Mary", "Smith", "Oak", "sciatica", "q=", "secret-page", "127.0.0.7"):
         assert secret not in log
+
+
+@pytest.fixture(scope="module")
+def ssi(tmp_path_factory) -> Iterator[int]:
+    """nginx serving static blog pages with SSI on, the fragment proxied to the service."""
+    from relatedposts.web.app import create_app
+    from tests.support import serve_wsgi
+
+    tmp = tmp_path_factory.mktemp("ssi")
+    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "idx", embedder="fake",
+                        related_min_score=0.0)
+    build_index(TINY, FakeEmbedder(), settings)
+    (tmp / "www" / "blog").mkdir(parents=True)
+    # The README's include line, for pages of https://clinic.example.
+    (tmp / "www" / "blog" / "sciatica").write_text(
+        "<!doctype html><html><body><h1>Sciatica</h1>"
+        '<!--# include virtual="/fragment/related?url=https://clinic.example$uri" -->'
+        "</body></html>")
+    (tmp / "www" / "blog" / "unknown").write_text(
+        '<p>before</p><!--# include virtual="/fragment/related?url=https://clinic.example$uri"'
+        " --><p>after</p>")
+    with serve_wsgi(create_app(settings, embedder=FakeEmbedder())) as base:
+        port = free_port()
+        temp = " ".join(f"{kind}_temp_path {tmp / kind};" for kind in
+                        ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        user = "user root;" if os.geteuid() == 0 else ""
+        conf = tmp / "nginx.conf"
+        conf.write_text(
+            f"{user} worker_processes 1; daemon off; pid {tmp / 'nginx.pid'}; "
+            f"error_log {tmp / 'error.log'} warn; events {{ worker_connections 64; }} "
+            f"http {{ access_log off; {temp} server {{ listen 127.0.0.1:{port}; "
+            f"location /blog/ {{ ssi on; default_type text/html; root {tmp / 'www'}; }} "
+            f"location /fragment/ {{ internal; proxy_pass {base}; }} }} }}")
+        with _nginx(conf, tmp, port):
+            yield port
+
+
+def _plain(port: int, path: str) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    body = resp.read().decode()
+    conn.close()
+    return resp.status, body
+
+
+def test_an_ssi_page_served_by_nginx_holds_the_related_links(ssi) -> None:
+    status, body = _plain(ssi, "/blog/sciatica")
+    assert status == 200 and '<section class="rp-block">' in body
+    assert body.count('<a class="rp-link" href="https://clinic.example/blog/') == 5
+    assert "<!--#" not in body and 'href="https://clinic.example/blog/sciatica/"' not in body
+    assert _plain(ssi, "/fragment/related?url=https://clinic.example/blog/sciatica/")[0] == 404
+
+
+def test_an_unknown_page_includes_nothing_not_an_error(ssi) -> None:
+    status, body = _plain(ssi, "/blog/unknown")
+    assert status == 200 and body == "<p>before</p><p>after</p>"

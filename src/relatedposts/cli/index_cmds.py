@@ -25,7 +25,7 @@ from relatedposts.errors import RelatedPostsError
 @click.pass_context
 def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None, prune: bool,
            as_json: bool, quiet: bool) -> None:
-    """Scrape SOURCES (sitemap URL, page URL, HTML directory or URL list) into article records."""
+    """Scrape SOURCES (sitemap, page URL, HTML dir, URL list or wp+SITE_URL) into records."""
     from tqdm import tqdm
 
     from relatedposts.ingest.crawl import scrape as run_scrape
@@ -160,4 +160,64 @@ def import_dataset(articles_jsonl: Path, corpus_dir: Path) -> None:
     click.echo(f"wrote {len(articles)} articles to {corpus_dir}")
 
 
-COMMANDS = [scrape, build, rebuild, rollback, import_dataset]
+@click.command("ingest")
+@click.argument("url")
+@site_option
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
+@click.option("--remove", is_flag=True, help="Unpublish: take the article out of every list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.pass_context
+def ingest(ctx: click.Context, url: str, index_dir: Path | None, corpus_dir: Path | None,
+           remove: bool, as_json: bool) -> None:
+    """Publish one URL of the site now (fetch, embed, update the lists it touches, go live)."""
+    from relatedposts.indexing.embedders import make_embedder
+    from relatedposts.indexing.ingest_one import publish_url
+    from relatedposts.indexing.rebuild import reload_services
+
+    settings = settings_from(ctx, index_dir=index_dir, corpus_dir=corpus_dir)
+    t0 = time.perf_counter()
+    result = publish_url(url, settings, make_embedder(settings, build=True), remove)
+    total = round(time.perf_counter() - t0, 3)
+    if as_json:
+        echo_json(result.to_dict() | {"total_seconds": total})
+    elif result.published:
+        click.echo(f"{'removed' if remove else 'published'} {url}: version {result.version} is "
+                   f"live, {len(result.changed)} lists changed, in {total:.2f}s")
+    else:
+        click.echo(f"nothing to change for {url}: version {result.version} stays live")
+    # Services watch CURRENT anyway; a reload URL or Redis makes them switch at once.
+    if result.published and (settings.reload_url or settings.redis_url):
+        ctx.exit(reload_services(settings, {}))
+
+
+@click.command("export")
+@click.option("--static", "dest", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Folder to write <article path>/related.html and .json into.")
+@site_option
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--limit", type=click.IntRange(1, 50), default=None,
+              help="Posts per block (default: the related_limit setting).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def export(ctx: click.Context, dest: Path, index_dir: Path | None, limit: int | None,
+           as_json: bool) -> None:
+    """Write every article's related block (HTML and JSON) for a static site; incremental."""
+    from relatedposts.indexing import index as idx
+    from relatedposts.indexing.export import export_static
+    from relatedposts.indexing.versions import VersionStore
+
+    settings = settings_from(ctx, index_dir=index_dir)
+    data = idx.load(VersionStore(settings.index_dir).current())
+    report = export_static(data, dest, limit or settings.related_limit)
+    if as_json:
+        echo_json(asdict(report))
+        return
+    for line in report.skipped:
+        click.echo(f"skipped {line}")
+    click.echo(f"exported {len(data.articles)} articles from {data.manifest.version} to {dest}: "
+               f"{len(report.written)} files written, {report.unchanged} unchanged, "
+               f"{len(report.removed)} removed")
+
+
+COMMANDS = [scrape, build, rebuild, rollback, import_dataset, ingest, export]

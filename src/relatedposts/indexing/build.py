@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from relatedposts.config import Settings
@@ -21,7 +22,7 @@ from relatedposts.indexing.chunk import chunk_article
 from relatedposts.indexing.embcache import cache_dir, cache_name, embed_cached
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.keywords import KeywordIndex
-from relatedposts.indexing.overrides import load_overrides
+from relatedposts.indexing.overrides import Overrides, load_overrides
 from relatedposts.indexing.related import article_vectors, compute_related
 from relatedposts.indexing.related_similarity import Weights
 from relatedposts.indexing.verify import GateRefused, verify
@@ -94,7 +95,14 @@ def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
     related = compute_related(articles, art_vecs, settings, overrides)
     keyword = KeywordIndex.build([article_document(a, settings.title_weight) for a in articles],
                                  settings.decompound)
-    manifest = idx.Manifest(
+    manifest = make_manifest(articles, chunks, faiss_index, embedder, settings, overrides)
+    return idx.IndexData(manifest, articles, chunks, faiss_index, art_vecs, related, keyword)
+
+
+def make_manifest(articles: list[Article], chunks: list[Chunk], faiss_index: faiss.Index,
+                  embedder: Embedder, settings: Settings, overrides: Overrides) -> idx.Manifest:
+    """Describe a new version: a fresh name, the counts, the corpus hash and the settings."""
+    return idx.Manifest(
         format_version=idx.FORMAT_VERSION,
         # Microseconds keep names unique and sortable: VersionStore.finished() orders by name.
         version=datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ"),
@@ -113,7 +121,6 @@ def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
                   "related_half_life_days": settings.related_half_life_days,
                   "overrides": overrides.summary(), "override_warnings": overrides.warnings},
     )
-    return idx.IndexData(manifest, articles, chunks, faiss_index, art_vecs, related, keyword)
 
 
 def corpus_hash(articles: list[Article]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,3 +54,29 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             held.discard(key)
     finally:
         os.close(fd)
+
+
+@contextmanager
+def wait_build_lock(index_dir: Path, timeout: float) -> Iterator[None]:
+    """Hold the build lock, waiting up to timeout seconds for a running build to finish.
+
+    A publish-time ingest queues behind a build this way; past the timeout it raises the
+    BuildBusy of the build still holding the lock.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        try:
+            lock = build_lock(index_dir)
+            lock.__enter__()
+        except BuildBusy:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(0.5, delay * 1.5)
+            continue
+        break
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)

@@ -119,6 +119,15 @@ def load(version_dir: Path, expect_model: str | None = None,
     return data
 
 
+def load_articles(version_dir: Path) -> list[Article]:
+    """Read only a version's articles (no vectors, no keyword index)."""
+    try:
+        return [Article.from_dict(json.loads(line)) for line in
+                (version_dir / "articles.jsonl").read_text("utf-8").splitlines()]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexFormatError(f"index {version_dir} has unreadable articles: {exc}") from exc
+
+
 def _read_flags(mmap: bool) -> int:
     """Return FAISS read flags: zero-copy mmap of the vectors where this FAISS supports it."""
     if not mmap:

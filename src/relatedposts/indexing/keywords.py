@@ -5,6 +5,7 @@ Text analysis (words, stems, stopwords) is relatedposts.text's.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from relatedposts.indexing.compounds import Compounds, raw_tokens
 from relatedposts.text import STOPWORDS, stems, words
 
 MAX_CORRECTIONS = 12
+TERMS_MEMO = 50_000  # analyzed documents kept for publish-time re-indexing
+_TERMS: dict[tuple[bytes, int], list[str]] = {}
 
 
 def analyze(text: str, compounds: Compounds | None = None) -> list[str]:
@@ -28,6 +31,18 @@ def analyze(text: str, compounds: Compounds | None = None) -> list[str]:
     if compounds is not None:
         terms += compounds.join(raw_tokens(text))
     return stems(terms)
+
+
+def _analyzed(text: str, compounds: Compounds) -> list[str]:
+    """Return analyze(text, compounds), memoized by the text and the compounds' pairs."""
+    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(),
+           hash(compounds.joined))
+    found = _TERMS.get(key)
+    if found is None:
+        if len(_TERMS) >= TERMS_MEMO:
+            _TERMS.clear()  # a site larger than the memo: analyzing again is correct
+        found = _TERMS[key] = analyze(text, compounds)
+    return found
 
 
 @dataclass(frozen=True)
@@ -106,6 +121,23 @@ class KeywordIndex:
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
         bm25.index(tokenized, show_progress=False)
         return cls(bm25, dict(vocab), compounds)
+
+    def extend(self, documents: list[str], added: list[str], removed: list[str]) -> KeywordIndex:
+        """Re-index documents after a publish, keeping this index's learnt compounds.
+
+        The vocabulary is this one's plus the added documents' words minus the removed ones';
+        each document's terms are memoized by its text, so only new texts are analyzed. The
+        next full build relearns the compounds (a publish never changes which pairs join).
+        """
+        vocab = Counter(self.vocab)
+        vocab.update(w for d in added for w in words(d) if not w.isdigit())
+        vocab.subtract(w for d in removed for w in words(d) if not w.isdigit())
+        vocab = Counter({w: c for w, c in vocab.items() if c > 0})
+        compounds = self.compounds.with_known(vocab, STOPWORDS)
+        tokenized = [_analyzed(d, compounds) or ["<empty>"] for d in documents]
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25.index(tokenized, show_progress=False)
+        return KeywordIndex(bm25, dict(vocab), compounds)
 
     def save(self, directory: Path) -> None:
         """Write the BM25 matrices (bm25s format, no pickle), vocabulary and compounds."""

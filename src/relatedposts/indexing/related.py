@@ -58,43 +58,81 @@ def compute_related(articles: list[Article], vectors: np.ndarray, settings: Sett
     """Compute every article's related list (see the module docstring for the order)."""
     # Thousands of tiny matrix products: BLAS threads only add hand-off cost (7x slower).
     with threadpool_limits(limits=1):
-        return _compute(articles, vectors, settings, overrides or Overrides(),
-                        today or date.today())
+        context = RelatedContext(articles, vectors, settings, overrides, today)
+        out = context.empty()
+        context.fill(out, range(len(articles)))
+        return out
 
 
-def _compute(articles: list[Article], vectors: np.ndarray, settings: Settings,
-             overrides: Overrides, today: date) -> RelatedLists:
-    n = len(articles)
-    depth = max(1, min(settings.max_limit, n - 1))
-    similarity = Similarity(articles, vectors, settings)
-    pools = candidate_pool(similarity, settings.related_candidates)
-    groups = find_duplicates(articles, pools, settings.duplicate_jaccard)
-    dup_of = {i: g - {i} for g in groups for i in g}
-    # Of the same text at several URLs, recommend only the original: the earliest published,
-    # then the shortest URL (copies tend to get suffixes such as -2 or -copy).
-    copies = {i for g in groups for i in g - {min(g, key=lambda j: (
-        articles[j].date or "9999", len(articles[j].url), articles[j].url))}}
-    decay = _decay(articles, settings.related_half_life_days, today)
-    rows, banned = [], []
-    for i in range(n):
-        banned.append({i} | dup_of.get(i, set()) | copies | overrides.excluded
-                      | overrides.blocks.get(i, set()))
-        rows.append(_ranked(i, pools[i], banned[i], overrides.pins.get(i, []), similarity,
-                            decay, dup_of, settings))
-    rows = cap_in_degree(rows, settings.related_limit, settings.related_max_in_degree,
-                         [len(overrides.pins.get(i, [])) for i in range(n)])
-    recent = sorted(range(n), key=lambda i: articles[i].date or "", reverse=True)
-    out = RelatedLists(np.full((n, depth), -1, np.int32), np.zeros((n, depth), np.float32),
-                       np.zeros((n, depth), np.int8), [sorted(g) for g in groups],
-                       key_terms(articles, settings.title_weight))
-    for i, row in enumerate(rows):
-        row = row[:depth]
-        row += _fallback(recent, banned[i], row, dup_of, depth)
-        for col, (j, score, flag) in enumerate(row):
-            out.ids[i, col], out.scores[i, col], out.flags[i, col] = j, score, flag
-        if len(row) < min(depth, settings.related_limit):
-            out.notes[i] = _why_short(i, n, dup_of, overrides)
-    return out
+class RelatedContext:
+    """What every list of one corpus shares: the similarity, candidate pools, copies, recency.
+
+    compute_related fills every row from it; a publish-time ingest (related_update.py) builds
+    one for the corpus after the publish and fills from it too, so its lists are exactly what
+    a full build gives. The in-degree cap is applied across all lists at once (a post claimed
+    by one list may push another list's entry down), so the capped rows are computed for every
+    article the first time any row is asked for: a row is not a function of its own
+    candidates alone.
+    """
+
+    def __init__(self, articles: list[Article], vectors: np.ndarray, settings: Settings,
+                 overrides: Overrides | None = None, today: date | None = None) -> None:
+        n = len(articles)
+        self.articles, self.settings = articles, settings
+        self.overrides = overrides or Overrides()
+        self.depth = max(1, min(settings.max_limit, n - 1))
+        self.similarity = Similarity(articles, vectors, settings)
+        self.pools = candidate_pool(self.similarity, settings.related_candidates)
+        self.groups = find_duplicates(articles, self.pools, settings.duplicate_jaccard)
+        self.dup_of = {i: g - {i} for g in self.groups for i in g}
+        # Of the same text at several URLs, recommend only the original: the earliest
+        # published, then the shortest URL (copies tend to get suffixes such as -2 or -copy).
+        self.copies = {i for g in self.groups for i in g - {min(g, key=lambda j: (
+            articles[j].date or "9999", len(articles[j].url), articles[j].url))}}
+        self.decay = _decay(articles, settings.related_half_life_days, today or date.today())
+        self.recent = sorted(range(n), key=lambda i: articles[i].date or "", reverse=True)
+        self._capped: list[Row] | None = None
+
+    def empty(self) -> RelatedLists:
+        """Return lists of this corpus' shape with no rows filled (key terms computed)."""
+        n, depth = len(self.articles), self.depth
+        return RelatedLists(np.full((n, depth), -1, np.int32), np.zeros((n, depth), np.float32),
+                            np.zeros((n, depth), np.int8), [sorted(g) for g in self.groups],
+                            key_terms(self.articles, self.settings.title_weight))
+
+    def banned(self, i: int) -> set[int]:
+        """Return what article i's list may never hold: itself, copies, editors' blocks."""
+        o = self.overrides
+        return ({i} | self.dup_of.get(i, set()) | self.copies | o.excluded
+                | o.blocks.get(i, set()))
+
+    def ranked(self, i: int) -> Row:
+        """Return article i's pins, then its candidates by MMR (before the in-degree cap)."""
+        return _ranked(i, self.pools[i], self.banned(i), self.overrides.pins.get(i, []),
+                       self.similarity, self.decay, self.dup_of, self.settings)
+
+    def capped(self) -> list[Row]:
+        """Return every article's ranked row after the in-degree cap (computed once)."""
+        if self._capped is None:
+            n, pins = len(self.articles), self.overrides.pins
+            self._capped = cap_in_degree([self.ranked(i) for i in range(n)],
+                                         self.settings.related_limit,
+                                         self.settings.related_max_in_degree,
+                                         [len(pins.get(i, [])) for i in range(n)])
+        return self._capped
+
+    def fill(self, out: RelatedLists, rows: list[int] | range) -> None:
+        """Write the lists of rows into out (whose arrays have this context's depth)."""
+        capped, n, depth = self.capped(), len(self.articles), self.depth
+        for i in rows:
+            row = capped[i][:depth]
+            row += _fallback(self.recent, self.banned(i), row, self.dup_of, depth)
+            out.ids[i], out.scores[i], out.flags[i] = -1, 0.0, 0
+            for col, (j, score, flag) in enumerate(row):
+                out.ids[i, col], out.scores[i, col], out.flags[i, col] = j, score, flag
+            out.notes.pop(i, None)
+            if len(row) < min(depth, self.settings.related_limit):
+                out.notes[i] = _why_short(i, n, self.dup_of, self.overrides)
 
 
 def _ranked(i: int, pool: list[int], banned: set[int], pins: list[int], similarity: Similarity,

@@ -10,8 +10,8 @@ robots.txt checks (robots.py), redirects (redirects.py), pacing (pacing.py), ret
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import requests
 import urllib3
@@ -51,6 +51,7 @@ class Response:
     etag: str | None = None
     last_modified: str | None = None
     charset: str | None = None  # from the Content-Type header, if it names one
+    headers: Mapping[str, str] = field(default_factory=dict)  # of a 200 (X-WP-TotalPages...)
 
     @property
     def not_modified(self) -> bool:
@@ -78,9 +79,12 @@ class Fetcher:
         self.pacer = Pacer(settings.crawl_delay)
         self.robots = RobotsCache(self._fetch_robots)
 
-    def get(self, url: str, etag: str | None = None,
-            last_modified: str | None = None) -> Response:
-        """Fetch url within the page deadline; raise FetchError with the reason on failure."""
+    def get(self, url: str, etag: str | None = None, last_modified: str | None = None,
+            types: tuple[str, ...] = PAGE_TYPES) -> Response:
+        """Fetch url within the page deadline; raise FetchError with the reason on failure.
+
+        types are the content types accepted (pages by default; an API asks for JSON).
+        """
         headers = {k: v for k, v in (("If-None-Match", etag),
                                      ("If-Modified-Since", last_modified)) if v}
         Deadline.start(self.settings.fetch_deadline)
@@ -93,8 +97,9 @@ class Fetcher:
             return resp
         if resp.status != 200:
             raise FetchHTTPStatus(f"HTTP {resp.status}", resp.status)
-        if resp.content_type and resp.content_type not in PAGE_TYPES:
-            raise NotAPage(f"not HTML ({resp.content_type})", resp.content_type)
+        if resp.content_type and resp.content_type not in types:
+            what = "HTML" if types == PAGE_TYPES else " or ".join(types)
+            raise NotAPage(f"not {what} ({resp.content_type})", resp.content_type)
         return resp
 
     def check_allowed(self, url: str, robots: bool = True) -> str:
@@ -174,7 +179,8 @@ class Fetcher:
                 body = read_capped(resp, limit, truncate)
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 raise self._failure(exc) from exc
-            return Response(url, 200, ctype, body, *meta, charset=_charset(ctype_header))
+            return Response(url, 200, ctype, body, *meta, charset=_charset(ctype_header),
+                            headers=resp.headers)  # case-insensitive
 
 
 def _charset(content_type: str) -> str | None:

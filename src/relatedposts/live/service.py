@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,7 @@ from relatedposts.indexing.ann import tune_for_search
 from relatedposts.indexing.embedders import Embedder, make_embedder
 from relatedposts.indexing.embedders.lazy import LazyEmbedder
 from relatedposts.indexing.keywords import Vocabulary, load_dictionary
-from relatedposts.indexing.reasons import FALLBACK, reason
+from relatedposts.indexing.lookup import related_posts
 from relatedposts.indexing.verify import related_problems
 from relatedposts.indexing.versions import VersionStore
 from relatedposts.live.replicas import make_event_store, make_query_log
@@ -28,6 +27,7 @@ from relatedposts.urls import url_key
 
 log = logging.getLogger(__name__)
 SEARCH_THREADS = 8  # searches run here so a stalled one can be abandoned at its time budget
+_related_posts = related_posts  # looked up at call time: tests count the builds through it
 RELATED_MEMO = 20_000  # related lists a worker keeps built (about 1 KB each at 6 posts)
 
 
@@ -236,23 +236,6 @@ class Service:
                 live.related_memo.clear()  # rare (huge sites): rebuilt lists are cheap
             live.related_memo[pos, limit] = posts
         return article, list(posts)
-
-
-def _related_posts(data: idx.IndexData, pos: int, limit: int) -> tuple[RelatedPost, ...]:
-    """Build the first `limit` stored related posts of the article at pos, with reasons."""
-    rel, article = data.related, data.articles[pos]
-    posts = []
-    for j, score, flag in zip(rel.ids[pos][:limit], rel.scores[pos][:limit],
-                              rel.flags[pos][:limit], strict=True):
-        if not 0 <= j < len(data.articles) or not math.isfinite(score):
-            break  # -1 ends a list; anything else bad was refused at load (never sent)
-        target = data.articles[j]
-        why = reason(article, target, rel.key_terms[pos], rel.key_terms[j], int(flag))
-        posts.append(RelatedPost(url=target.url, title=target.title,
-                                 summary=target.summary, image=target.image,
-                                 date=target.date, score=round(float(score), 4),
-                                 reason=why, fallback=bool(flag == FALLBACK)))
-    return tuple(posts)
 
 
 def _check_model(manifest: idx.Manifest, embedder: Embedder) -> None:

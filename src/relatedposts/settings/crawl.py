@@ -40,5 +40,10 @@ class CrawlSettings:
         500, "sitemap files read in one crawl at most", formerly="max_sitemap_files", ge=1)
     sitemap_max_depth: int = setting(
         3, "how deep sitemap indexes may nest", formerly="max_sitemap_depth", ge=0)
+    # The WordPress REST API as a source (ingest/wordpress.py, sources written wp+URL):
+    wordpress_per_page: int = setting(100, "posts asked for per API page (WordPress allows 100)",
+        ge=1, le=100)
+    wordpress_max_pages: int = setting(200, "API pages read from one site at most", ge=1)
+    wordpress_max_posts: int = setting(20_000, "posts read from one site at most", ge=1)
     thin_words: int = setting(50, "articles under this many words are reported as thin (kept)",
                               ge=0)

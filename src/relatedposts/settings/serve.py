@@ -17,6 +17,9 @@ class ServeSettings:
     cors_origins: tuple[str, ...] = setting(
         (), "origins allowed to call the API from a browser (space-separated)")
     admin_token: str = setting("", "bearer token for POST /admin/reload; empty: admin routes off")
+    ingest_wait_seconds: float = setting(
+        120.0, "how long POST /admin/ingest and `ingest` wait for a running build (then 409)",
+        ge=0)
     admin_rate_limit: str = setting("30/minute", "refused admin tokens per address before "
                                     "/admin/* answers 429; empty disables")
     admin_session_hours: float = setting(8.0, "how long a console sign-in lasts", gt=0)

@@ -1,4 +1,4 @@
-"""Admin routes (POST /admin/reload) and the per-request watch of the CURRENT pointer.
+"""Admin routes (POST /admin/reload and /admin/ingest) and the per-request CURRENT watch.
 
 Admin routes are off (404, like any unknown route) unless Settings.admin_token is set; then
 they need `Authorization: Bearer TOKEN` (401 otherwise). Under `serve` a POST reaches one
@@ -16,6 +16,8 @@ from flask import Blueprint, Flask, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from relatedposts.errors import BadRequest
+from relatedposts.indexing.ingest_one import publish_url
 from relatedposts.live.service import Service
 from relatedposts.web.context import admin_token, get_service, loaded_services
 from relatedposts.web.http_errors import error_response
@@ -107,6 +109,48 @@ def reload() -> ResponseReturnValue:
     if service.settings.redis_url:  # replicas: every other worker reloads on the announcement
         body["announced"] = _announce(service, manifest.version)
     return jsonify(body)
+
+
+@bp.route("/admin/ingest", methods=["GET", "POST"])
+def ingest() -> ResponseReturnValue:
+    """Publish one article ({"url": URL}) or unpublish it ({"url": URL, "remove": true}).
+
+    Answers 200 {"status": "ok", "version", "changed", "published"} once the version holding
+    the change is live (this worker has reloaded; the others see CURRENT before their next
+    request). A call during a build waits for it (409 after ingest_wait_seconds).
+    """
+    token = _admin_token()
+    if not token:
+        raise NotFound()
+    if request.method != "POST":
+        raise MethodNotAllowed(valid_methods=["POST"])
+    _authorize(token)
+    url, remove = _ingest_body()
+    service = _service()
+    base = service.live.data if service.has_live else None
+    result = publish_url(url, service.settings, service.embedder, remove, base)
+    if result.published or not service.has_live:
+        service.reload()
+    if result.published and service.settings.redis_url:
+        _announce(service, result.version)
+    return jsonify(result.to_dict())
+
+
+def _ingest_body() -> tuple[str, bool]:
+    """Read {"url": str, "remove": bool} or raise BadRequest saying what is wrong."""
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest('the body must be a JSON object: {"url": URL} or '
+                         '{"url": URL, "remove": true}')
+    unknown = sorted(set(body) - {"url", "remove"})
+    if unknown:
+        raise BadRequest(f"unknown field {unknown[0][:40]!r}: only 'url' and 'remove'")
+    url, remove = body.get("url"), body.get("remove", False)
+    if not isinstance(url, str) or not url.strip() or len(url) > 2048:
+        raise BadRequest("'url' must be the article's URL (a string of at most 2048 characters)")
+    if not isinstance(remove, bool):
+        raise BadRequest("'remove' must be true or false")
+    return url.strip(), remove
 
 
 def _announce(service: Service, version: str) -> int | None:

@@ -17,6 +17,7 @@ from relatedposts.web.admin import init_admin
 from relatedposts.web.api import bp
 from relatedposts.web.context import EXTENSION, SITES, get_service, reload_targets
 from relatedposts.web.events_api import bp as events_bp
+from relatedposts.web.fragments import bp as fragments_bp
 from relatedposts.web.guard import init_guard
 from relatedposts.web.http_errors import register_error_handlers
 from relatedposts.web.pages import init_web
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         if load and not service.try_reload():
             log.warning("serving without an index: %s", service.load_error)
     app.register_blueprint(bp)
+    app.register_blueprint(fragments_bp)  # GET /fragment/related: the block as HTML (issue 23)
     # /widget.js, /search, /demo and the API's CORS
     init_web(app)
     # POST /admin/reload and the CURRENT watcher
