@@ -169,13 +169,12 @@ def test_the_access_log_holds_no_query_text(proxy) -> None:
 @pytest.fixture(scope="module")
 def ssi(tmp_path_factory) -> Iterator[int]:
     """nginx serving static blog pages with SSI on, the fragment proxied to the service."""
+    from relatedposts.indexing.embedders import FakeEmbedder
     from relatedposts.web.app import create_app
     from tests.support import serve_wsgi
 
     tmp = tmp_path_factory.mktemp("ssi")
-    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "idx", embedder="fake",
-                        related_min_score=0.0)
-    build_index(TINY, FakeEmbedder(), settings)
+    settings = built_tiny(tmp)
     (tmp / "www" / "blog").mkdir(parents=True)
     # The README's include line, for pages of https://clinic.example.
     (tmp / "www" / "blog" / "sciatica").write_text(
