@@ -45,3 +45,32 @@ def test_admin_off_with_a_sites_file_is_404_too(multi) -> None:
     for method in METHODS:
         resp = client.open("/admin/draft?site=nosuchsite", method=method)
         assert resp.status_code == 404, method
+
+
+def test_sites_file_health_and_related_never_load_the_model(multi, tmp_path, monkeypatch) -> None:
+    from relatedposts.live import service as service_mod
+    from relatedposts.live import sites as sites_mod
+    from relatedposts.web.app import create_app as service_app
+    from tests.support import SUMMIT
+
+    loads: list[str] = []
+
+    def counting_factory(settings, build=False):
+        loads.append(settings.site_name or "shared")
+        return FakeEmbedder()
+
+    monkeypatch.setattr(sites_mod, "make_embedder", counting_factory)
+    monkeypatch.setattr(service_mod, "make_embedder", counting_factory)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    client = service_app(multi.replace(embedder="onnx")).test_client()
+    for path in ("/healthz", "/healthz?site=summit", "/healthz?site=other",
+                 f"/api/related?site=summit&url={SUMMIT}/blog/sciatica/",
+                 f"/api/related?site=other&url={SUMMIT}/blog/nowhere/"):
+        assert client.get(path).status_code in (200, 404), path
+    assert loads == []
+    assert list(cwd.rglob("*")) == []  # nothing exported (or written) under the cwd
+    assert client.get("/api/search?site=summit&q=sciatica").status_code == 200
+    assert client.get("/api/search?site=other&q=sciatica").status_code == 200
+    assert loads == ["shared"]  # the first search loads the one shared model, once
