@@ -64,7 +64,8 @@ def main() -> None:
     anchored = all(r.anchor in r.sentence for r in links)
     article = data.articles[len(data.articles) // 2]
     t0 = time.perf_counter()
-    draft = check_draft(parse_draft({"title": "Draft", "text": article.body}), data, embedder,
+    draft = check_draft(parse_draft({"title": "Draft", "text": article.body},
+                                    settings.draft_max_words), data, embedder,
                         settings)
     t_draft = time.perf_counter() - t0
     named = article.url in [d["url"] for d in draft["duplicates"]]

@@ -179,7 +179,8 @@ NOT_A_MODULE = {
                             "settings): the commands of several cli modules and cli/__init__.py",
 }
 # Top-level test files: about the whole tree, or re-export shims (see their docstrings).
-TOP_LEVEL = {"test_architecture.py": "the layout of the whole tree"}
+TOP_LEVEL = {"test_architecture.py": "the layout of the whole tree",
+             "test_dependencies.py": "what the code may use of its dependencies"}
 
 
 def _unit_test_files() -> list[Path]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from relatedposts.errors import IndexNotReady, RelatedPostsError
+from relatedposts.errors import IndexFormatError, IndexNotReady, RelatedPostsError
 from relatedposts.indexing.versions import CURRENT, VersionStore
 
 
@@ -65,3 +65,28 @@ def test_older_than_current_is_the_fallback_order_even_when_current_is_broken(tm
     store.set_current(store.versions / "v2")
     assert store.pointer_stamp() != stamp
     assert [v.name for v in store.older_than_current()] == ["v1"]
+
+
+def _outside(tmp_path: Path) -> Path:
+    """A finished version directory outside the store (another index's, or anything)."""
+    other = tmp_path / "elsewhere" / "v0"
+    other.mkdir(parents=True)
+    (other / "manifest.json").write_text("{}")
+    return other
+
+
+@pytest.mark.parametrize("how", ["dotdot", "absolute", "symlink", "dot"])
+def test_current_naming_a_directory_outside_the_store_is_refused(tmp_path, how) -> None:
+    store = VersionStore(tmp_path / "index")
+    for name in ("v1", "v2"):
+        _publish(store, name)
+    other = _outside(tmp_path)
+    names = {"dotdot": "../../elsewhere/v0", "absolute": str(other), "symlink": "evil",
+             "dot": "."}
+    (store.versions / "evil").symlink_to(other, target_is_directory=True)
+    (store.root / CURRENT).write_text(names[how] + "\n")
+    with pytest.raises(IndexFormatError, match="outside the version store"):
+        store.current()
+    # the pointer cannot be trusted: every finished version in the store is a fallback
+    assert [v.name for v in store.older_than_current()] == ["v2", "v1"]
+    assert "evil" not in [v.name for v in store.finished()]

@@ -188,3 +188,26 @@ def test_robots_txt_server_error_means_crawl_nothing(settings, site) -> None:
     assert [f.reason for f in report.failures] == [
         "refused: disallowed by robots.txt (robots.txt answered HTTP 503)"]
     assert site.paths() == ["/robots.txt"]
+
+
+TEXT = "Gentle walking helps most people with back pain recover sooner. "
+
+
+def test_a_canonical_naming_a_page_outside_the_crawl_is_not_trusted(settings, site) -> None:
+    # /pricing.html exists but is not in this crawl: /pills.html may not speak for it.
+    site.pages["/pills.html"] = Page(article_page("Buy pills", TEXT, "/pricing.html"))
+    site.pages["/a.html"] = Page(article_page("Walking", TEXT, "/a.html"))
+    # a canonical naming the page a redirect ended on, or another page of the crawl, holds
+    site.pages["/old.html"] = Page(status=301, headers={"Location": "/new.html"})
+    site.pages["/new.html"] = Page(article_page("Moved", TEXT, "/new.html"))
+    site.pages["/a-print.html"] = Page(article_page("Walking (print)", TEXT, "/a.html"))
+    site.pages["/sitemap.xml"] = Page(sitemap(site.base, ["/pills.html", "/a.html", "/old.html",
+                                                          "/a-print.html"]))
+    report = scrape([f"{site.base}/sitemap.xml"], settings)
+    urls = {a.title: a.url for a in report.articles}
+    assert urls == {"Buy pills": f"{site.base}/pills.html", "Walking": f"{site.base}/a.html",
+                    "Moved": f"{site.base}/new.html"}
+    assert [d.url for d in report.duplicates] == [f"{site.base}/a-print.html"]
+    assert any("not a page of this crawl" in w.reason for w in report.warnings)
+    assert "/pricing.html" not in site.paths()  # not fetched to find out
+    assert f"{site.base}/pricing.html" not in {r["url"] for r in _records(settings).values()}

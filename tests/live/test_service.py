@@ -70,3 +70,18 @@ def test_service_never_loads_a_version_with_bad_related_arrays(built, how: str) 
 
 def _no_constants(name: str) -> None:
     raise AssertionError(f"{name} in a response")
+
+
+def test_current_pointing_outside_the_store_keeps_the_last_good_version(built, tmp_path) -> None:
+    service = Service(built, FakeEmbedder())
+    assert service.try_reload()
+    good = service.live.data.manifest.version
+    elsewhere = tmp_path / "elsewhere"
+    build_index(TINY[:3], FakeEmbedder(), built.replace(index_dir=elsewhere))
+    (Path(built.index_dir) / "CURRENT").write_text(str(current_version(elsewhere)) + "\n")
+    assert service.try_reload()  # still serving
+    assert service.live.data.manifest.version == good
+    assert "outside the version store" in (service.load_error or "")
+    fresh = Service(built, FakeEmbedder())  # at start-up: the newest version in the store
+    assert fresh.try_reload() and fresh.live.data.manifest.version == good
+    assert "last good version" in (fresh.load_error or "")

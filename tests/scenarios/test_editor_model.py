@@ -64,12 +64,14 @@ def test_link_suggestions_have_their_anchor_in_the_sentence(sample) -> None:
 def test_a_published_text_posted_as_a_draft_names_its_article(sample) -> None:
     settings, embedder, data = sample
     article = next(a for a in data.articles if "sacroiliac-joint-pain" in a.url)
-    result = check_draft(parse_draft({"title": "A new post", "text": article.body}), data,
+    result = check_draft(parse_draft({"title": "A new post", "text": article.body},
+                                     settings.draft_max_words), data,
                          embedder, settings)
     assert article.url in [d["url"] for d in result["duplicates"]]
     assert article.url not in [r["url"] for r in result["related"]]
     fresh = check_draft(parse_draft({"title": "Tailbone pain when sitting", "text":
                                      "Tailbone pain, or coccydynia, often follows a fall. A "
-                                     "cushion with a cut-out takes weight off the coccyx."}),
+                                     "cushion with a cut-out takes weight off the coccyx."},
+                                    settings.draft_max_words),
                         data, embedder, settings)
     assert fresh["duplicates"] == [] and len(fresh["related"]) == 5

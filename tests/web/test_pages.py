@@ -39,3 +39,14 @@ def test_widget_is_served_as_cacheable_javascript(client) -> None:
     assert "innerHTML" not in body and "console." not in body and "eval(" not in body
     again = client.get("/widget.js", headers={"If-None-Match": resp.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_no_page_reflects_the_host_header(client) -> None:
+    hostile = {"Host": "evil.example", "X-Forwarded-Host": "evil2.example",
+               "X-Forwarded-Proto": "javascript"}
+    for url in ("/demo", f"/demo?url={SPASMS}", "/search?q=sciatica", "/search", "/widget.js",
+                "/api/search?q=sciatica", f"/api/related?url={SPASMS}", "/nowhere"):
+        resp = client.get(url, headers=hostile)
+        body = resp.get_data(as_text=True)
+        assert "evil" not in body and "evil" not in str(resp.headers), url
+    assert '&lt;script src="/widget.js" async&gt;' in client.get("/demo").get_data(as_text=True)

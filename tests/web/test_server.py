@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import faiss
@@ -92,3 +93,20 @@ def test_a_worker_that_cannot_start_stops_serve_with_status_1(built, tmp_path) -
                           env={**os.environ, "RELATEDPOSTS_VOCABULARY_FILE": str(bad)})
     assert done.returncode == 1
     assert "could not start" in done.stderr and done.stderr.count("failed to start") <= 2
+
+
+def test_the_search_budget_is_one_per_visitor_across_workers_without_redis(built,
+                                                                           tmp_path) -> None:
+    budget = 6
+    env = {"RELATEDPOSTS_ADMIN_TOKEN": "t", "RELATEDPOSTS_RATE_LIMIT": f"{budget}/minute"}
+    with serve(built.index_dir, tmp_path / "serve.log", env, workers=2, threads=2) as base:
+        assert len(_pids(base)) == 2  # both workers accept connections
+        codes = []
+        for _ in range(2 * budget):  # a fresh connection each: both workers answer some
+            try:
+                with urllib.request.urlopen(f"{base}/api/search?q=sciatica", timeout=10) as r:
+                    codes.append(r.status)
+            except urllib.error.HTTPError as exc:
+                codes.append(exc.code)
+        assert len(_pids(base)) == 2
+    assert codes == [200] * budget + [429] * budget  # at the budget, not at twice it

@@ -34,7 +34,7 @@ TAGS = 5
 DRAFT_URL = "draft:"
 
 
-def parse_draft(body: object) -> Article:
+def parse_draft(body: object, max_words: int) -> Article:
     """Validate {"title", "text"} strictly and return the draft as an Article."""
     if not isinstance(body, dict) or set(body) != {"title", "text"}:
         raise BadRequest("send a JSON object with exactly the fields title and text")
@@ -43,6 +43,10 @@ def parse_draft(body: object) -> Article:
         raise BadRequest(f"'title' must be text of 1 to {MAX_TITLE} characters")
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
         raise BadRequest(f"'text' must be text of 1 to {MAX_TEXT} characters")
+    words = len(text.split())
+    if words > max_words:  # the check embeds every passage: its time grows with the words
+        raise BadRequest(f"the draft has {words} words; the check takes at most {max_words} "
+                         "words (RELATEDPOSTS_DRAFT_MAX_WORDS)")
     return Article(url=DRAFT_URL, title=" ".join(title.split()),
                    sections=(Section("", text.strip()),))
 

@@ -152,8 +152,8 @@ def draft() -> ResponseReturnValue:
                 raise BadRequest("the body must be a JSON object with title and text")
         else:
             body = {"title": request.form.get("title", ""), "text": request.form.get("text", "")}
-        result = check_draft(parse_draft(body), service.live.data, service.embedder,
-                             service.settings)
+        article = parse_draft(body, service.settings.draft_max_words)
+        result = check_draft(article, service.live.data, service.embedder, service.settings)
     except RelatedPostsError as exc:
         if as_json:
             raise

@@ -35,11 +35,22 @@ class VersionStore:
         name = self.current_name()
         if name is None:
             raise IndexNotReady(f"no index built yet in {self.root}: {BUILD_HINT}")
+        if name and not self.inside(name):
+            raise IndexFormatError(f"{self.root / CURRENT} names {name!r}, outside the version "
+                                   f"store {self.versions}: refused")
         path = self.versions / name
         if not name or not path.is_dir():
             raise IndexNotReady(f"{self.root / CURRENT} names missing version {name!r}: "
                                 f"{BUILD_HINT}")
         return path
+
+    def inside(self, name: str) -> bool:
+        """Return whether name is one plain entry of versions/ that stays inside it."""
+        if name in (".", "..") or Path(name).name != name or "\\" in name:
+            return False  # '../x', '/abs', 'a/b': CURRENT holds a version's name, never a path
+        path = self.versions / name
+        # A symlink escaping the store resolves elsewhere; one to a sibling version is fine.
+        return path.resolve().parent == self.versions.resolve()
 
     def current_name(self) -> str | None:
         """Return the name CURRENT holds (even of a broken version), or None without CURRENT."""
@@ -68,13 +79,16 @@ class VersionStore:
         if not self.versions.is_dir():
             return []
         return sorted(p for p in self.versions.iterdir() if p.is_dir()
-                      and not p.name.startswith(".") and (p / "manifest.json").is_file())
+                      and not p.name.startswith(".") and (p / "manifest.json").is_file()
+                      and self.inside(p.name))
 
     def older_than_current(self) -> list[Path]:
         """Return the finished versions older than the one CURRENT names, newest first."""
         name = self.current_name()
         if name is None:
             return []  # nothing was ever made live: there is no "last good" version
+        if not self.inside(name):
+            return list(reversed(self.finished()))  # a pointer out of the store says nothing
         return [v for v in reversed(self.finished()) if v.name < name]
 
     def set_current(self, version_dir: Path) -> None:

@@ -3,6 +3,7 @@ written wp+URL) into JSON article records."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -22,7 +23,7 @@ from relatedposts.ingest.fetch import Fetcher
 from relatedposts.ingest.sitemap import SitemapWalk, walk_sitemaps
 from relatedposts.ingest.wordpress import is_wordpress, read_site, site_of
 from relatedposts.models import Article, Failure, ScrapeReport
-from relatedposts.urls import UnsafeURL, parse_web_url, url_key
+from relatedposts.urls import UnsafeURL, parse_web_url, safe_link, url_key
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class Scraped:
     article: Article
     validators: dict
     warnings: tuple[str, ...] = ()
+    fetched: str = ""  # the URL the page was read from (after redirects)
 
 
 @dataclass(frozen=True)
@@ -101,12 +103,13 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
                 report.failures.append(outcome)
             elif outcome is None:
                 report.unchanged += 1
-            elif _place(outcome.article, target.url, place, report):
-                store.write_record(corpus, outcome.article, target.url, outcome.validators)
-                report.articles.append(outcome.article)
+            elif _place(article := _trusted(outcome, target, place, report), target.url,
+                        place, report):
+                store.write_record(corpus, article, target.url, outcome.validators)
+                report.articles.append(article)
                 report.warnings.extend(Failure(target.url, w) for w in outcome.warnings)
-                if outcome.article.word_count < settings.thin_words:
-                    report.warnings.append(Failure(target.url, thin_warning(outcome.article)))
+                if article.word_count < settings.thin_words:
+                    report.warnings.append(Failure(target.url, thin_warning(article)))
     if prune and listing_failed:
         report.prune_skipped = f"a source could not be read ({listing_failed[0].url})"
     elif prune:
@@ -118,6 +121,25 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
 def thin_warning(article: Article) -> str:
     """Return the warning for an article with little text (kept, but worth a look)."""
     return f"thin article: {article.word_count} words of text"
+
+
+def _trusted(outcome: Scraped, target: Target, place: _Placement,
+             report: ScrapeReport) -> Article:
+    """Return the article under its canonical only if that names a page of this crawl.
+
+    A canonical may name the page itself, the URL a redirect ended on, or another page the
+    crawl lists (a copy, then folded by _place); any other same-origin URL is a claim nothing
+    checked (a page could stand in for one not crawled), so the page keeps its own URL. Local
+    files are exempt: their canonical is the only web address they have.
+    """
+    article = outcome.article
+    key = url_key(article.url)
+    if target.path is not None or key in place.targets or key == url_key(outcome.fetched):
+        return article
+    own = safe_link(target.url, target.url) or target.url
+    report.warnings.append(Failure(target.url, f"canonical {article.url} is not a page of "
+                                               "this crawl: the page keeps its own URL"))
+    return dataclasses.replace(article, url=own)
 
 
 def _place(article: Article, source: str, place: _Placement, report: ScrapeReport) -> bool:
@@ -236,19 +258,20 @@ def _scrape_one(target: Target, fetcher: Fetcher, previous: dict | None,
     try:
         if target.path is not None:
             raw, charset, validators = target.path.read_bytes(), None, {}
+            fetched = target.url
         else:
             prev = previous or {}
             resp = fetcher.get(target.url, prev.get("etag"), prev.get("last_modified"))
             if resp.not_modified:
                 return None
-            raw, charset = resp.body, resp.charset
+            raw, charset, fetched = resp.body, resp.charset, resp.url
             validators = {"etag": resp.etag, "last_modified": resp.last_modified}
         text, _ = decode_html(raw, charset)
         page = extract_page(text, target.url, limits.cpu_seconds)
         if previous and previous.get("content_hash") == page.article.content_hash():
             return None  # the same article again: leave its record alone
         validators["page_hash"] = hashlib.sha256(raw).hexdigest()[:16]
-        return Scraped(page.article, validators, page.warnings)
+        return Scraped(page.article, validators, page.warnings, fetched)
     except FetchHTTPStatus as exc:
         failure = Failure(target.url, exc.message)
         return Gone(failure) if exc.status_code in GONE else failure

@@ -54,8 +54,11 @@ class Service:
         self.store = VersionStore(settings.index_dir)
         # The model loads on the first search that needs a vector, never for related lists,
         # reports or health checks (issue 14): a lookup costs no model load and no memory.
-        self._lazy = LazyEmbedder.of(embedder) if embedder is not None else \
-            LazyEmbedder(lambda: make_embedder(settings), self._check_embedder)
+        if isinstance(embedder, LazyEmbedder):  # shared by sites: still not loaded here
+            self._lazy = LazyEmbedder(embedder.get, self._check_embedder)
+        else:
+            self._lazy = LazyEmbedder.of(embedder) if embedder is not None else \
+                LazyEmbedder(lambda: make_embedder(settings), self._check_embedder)
         self._live: Live | None = None
         self._lock = threading.Lock()
         self.vocabulary = Vocabulary.load(settings.vocabulary_file)

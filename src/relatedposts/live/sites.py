@@ -16,6 +16,7 @@ from collections import OrderedDict
 from relatedposts.config import Settings
 from relatedposts.errors import NotFound
 from relatedposts.indexing.embedders import Embedder, make_embedder
+from relatedposts.indexing.embedders.lazy import LazyEmbedder
 from relatedposts.live.service import Service
 from relatedposts.sites import Site, load_sites, site_settings
 
@@ -30,7 +31,9 @@ class SiteRegistry:
         self.settings = settings
         self.sites = sites if sites is not None else load_sites(settings)
         self.max_loaded = max(1, settings.max_loaded_sites)
-        self._embedder = embedder
+        # Shared and lazy: /healthz and related lists never load (or export) the model.
+        self._embedder = LazyEmbedder.of(embedder) if embedder is not None else \
+            LazyEmbedder(lambda: make_embedder(settings))
         self._loaded: OrderedDict[str, Service] = OrderedDict()
         self._lock = threading.Lock()
         self._site_locks = {name: threading.Lock() for name in self.sites}
@@ -41,12 +44,9 @@ class SiteRegistry:
         """Return the site names, in file order."""
         return list(self.sites)
 
-    def embedder(self) -> Embedder:
-        """Return the one embedder every site shares, loading the model on first use."""
-        with self._lock:
-            if self._embedder is None:
-                self._embedder = make_embedder(self.settings)
-            return self._embedder
+    def embedder(self) -> LazyEmbedder:
+        """Return the one embedder every site shares; the model loads at the first vector."""
+        return self._embedder
 
     def site(self, name: str | None) -> Site:
         """Return a site by name, or raise NotFound (never a path: names are only keys)."""

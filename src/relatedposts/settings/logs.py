@@ -39,3 +39,6 @@ class LogSettings:
     links_per_article: int = setting(3, "internal-link suggestions per article at most", ge=0)
     draft_duplicate_similarity: float = setting(
         0.9, "a draft this similar to a published article is called a near-duplicate", ge=-1, le=1)
+    draft_max_words: int = setting(
+        5000, "longest draft the console checks (400 past it): each word costs embedding time",
+        ge=1)

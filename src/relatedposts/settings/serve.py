@@ -26,7 +26,8 @@ class ServeSettings:
     rate_limit: str = setting(
         "60/minute", "searches per visitor (lookups are never limited); empty disables")
     rate_limit_storage: str = setting(
-        "memory://", "`memory://` (per worker) or `redis://HOST:PORT` (shared)")
+        "memory://", "`memory://` (one process; `serve` with several workers shares a "
+        "SQLite file among them), `sqlite:///PATH` (one machine) or `redis://HOST:PORT`")
     trusted_proxies: int = setting(0, "proxies in front that append X-Forwarded-For (nginx: "
                                    "1); 0 ignores the header", ge=0)
     max_connections: int = setting(1000, "open connections per worker process (idle and "

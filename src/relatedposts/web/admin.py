@@ -30,7 +30,16 @@ bp = Blueprint("admin", __name__)
 def init_admin(app: Flask) -> None:
     """Register the admin routes and make every request check the CURRENT pointer."""
     app.register_blueprint(bp)
+    # First of all hooks, before routing's 405 and the CORS/OPTIONS answers are reached.
+    app.before_request_funcs.setdefault(None, []).insert(0, _hidden_when_off)
     app.before_request(_watch)
+
+
+def _hidden_when_off() -> None:
+    """Answer 404 for every /admin path and method while admin is off (nothing revealed)."""
+    if (request.path == "/admin" or request.path.startswith("/admin/")) \
+            and not admin_token(current_app):
+        raise NotFound()
 
 
 def bearer_matches() -> bool:

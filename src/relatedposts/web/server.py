@@ -14,12 +14,15 @@ import contextlib
 import logging
 import os
 import resource
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn
 
 from relatedposts.config import Settings
@@ -242,7 +245,27 @@ def run(settings: Settings, host: str, port: int, workers: int, threads: int,
     sock = bind(host, port)
     log.info("listening on %s:%d with %d workers x %d threads (waitress)", host,
              sock.getsockname()[1], plan.workers, plan.threads)
-    status = Supervisor(settings, sock, plan).run()
+    with shared_limit_storage(settings, plan.workers) as settings:
+        status = Supervisor(settings, sock, plan).run()
     sock.close()
     if status:
         sys.exit(status)
+
+
+@contextlib.contextmanager
+def shared_limit_storage(settings: Settings, workers: int) -> Iterator[Settings]:
+    """Yield settings whose rate-limit counts all workers share (one SQLite file, removed after).
+
+    memory:// counts per process: with N workers a visitor would get N budgets, one per worker
+    its connections happen to reach. Redis (redis_url) already shares them.
+    """
+    if workers < 2 or settings.rate_limit_storage != "memory://" or settings.redis_url:
+        yield settings
+        return
+    from relatedposts.web.sharedlimits import storage_uri
+
+    directory = tempfile.mkdtemp(prefix="relatedposts-limits-")
+    try:
+        yield settings.replace(rate_limit_storage=storage_uri(Path(directory) / "limits.db"))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
