@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from importlib import resources
@@ -23,6 +24,8 @@ WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(
     w for line in resources.files("relatedposts").joinpath("data/stopwords.txt")
     .read_text("utf-8").splitlines() if not line.startswith("#") for w in line.split())
+# Zero-width and invisible formatting characters: "sci\u200batica" is "sciatica".
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 HEADING_WEIGHT = 2  # headings count twice; the title counts Settings.title_weight times
 
 
@@ -31,9 +34,20 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+def normalize(text: str) -> str:
+    """Return text in NFKC form, case-folded, with zero-width characters removed.
+
+    Queries and indexed text both pass through it, so fullwidth "ｓｃｉａｔｉｃａ" and a
+    pasted zero-width space find the same words as plain ASCII.
+    """
+    if text.isascii():  # the common case: NFKC and casefold change nothing but the case
+        return text.lower()
+    return unicodedata.normalize("NFKC", text.translate(INVISIBLE)).casefold()
+
+
 def words(text: str) -> list[str]:
     """Return the lowercase words of text, stopwords removed, unstemmed."""
-    raw = WORD_RE.findall(text.lower().replace("’", "'"))
+    raw = WORD_RE.findall(normalize(text).replace("’", "'"))
     return [w.split("'")[0] for w in raw if w.split("'")[0] not in STOPWORDS]
 
 
