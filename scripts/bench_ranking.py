@@ -16,6 +16,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from relatedposts.config import Settings
 from relatedposts.live.service import Service
 from relatedposts.quality.benchdoc import table, write_section
@@ -92,12 +94,28 @@ def sweep(base: Searcher, spec: str, queries: dict[str, str],
     return table(["setting", "nDCG@10", "Recall@10", "MRR@10"], rows)
 
 
+def min_relevance(base: Searcher, name: str, values: list[float], queries: dict[str, str],
+                  qrels: dict[str, dict[str, int]]) -> str:
+    """Return what each minimum relevance costs: nDCG, Recall@10, empty pages, mean total."""
+    rows = []
+    for t in values:
+        searcher = base.with_settings(base.settings.replace(**{name: t}), share_cache=True)
+        totals = [len(searcher.rank(" ".join(text[:1000].split()))[1])
+                  for text in queries.values()]
+        m = measure(base, {name: t}, queries, qrels)
+        rows.append([f"{name}={t:g}", f"{m.ndcg:.4f}", f"{m.recall:.4f}", f"{m.mrr:.4f}",
+                     f"{totals.count(0)} / {len(queries)}", f"{np.mean(totals):.1f}"])
+    return table(["setting", "nDCG@10", "Recall@10", "MRR@10", "empty first pages",
+                  "mean total"], rows)
+
+
 def main() -> None:
     """Print (and with --write, record) the before/after tables or a landscape."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dev-index", type=Path, required=True)
     parser.add_argument("--clinic2-index", type=Path)
     parser.add_argument("--sweep", action="append", default=[])
+    parser.add_argument("--min-relevance", help="NAME=V1,V2,...: thresholds to measure")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     sets = [("dev", args.dev_index, DEV / "queries.jsonl", DEV / "qrels.tsv")]
@@ -109,7 +127,11 @@ def main() -> None:
         base, queries, qrels = searcher_for(index), load_queries(qpath), load_qrels(rpath)
         for spec in args.sweep:
             out.append(f"**{name}**, {spec.split('=')[0]}:\n\n" + sweep(base, spec, queries, qrels))
-        if not args.sweep:
+        if args.min_relevance:
+            setting, values = args.min_relevance.split("=", 1)
+            out.append(f"**{name}**, {setting}:\n\n" + min_relevance(
+                base, setting, [float(v) for v in values.split(",")], queries, qrels))
+        elif not args.sweep:
             rows = rows_for(base, queries, qrels)
             out.append(f"**{name}** ({len(queries)} queries):\n\n" + table(
                 ["configuration", "nDCG@10", "Δ vs before", "Recall@10", "MRR@10"], rows))

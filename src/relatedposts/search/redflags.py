@@ -130,7 +130,15 @@ def urgent(query: str) -> Urgent | None:
     return Urgent(URGENT_MESSAGE, flags[0].phrase, tuple(groups(flags)))
 
 
-def red_flag_articles(titles: list[str], tags: list[tuple[str, ...]]) -> list[int]:
-    """Return the positions of articles whose title or a tag names red flags or emergencies."""
-    return [i for i, (title, tag) in enumerate(zip(titles, tags, strict=True))
-            if RED_FLAG_ARTICLE_RE.search(title) or any(RED_FLAG_ARTICLE_RE.search(t) for t in tag)]
+def red_flag_articles(titles: list[str], tags: list[tuple[str, ...]]) -> dict[int, int]:
+    """Return the articles naming red flags or emergencies: 2 in the title, 1 in a tag only.
+
+    A tag is weaker: a tumour article tagged "red flags" is not the clinic's red-flag page.
+    """
+    out = {}
+    for i, (title, tag) in enumerate(zip(titles, tags, strict=True)):
+        if RED_FLAG_ARTICLE_RE.search(title):
+            out[i] = 2
+        elif any(RED_FLAG_ARTICLE_RE.search(t) for t in tag):
+            out[i] = 1
+    return out

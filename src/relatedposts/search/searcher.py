@@ -68,9 +68,10 @@ class Searcher:
         self.dense = DenseRetriever(data, embedder, settings, self.cache)
         self._passages = PassageTerms([c.text for c in data.chunks])
         self._attributes: dict[bool, AttributeScorer] = {}  # by the decompound setting
-        self._red_flags = np.zeros(n, dtype=bool)
-        self._red_flags[red_flag_articles([a.title for a in data.articles],
-                                          [a.tags for a in data.articles])] = True
+        self._red_flags = np.zeros(n, dtype=np.int8)  # 2: title names red flags, 1: a tag
+        for a, strength in red_flag_articles([a.title for a in data.articles],
+                                             [a.tags for a in data.articles]).items():
+            self._red_flags[a] = strength
         self._article_chunks: list[list[int]] = [[] for _ in range(n)]
         for i, c in enumerate(data.chunks):
             self._article_chunks[c.article].append(i)
@@ -109,18 +110,25 @@ class Searcher:
             order = self._red_flag_article_first(order)
         if filters:
             order = order[self._filter_mask(filters)[order]]
-        answering = int(np.count_nonzero(
-            scored.fused[order] >= self.settings.search_min_relevance))
+        answering = self._answering(scored.fused[order])
         if urgent and len(order) and self._red_flags[order[0]]:
             answering = max(answering, 1)  # the red-flag article answers an urgent query
         return scored, order, answering
 
+    def _answering(self, fused: np.ndarray) -> int:
+        """Return how many of these (sorted) scores answer: at the floor and near the top."""
+        if not len(fused):
+            return 0
+        cut = max(self.settings.search_min_relevance,
+                  self.settings.search_relative_relevance * float(fused[0]))
+        return int(np.count_nonzero(fused >= cut))
+
     def _red_flag_article_first(self, order: np.ndarray) -> np.ndarray:
         """Move the best-ranked red-flag article (if the blog has one) to the front."""
-        flagged = np.flatnonzero(self._red_flags[order])
-        if not len(flagged):
+        strength = self._red_flags[order]
+        if not len(order) or not strength.max():
             return order
-        first = int(flagged[0])
+        first = int(np.argmax(strength))  # the best-ranked of the strongest
         return np.concatenate([order[first:first + 1], order[:first], order[first + 1:]])
 
     def with_settings(self, settings: Settings, share_cache: bool = False) -> Searcher:

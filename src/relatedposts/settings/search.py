@@ -31,8 +31,11 @@ class SearchSettings:
     search_min_similarity: float = setting(
         0.25, "a passage below this cosine only counts if the keywords match too", ge=-1, le=1)
     search_min_relevance: float = setting(
-        0.0, "an article answers (counts in `total`, is listed) only at this fused score or "
-             "more; below it for all, the closest few are shown labelled weak", ge=0)
+        0.3, "an article answers (is listed, counts in `total`) at this fused score or more; "
+             "when none does, the closest few are shown labelled weak (total 0)", ge=0)
+    search_relative_relevance: float = setting(
+        0.0, "an article answers only at this share of the best article's fused score or more "
+             "(fused scores differ from site to site; the best one sets the scale)", ge=0, le=1)
     weak_results: int = setting(3, "closest articles shown, labelled weak, when none answers",
                                 ge=0)
     urgent_article_first: bool = setting(
