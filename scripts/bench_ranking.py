@@ -28,15 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV = Path("/work/shared/datasets/consumer-health-dev")
 # The settings issue 25 added or changed, at their values before it.
 BEFORE: dict[str, Any] = {
-    "symptom_region_weight": 0.0, "bm25_idf_weighting": False, "dense_weight": 0.75,
-    "title_signal_weight": 0.2, "dense_candidates_per_passages": 0,
-    "urgent_article_first": False}
+    "symptom_region_weight": 0.0, "bm25_idf_weighting": False,
+    "dense_candidates_per_passages": 0,
+    "urgent_article_first": False, "search_min_relevance": 0.0}
 STEPS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("+ symptom regions (leg: lumbar, arm/hand: cervical)", {"symptom_region_weight": None}),
     ("+ BM25 terms weighted by IDF / query mean IDF", {"bm25_idf_weighting": None}),
-    ("+ dense 0.85, title 0.4", {"dense_weight": None, "title_signal_weight": None}),
-    ("+ dense pool max(200, passages/37)", {"dense_candidates_per_passages": None}),
+        ("+ dense pool max(200, passages/37)", {"dense_candidates_per_passages": None}),
     ("+ red-flag article first for urgent queries", {"urgent_article_first": None}),
+    ("+ minimum relevance 0.3 (= shipped)", {"search_min_relevance": None}),
 )
 
 
