@@ -23,9 +23,11 @@ from tests.support import TINY, Cli, CountingEmbedder, make_multi, serve_directo
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings pointing at temp dirs, with the fake embedder (rate limit off: tests burst)."""
+    """Settings pointing at temp dirs, with the fake embedder (rate limit off: tests burst;
+    no relevance floors: the fake embedder's cosines mean nothing)."""
     return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "indexes",
-                    embedder="fake", related_min_score=0.0, crawl_concurrency=2,
+                    embedder="fake", related_min_score=0.0, search_min_relevance=0.0,
+                    crawl_concurrency=2,
                     fetch_timeout=3.0, retry_max=1, rate_limit="")
 
 

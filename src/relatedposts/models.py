@@ -129,14 +129,33 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class Urgent:
+    """A search describing a red-flag symptom: the notice to show and what matched."""
+
+    message: str
+    pattern: str  # the red-flag phrase the query matched
+    groups: tuple[str, ...] = ()  # its symptom groups ("cauda equina", ...)
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the notice as the API shows it."""
+        return {"message": self.message, "pattern": self.pattern, "groups": list(self.groups)}
+
+
+@dataclass(frozen=True)
 class SearchPage:
-    """A page of search results with the total number of matching articles."""
+    """A page of search results with the total number of articles that answer.
+
+    weak: no article reached the minimum relevance; results are then the closest few,
+    labelled as such (total 0), never a padded list.
+    """
 
     query: str
     total: int
     offset: int
     results: tuple[SearchHit, ...]
     corrected_query: str | None = None
+    weak: bool = False
+    urgent: Urgent | None = None
 
     def to_dict(self, limit: int, query: str | None = None) -> dict[str, object]:
         """Return the page as the API and `search --json` show it; query: as the user typed."""
@@ -146,6 +165,10 @@ class SearchPage:
             "results": [h.to_dict() for h in self.results]}
         if self.corrected_query:
             body["corrected_query"] = self.corrected_query
+        if self.weak:  # the closest articles, none of them an answer: say so
+            body["match"] = "weak"
+        if self.urgent is not None:
+            body["urgent"] = self.urgent.to_dict()
         return body
 
 

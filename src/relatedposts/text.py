@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from importlib import resources
@@ -26,6 +27,8 @@ STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(
     .read_text("utf-8").splitlines() if not line.startswith("#") for w in line.split())
 COUNTS_MEMO = 200_000  # texts whose word counts stay memoized (a few KB each)
 _COUNTS: dict[bytes, Counter[str]] = {}
+# Zero-width and invisible formatting characters: "sci\u200batica" is "sciatica".
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 HEADING_WEIGHT = 2  # headings count twice; the title counts Settings.title_weight times
 
 
@@ -34,9 +37,20 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+def normalize(text: str) -> str:
+    """Return text in NFKC form, case-folded, with zero-width characters removed.
+
+    Queries and indexed text both pass through it, so fullwidth "ｓｃｉａｔｉｃａ" and a
+    pasted zero-width space find the same words as plain ASCII.
+    """
+    if text.isascii():  # the common case: NFKC and casefold change nothing but the case
+        return text.lower()
+    return unicodedata.normalize("NFKC", text.translate(INVISIBLE)).casefold()
+
+
 def words(text: str) -> list[str]:
     """Return the lowercase words of text, stopwords removed, unstemmed."""
-    raw = WORD_RE.findall(text.lower().replace("’", "'"))
+    raw = WORD_RE.findall(normalize(text).replace("’", "'"))
     return [w.split("'")[0] for w in raw if w.split("'")[0] not in STOPWORDS]
 
 

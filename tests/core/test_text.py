@@ -33,3 +33,12 @@ def test_tfidf_rows_are_unit_length_and_rare_words_rank_first() -> None:
     assert sims[0, 1] > 0 and sims[1, 2] == 0  # similar only through shared words
     assert top_terms(["sciatica sciatica back", "back posture", "back sleep"], 2)[0][0] == \
         "sciatica"
+
+
+def test_fullwidth_case_and_zero_width_are_normalised_on_both_sides() -> None:
+    from relatedposts.text import normalize
+
+    assert normalize("ｓｃｉａｔｉｃａ") == "sciatica"
+    assert normalize("SCI\u200bATICA\ufeff") == "sciatica"
+    assert normalize("Straße") == "strasse"  # case folding, not just lower()
+    assert words("ＬＯＷＥＲ ｂａｃｋ pain") == words("lower back pain")

@@ -39,3 +39,27 @@ def test_back_spasms_related_posts_are_five_others(real_client) -> None:
     # Real neighbours, not the recent-posts fallback, each with a reason.
     assert not any(r["fallback"] for r in body["results"])
     assert all(r["score"] > 0 and r["reason"] for r in body["results"])
+
+
+def test_the_readme_example_ranks_the_sciatica_article_first(real_client) -> None:
+    body = real_client.get("/api/search?q=pinched nerve down my leg").get_json()
+    assert body["results"][0]["url"] == BASE + "conditions-that-can-cause-sciatica/"
+    assert "urgent" not in body and "match" not in body
+
+
+def test_an_urgent_query_carries_the_notice_and_the_red_flag_article_first(real_client) -> None:
+    body = real_client.get(
+        "/api/search?q=I cannot feel my legs and lost bladder control").get_json()
+    assert body["urgent"]["pattern"] and "911" in body["urgent"]["message"]
+    assert body["results"][0]["title"].startswith("Back Pain Red Flags")
+
+
+def test_total_counts_the_answering_articles_not_the_blog(real_client) -> None:
+    articles = real_client.get("/api/index").get_json()
+    everything = articles.get("articles", 45)
+    for q in ("sciatia", "back"):
+        assert real_client.get(f"/api/search?q={q}").get_json()["total"] < everything - 5
+    fullwidth = real_client.get("/api/search?q=ｓｃｉａｔｉｃａ").get_json()
+    assert fullwidth["results"][0]["url"] == BASE + "conditions-that-can-cause-sciatica/"
+    nonsense = real_client.get("/api/search?q=qwzxv flarp").get_json()
+    assert nonsense["total"] == 0 and nonsense["match"] == "weak"

@@ -47,3 +47,21 @@ def test_expansions_add_clinical_words_only_when_asked(settings) -> None:
     off = QueryAnalyzer(analyzer.keyword, settings.replace(query_expansion=False),
                         analyzer.vocabulary)
     assert off.analyze("pinched nerve down my leg").expansions == []
+
+
+def test_typo_fixing_and_decompounding_keep_known_names(settings) -> None:
+    analyzer = _analyzer(settings)
+    # "meds" is the vocabulary's ("pain meds"), not a typo of a corpus word.
+    assert "meds" in analyzer.known_names(["meds", "sciatia"])
+    assert "sciatia" not in analyzer.known_names(["meds", "sciatia"])
+    assert "meds" in analyzer.analyze("pain meds for sciatia").keyword_words
+
+
+def test_a_form_of_a_corpus_word_is_not_split(settings) -> None:
+    from relatedposts.indexing.keywords import KeywordIndex
+
+    keyword = KeywordIndex.build(["Asthma and tics. An asthmatic child; tics in children.",
+                                  "Asthma inhalers for asthma attacks."])
+    analyzer = QueryAnalyzer(keyword, settings, Vocabulary(()))
+    words = analyzer.analyze("asthmatics and exercise").keyword_words
+    assert "asthmatics" in words and "tics" not in words

@@ -85,3 +85,16 @@ def test_title_signal_is_idf_weighted_and_not_diluted_by_long_messages() -> None
     assert scorer.titles(frozenset(), 0.25).max() == 0.0
     headings = scorer.headings({1: "Low back pain", 2: ""}, frozenset({"back"}), 1.0)
     assert headings[1] > 0 and headings[2] == 0.0 and headings[0] == 0.0
+
+
+def test_leg_symptoms_point_to_the_lumbar_titles_and_arm_symptoms_to_the_neck() -> None:
+    from relatedposts.search.attributes import spine_levels
+
+    regions = BodyRegions(TITLES, body_regions(), spine_levels())
+    lift = [bool(x) for x in regions.symptom_lift(stems(words("pinched nerve down my leg")))]
+    assert lift == [False, True, False, False, False]  # "Sciatica", not "Neck"
+    arm = stems(words("tingling down my arm into my fingers"))
+    assert [bool(x) for x in regions.symptom_lift(arm)] == [True, False, False, False, False]
+    # An arm symptom is the neck's: "Pinched Nerve in the Neck" is no conflict for it.
+    assert not regions.conflicts(arm)[0]
+    assert not regions.symptom_lift(stems(words("sciatica treatment options"))).any()

@@ -55,8 +55,10 @@ def test_fusion_modes_combine_dense_and_keyword_scores(built, fusion, expected) 
     want = expected(dense, kw, settings)
     if fusion == "weighted":  # the title/heading signals multiply the weighted fusion
         assert scored.title is not None and scored.heading is not None and scored.title.max() > 0
+        symptom = scored.symptom if scored.symptom is not None else 0.0  # leg: lumbar titles
         want = want * (1 + settings.title_signal_weight * scored.title
-                       + settings.heading_signal_weight * scored.heading)
+                       + settings.heading_signal_weight * scored.heading
+                       + settings.symptom_region_weight * symptom)
     np.testing.assert_allclose(scored.fused, want, rtol=1e-5, atol=1e-7)
 
 

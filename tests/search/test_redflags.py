@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from relatedposts.search import redflags
@@ -82,3 +85,29 @@ def test_packaged_phrases_load() -> None:
 ])
 def test_word_matching_allows_small_typos_only(want: str, got: str, expected: bool) -> None:
     assert redflags.word_matches(want, got) is expected
+
+
+DEV_QUERIES = Path("/work/shared/datasets/consumer-health-dev/queries.jsonl")
+
+
+def test_urgent_carries_the_message_and_the_matched_phrase() -> None:
+    notice = redflags.urgent("I cannot feel my legs and lost bladder control")
+    assert notice is not None and "911" in notice.message
+    assert notice.pattern == "loss of bladder control" and notice.groups
+    assert notice.to_dict()["pattern"] == notice.pattern
+    assert redflags.urgent("lower back pain when sitting") is None
+
+
+def test_the_red_flag_article_is_found_by_title_before_tag() -> None:
+    found = redflags.red_flag_articles(
+        ["Back Pain Red Flags: When to Go to the ER", "Spinal Tumors", "Core Exercises"],
+        [(), ("red flags",), ("exercise",)])
+    assert found == {0: 2, 1: 1}
+
+
+@pytest.mark.skipif(not DEV_QUERIES.is_file(), reason="the dev set is not on this machine")
+def test_no_dev_question_raises_the_notice() -> None:
+    texts = [json.loads(line)["text"] for line in DEV_QUERIES.read_text("utf-8").splitlines()
+             if line.strip()]
+    false = [t for t in texts if redflags.urgent(t)]
+    assert len(texts) == 279 and false == []

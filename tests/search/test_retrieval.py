@@ -49,3 +49,11 @@ def test_aggregation_modes_turn_passage_scores_into_article_scores(built, aggreg
     dense = searcher.score(QUERY).dense
     for a, sims in per_article.items():
         assert dense[a] == pytest.approx(max(1e-6, expected(sims, settings)), abs=1e-5), a
+
+
+def test_the_dense_pool_grows_with_the_site_above_its_floor(settings) -> None:
+    from relatedposts.search.retrieval import pool_size
+
+    assert pool_size(settings, 6_699) == 200  # the floor on a small site
+    assert pool_size(settings, 37_000) == 1_000
+    assert pool_size(settings.replace(dense_candidates_per_passages=0), 37_000) == 200

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from relatedposts.text import normalize
+
 MIN_PART = 3  # "bed"+"rest": shorter halves ("a"+"cute") join far too much by chance
 MIN_COMPOUND = 6
 # A joined form much rarer than its parts is a glitch of the source ("prostatecancer" once,
@@ -27,7 +29,7 @@ FILE = "compounds.json"
 
 def raw_tokens(text: str) -> list[str]:
     """Return lowercase words in order, stopwords kept, possessives cut ("john's" -> john)."""
-    return [t.split("'")[0] for t in TOKEN_RE.findall(text.lower().replace("’", "'"))]
+    return [t.split("'")[0] for t in TOKEN_RE.findall(normalize(text).replace("’", "'"))]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from relatedposts.search.filters import Filters
 from relatedposts.search.redflags import RedFlag
 from relatedposts.search.redflags import find as find_red_flags
 from relatedposts.search.redflags import groups as red_flag_groups
+from relatedposts.search.redflags import urgent as urgent_notice
 from relatedposts.search.searcher import Scored, Searcher
 
 __all__ = ["Filters", "RedFlag", "Scored", "SearchHit", "SearchPage", "Searcher",
-           "find_red_flags", "red_flag_groups"]
+           "find_red_flags", "red_flag_groups", "urgent_notice"]

@@ -14,7 +14,7 @@ from relatedposts.config import Settings
 from relatedposts.indexing.compounds import raw_tokens
 from relatedposts.indexing.keywords import KeywordIndex, Vocabulary
 from relatedposts.search.courtesy import default_courtesy
-from relatedposts.text import words
+from relatedposts.text import stems, words
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,9 @@ class QueryAnalyzer:
         self.vocabulary = vocabulary or Vocabulary(())
         self.dictionary = dictionary
         self.courtesy = default_courtesy(settings.courtesy_file)
+        # Words the lay/clinical vocabulary names ("meds" in "pain meds") are names, not typos.
+        self._named = frozenset(w for group in self.vocabulary.groups for p in group
+                                for w in words(p))
 
     def analyze(self, query: str) -> AnalyzedQuery:
         """Return the query's keyword words, their expansions and the corrected query."""
@@ -49,9 +52,10 @@ class QueryAnalyzer:
         """Return the subject's words for BM25 after typo fixing, and the corrected query."""
         raw = words(subject)
         keyword = self.keyword
+        known = self.dictionary | self.known_names(raw)
         if self.settings.decompound:  # before typo fixing: "backpain" is no typo of "back"
-            raw = keyword.split_unknown(raw, self.dictionary)
-        fixed = keyword.correct(raw, self.dictionary) if self.settings.typo_correction else raw
+            raw = keyword.split_unknown(raw, known)
+        fixed = keyword.correct(raw, known) if self.settings.typo_correction else raw
         mapping = dict(zip(raw, fixed, strict=True))
         corrected = None
         if fixed != raw:
@@ -59,6 +63,15 @@ class QueryAnalyzer:
         if self.settings.decompound:  # "knee cap" also means the corpus's "kneecap"
             fixed = fixed + keyword.compounds.join([mapping.get(t, t) for t in raw_tokens(subject)])
         return fixed, corrected
+
+    def known_names(self, raw: list[str]) -> frozenset[str]:
+        """Return the words to keep as written: the vocabulary's, or a corpus word's form.
+
+        "meds" is the vocabulary's (no typo of "eds"); "asthmatics" shares its stem with the
+        corpus's "asthmatic" (not "asthma" + "tics").
+        """
+        terms = self.keyword.bm25.vocab_dict
+        return frozenset(w for w in raw if w in self._named or stems([w])[0] in terms)
 
     def expansions(self, kw_words: list[str]) -> list[str]:
         """Return the words of the lay/clinical equivalents of the query (when expanding)."""

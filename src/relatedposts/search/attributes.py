@@ -107,9 +107,16 @@ class AttributeScorer:
 
     def region_conflicts(self, query_terms: list[str]) -> np.ndarray:
         """Return the mask of titles naming only other body regions than the query does."""
+        return self._body().conflicts(query_terms)
+
+    def symptom_lift(self, query_terms: list[str]) -> np.ndarray:
+        """Return 1.0 for titles naming the spinal level the query's symptoms point to."""
+        return self._body().symptom_lift(query_terms).astype(np.float32)
+
+    def _body(self) -> BodyRegions:
         if self._regions is None:
-            self._regions = BodyRegions(self._titles, body_regions())
-        return self._regions.conflicts(query_terms)
+            self._regions = BodyRegions(self._titles, body_regions(), spine_levels())
+        return self._regions
 
     def headings(self, headings: dict[int, str], query_terms: set[str] | frozenset[str],
                  coverage: float) -> np.ndarray:
@@ -142,37 +149,83 @@ def blend(mass: np.ndarray, totals: np.ndarray, coverage: float) -> np.ndarray:
 
 
 class BodyRegions:
-    """Which titles name a body region, and which regions a query names.
+    """Which titles name a body region or spinal level, and which ones a query names.
 
     "Pinched nerve down my leg" names the leg; "Pinched Nerve in the Neck" names only the
     neck, so its title must not lift it above the sciatica article (the text still counts).
+    The leg is where lumbar (sciatic) trouble is felt, so the query also names that level:
+    titles naming it ("Sciatica") are the ones `symptom_lift` marks.
     """
 
-    def __init__(self, titles: list[str], groups: list[list[str]]) -> None:
-        self._region: dict[str, int] = {}  # stemmed word (or "word word") -> region
-        for g, names in enumerate(groups):
-            for name in names:
-                self._region[" ".join(stems(words(name)))] = g
-        per_title = [self.named(field_terms(t)) for t in titles]
-        self._named = np.array([bool(r) for r in per_title], dtype=bool)
-        self._by_region: dict[int, np.ndarray] = {}
-        for g in range(len(groups)):
-            self._by_region[g] = np.array([g in r for r in per_title], dtype=bool)
+    def __init__(self, titles: list[str], groups: list[list[str]],
+                 levels: list[Level] | None = None) -> None:
+        self._region = _keys(groups)  # stemmed word (or "word word") -> region
+        self._level = _keys([lv.names for lv in levels or ()])  # -> level, by its own names
+        self._symptom = _keys([lv.symptoms for lv in levels or ()])  # -> level, by symptoms
+        # A level's names that are regions too ("neck") are asked with the level.
+        self._level_regions = [self._named(self._region, _terms(lv.names)) for lv in levels or ()]
+        title_terms = [field_terms(t) for t in titles]
+        per_title = [self.named(t) for t in title_terms]
+        self._named_mask = np.array([bool(r) for r in per_title], dtype=bool)
+        self._by_region = {g: np.array([g in r for r in per_title], dtype=bool)
+                           for g in range(len(groups))}
+        per_level = [self._named(self._level, t) for t in title_terms]
+        self._by_level = {g: np.array([g in r for r in per_level], dtype=bool)
+                          for g in range(len(self._level_regions))}
+
+    @staticmethod
+    def _named(table: dict[str, int], terms: list[str]) -> set[int]:
+        keys = set(terms) | {f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)}
+        return {table[k] for k in keys if k in table}
 
     def named(self, terms: list[str]) -> set[int]:
         """Return the regions a list of stemmed terms names (pairs too: "rotator cuff")."""
-        keys = set(terms) | {f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)}
-        return {self._region[k] for k in keys if k in self._region}
+        return self._named(self._region, terms)
+
+    def symptom_levels(self, terms: list[str]) -> set[int]:
+        """Return the spinal levels whose symptom regions the terms name ("leg" -> lumbar)."""
+        return self._named(self._symptom, terms)
 
     def conflicts(self, query_terms: list[str]) -> np.ndarray:
         """Return a mask of titles that name regions, none of them one the query names."""
         asked = self.named(query_terms)
+        levels = self.symptom_levels(query_terms) | self._named(self._level, query_terms)
+        for lv in levels:
+            asked |= self._level_regions[lv]
         if not asked:
-            return np.zeros(len(self._named), dtype=bool)
-        shared = np.zeros(len(self._named), dtype=bool)
+            return np.zeros(len(self._named_mask), dtype=bool)
+        shared = np.zeros(len(self._named_mask), dtype=bool)
         for g in asked:
             shared |= self._by_region[g]
-        return self._named & ~shared
+        for lv in levels:
+            shared |= self._by_level[lv]
+        return self._named_mask & ~shared
+
+    def symptom_lift(self, query_terms: list[str]) -> np.ndarray:
+        """Return a mask of titles naming a level whose symptoms the query describes."""
+        lifted = np.zeros(len(self._named_mask), dtype=bool)
+        for lv in self.symptom_levels(query_terms):
+            lifted |= self._by_level[lv]
+        return lifted
+
+
+@dataclass(frozen=True)
+class Level:
+    """A spinal level: the words naming it and the body regions where it is felt."""
+
+    name: str
+    names: list[str]
+    symptoms: list[str]
+
+
+def _terms(names: list[str]) -> list[str]:
+    """Return the stemmed keys of some region or level names (one per name)."""
+    return [" ".join(stems(words(n))) for n in names]
+
+
+def _keys(groups: list[list[str]]) -> dict[str, int]:
+    """Map each group's stemmed names to the group's position."""
+    return {key: g for g, names in enumerate(groups) for key in _terms(names) if key}
 
 
 @functools.cache
@@ -186,8 +239,29 @@ def load_regions(text: str) -> list[list[str]]:
     """Parse body_regions.txt: one region per line, its words separated by '|'."""
     groups = []
     for line in text.splitlines():
-        names = [n.strip().lower() for n in line.split("#", 1)[0].split("|") if n.strip()]
-        if names:
+        line = line.split("#", 1)[0]
+        names = [n.strip().lower() for n in line.split("|") if n.strip()]
+        if names and ":" not in line:  # "level: ..." lines are load_levels'
             groups.append(names)
     return groups
 
+
+@functools.cache
+def spine_levels() -> list[Level]:
+    """Return the packaged spinal levels (data/body_regions.txt), read once per process."""
+    return load_levels(resources.files("relatedposts").joinpath(
+        "data/body_regions.txt").read_text("utf-8"))
+
+
+def load_levels(text: str) -> list[Level]:
+    """Parse the 'level: names > symptom regions' lines of body_regions.txt."""
+    levels = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0]
+        if ":" not in line or ">" not in line:
+            continue
+        name, rest = line.split(":", 1)
+        names, symptoms = ([n.strip().lower() for n in part.split("|") if n.strip()]
+                           for part in rest.split(">", 1))
+        levels.append(Level(name.strip().lower(), names, symptoms))
+    return levels

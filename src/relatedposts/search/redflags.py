@@ -16,6 +16,7 @@ from importlib import resources
 
 from rapidfuzz.distance import OSA, Indel
 
+from relatedposts.models import Urgent
 from relatedposts.text import stems
 
 # Words that carry no symptom meaning; "cant", "no" and "without" are kept on purpose.
@@ -111,3 +112,33 @@ def is_urgent(query: str) -> bool:
 def groups(flags: list[RedFlag]) -> list[str]:
     """Return the distinct symptom groups of some matches, in first-seen order."""
     return list(dict.fromkeys(f.group for f in flags))
+
+
+URGENT_MESSAGE = ("Your search mentions a warning sign that can point to a serious problem. "
+                  "Call your doctor today or go to the nearest emergency room. If it is an "
+                  "emergency, call 911. Don't wait for an appointment or rely on articles.")
+# What a clinic calls its article about when to seek urgent care.
+RED_FLAG_ARTICLE_RE = re.compile(
+    r"\b(red[- ]flags?|warning signs?|emergency|emergencies|urgent care)\b", re.IGNORECASE)
+
+
+def urgent(query: str) -> Urgent | None:
+    """Return the notice for a query describing a red-flag symptom, None for a plain one."""
+    flags = find(query)
+    if not flags:
+        return None
+    return Urgent(URGENT_MESSAGE, flags[0].phrase, tuple(groups(flags)))
+
+
+def red_flag_articles(titles: list[str], tags: list[tuple[str, ...]]) -> dict[int, int]:
+    """Return the articles naming red flags or emergencies: 2 in the title, 1 in a tag only.
+
+    A tag is weaker: a tumour article tagged "red flags" is not the clinic's red-flag page.
+    """
+    out = {}
+    for i, (title, tag) in enumerate(zip(titles, tags, strict=True)):
+        if RED_FLAG_ARTICLE_RE.search(title):
+            out[i] = 2
+        elif any(RED_FLAG_ARTICLE_RE.search(t) for t in tag):
+            out[i] = 1
+    return out

@@ -25,9 +25,11 @@ from relatedposts.search.filters import Filters
 from relatedposts.search.fusion import fuse, with_attributes
 from relatedposts.search.passages import PassageTerms
 from relatedposts.search.querycache import QueryCache
+from relatedposts.search.redflags import red_flag_articles
+from relatedposts.search.redflags import urgent as urgent_notice
 from relatedposts.search.retrieval import DenseRetriever, keyword_scores
 from relatedposts.search.snippet import make_snippet
-from relatedposts.text import stems
+from relatedposts.text import normalize, stems
 
 __all__ = ["Filters", "Scored", "Searcher"]
 
@@ -45,6 +47,7 @@ class Scored:
     keyword: np.ndarray | None = None  # the fused signals, kept for tuning and ablation
     title: np.ndarray | None = None
     heading: np.ndarray | None = None
+    symptom: np.ndarray | None = None
 
 
 class Searcher:
@@ -65,29 +68,68 @@ class Searcher:
         self.dense = DenseRetriever(data, embedder, settings, self.cache)
         self._passages = PassageTerms([c.text for c in data.chunks])
         self._attributes: dict[bool, AttributeScorer] = {}  # by the decompound setting
+        self._red_flags = np.zeros(n, dtype=np.int8)  # 2: title names red flags, 1: a tag
+        for a, strength in red_flag_articles([a.title for a in data.articles],
+                                             [a.tags for a in data.articles]).items():
+            self._red_flags[a] = strength
         self._article_chunks: list[list[int]] = [[] for _ in range(n)]
         for i, c in enumerate(data.chunks):
             self._article_chunks[c.article].append(i)
 
     def search(self, query: str, limit: int = 10, offset: int = 0,
                filters: Filters | None = None) -> SearchPage:
-        """Return one page of articles for query, best first, each article once."""
+        """Return one page of the articles that answer query, best first, each once.
+
+        When none reaches the minimum relevance, the first page holds the closest few,
+        labelled weak (total 0): an honest page, not a padded one.
+        """
         query = " ".join(query.split())
-        scored, order = self.rank(query, filters)
+        urgent = urgent_notice(normalize(query))
+        scored, order, answering = self._ranked(normalize(query), filters, urgent is not None)
+        weak = answering == 0 and len(order) > 0
+        shown = order[:self.settings.weak_results] if weak else order[:answering]
         qstems = set(stems(scored.keyword_words))
-        page = order[offset:offset + limit]
+        page = shown[offset:offset + limit]
         # Query stems per passage, counted once for the page (not per passage per result).
         counts = self._passages.counts(qstems) if qstems and len(page) else None
         hits = tuple(self._hit(int(a), scored, qstems, counts) for a in page)
-        return SearchPage(query, int(len(order)), offset, hits, scored.corrected)
+        return SearchPage(query, answering, offset, hits, scored.corrected, weak, urgent)
 
     def rank(self, query: str, filters: Filters | None = None) -> tuple[Scored, np.ndarray]:
-        """Score the query; return the scores and the matching articles, best first."""
+        """Score the query; return the scores and the articles that answer it, best first."""
+        query = normalize(query)
+        scored, order, answering = self._ranked(query, filters, urgent_notice(query) is not None)
+        return scored, order[:answering]
+
+    def _ranked(self, query: str, filters: Filters | None,
+                urgent: bool) -> tuple[Scored, np.ndarray, int]:
+        """Return the scores, every candidate best first, and how many of them answer."""
         scored = self.score(query)
         order = scored.candidates[np.argsort(-scored.fused[scored.candidates], kind="stable")]
+        if urgent and self.settings.urgent_article_first:
+            order = self._red_flag_article_first(order)
         if filters:
             order = order[self._filter_mask(filters)[order]]
-        return scored, order
+        answering = self._answering(scored.fused[order])
+        if urgent and len(order) and self._red_flags[order[0]]:
+            answering = max(answering, 1)  # the red-flag article answers an urgent query
+        return scored, order, answering
+
+    def _answering(self, fused: np.ndarray) -> int:
+        """Return how many of these (sorted) scores answer: at the floor and near the top."""
+        if not len(fused):
+            return 0
+        cut = max(self.settings.search_min_relevance,
+                  self.settings.search_relative_relevance * float(fused[0]))
+        return int(np.count_nonzero(fused >= cut))
+
+    def _red_flag_article_first(self, order: np.ndarray) -> np.ndarray:
+        """Move the best-ranked red-flag article (if the blog has one) to the front."""
+        strength = self._red_flags[order]
+        if not len(order) or not strength.max():
+            return order
+        first = int(np.argmax(strength))  # the best-ranked of the strongest
+        return np.concatenate([order[first:first + 1], order[:first], order[first + 1:]])
 
     def with_settings(self, settings: Settings, share_cache: bool = False) -> Searcher:
         """Return a searcher of the same index with other settings (this one is left alone)."""
@@ -104,15 +146,16 @@ class Searcher:
         dense = self.dense.none() if self.settings.fusion == "bm25" else self.dense.score(query)
         analyzed = self.analyzer.analyze(query)
         kw_words, extra = analyzed.keyword_words, analyzed.expansions
-        kw = keyword_scores(self.data.keyword, kw_words, extra)
+        kw = keyword_scores(self.data.keyword, kw_words, extra, self.settings.bm25_idf_weighting)
         # "pain down my leg" names the "Sciatica" title through the vocabulary too.
         title, heading = self._attribute_scores(kw_words + extra, dense.best_chunk)
+        symptom = self._symptom_scores(kw_words)
         fused = with_attributes(fuse(dense.scores, kw, self.settings), title, heading,
-                                self.settings)
+                                self.settings, symptom)
         matched = (dense.scores >= self.settings.search_min_similarity) | (kw > 0)
         candidates = np.flatnonzero(matched) if n else np.zeros(0, np.int64)
         return Scored(fused, dense.scores, dense.best_chunk, candidates, kw_words,
-                      analyzed.corrected, kw, title, heading)
+                      analyzed.corrected, kw, title, heading, symptom)
 
     def embed_query(self, query: str) -> np.ndarray:
         """Return the query's vector, from the cache when it was asked before."""
@@ -137,6 +180,13 @@ class Searcher:
                         if self.data.chunks[cid].heading}
             heading = scorer.headings(headings, qterms, coverage)
         return title, heading
+
+    def _symptom_scores(self, kw_words: list[str]) -> np.ndarray | None:
+        """Return 1 for titles naming the spinal level the query's symptoms point to."""
+        s = self.settings
+        if s.fusion != "weighted" or not s.body_regions or not s.symptom_region_weight:
+            return None
+        return self.attributes().symptom_lift(stems(kw_words))
 
     def attributes(self) -> AttributeScorer:
         """Return the title/heading scorer (titles analysed once, with or without compounds)."""

@@ -18,12 +18,29 @@ class SearchSettings:
     max_query_chars: int = setting(1000, "longest search text accepted", ge=1)
     max_limit: int = setting(50, "most results one request may ask for", ge=1)
     dense_candidates: int = setting(200, "passages taken from the vector index per search", ge=1)
+    dense_candidates_per_passages: int = setting(
+        37, "on a large site take passages / this nearest passages instead, when more than "
+            "dense_candidates; 0: always dense_candidates", ge=0)
+    bm25_idf_weighting: bool = setting(
+        True, "weigh each BM25 query term by its IDF over the query's mean IDF, so a long "
+              "message's rare words outweigh its common ones")
     fusion: str = setting(
         "weighted", "how dense and keyword scores combine: `weighted`, `rrf`, `dense` or `bm25`",
         choices=("weighted", "rrf", "dense", "bm25"))
     dense_weight: float = setting(0.75, "share of the dense score in `weighted` fusion", ge=0, le=1)
     search_min_similarity: float = setting(
         0.25, "a passage below this cosine only counts if the keywords match too", ge=-1, le=1)
+    search_min_relevance: float = setting(
+        0.3, "an article answers (is listed, counts in `total`) at this fused score or more; "
+             "when none does, the closest few are shown labelled weak (total 0)", ge=0)
+    search_relative_relevance: float = setting(
+        0.0, "an article answers only at this share of the best article's fused score or more "
+             "(fused scores differ from site to site; the best one sets the scale)", ge=0, le=1)
+    weak_results: int = setting(3, "closest articles shown, labelled weak, when none answers",
+                                ge=0)
+    urgent_article_first: bool = setting(
+        True, "a query describing a red-flag symptom puts the blog's red-flag article (title or "
+              "tag: red flags, warning signs, emergency) first")
     rrf_k: int = setting(60, "the k of reciprocal rank fusion", ge=0)
     aggregation: str = setting(
         "max_bonus", "passage scores to article score: `max`, `topk_mean` or `max_bonus`",
@@ -46,6 +63,9 @@ class SearchSettings:
     body_regions: bool = setting(
         True, "a title naming only other body parts than the question (neck vs leg) gets no "
               "title signal (data/body_regions.txt)")
+    symptom_region_weight: float = setting(
+        0.3, "a question naming where a spinal level's symptoms are felt (leg: lumbar; arm, "
+             "hand: cervical) lifts titles naming that level: fused x (1 + this)", ge=0)
     decompound: bool = setting(
         True, "match split and joined words ('knee cap' = 'kneecap') from the corpus's words")
     strip_courtesy: bool = setting(

@@ -87,7 +87,9 @@ class PageModel:
 
 
 def is_weak(page: SearchPage) -> bool:
-    """Return True when no result on the first page shares a word with the query."""
+    """Return True when nothing answers (the search said so) or no result shares a word."""
+    if page.weak:
+        return page.offset == 0
     if not page.results:
         return page.offset == 0
     return page.offset == 0 and not any("<mark>" in h.snippet for h in page.results)
@@ -142,7 +144,8 @@ def build_model(query: str, page: SearchPage, limit: int, flags: list[RedFlag],
         pager=Pager(page.offset, limit, page.total, len(page.results)),
         corrected=page.corrected_query or (title_spelling(query, articles) if weak else None),
         weak=weak,
-        urgent=tuple(red_flag_groups(flags)),
+        # The search's own notice (what /api/search sends); flags for pages built without one.
+        urgent=page.urgent.groups if page.urgent else tuple(red_flag_groups(flags)),
         title_match=title_match(query, articles) if weak else None,
         recent=recent_articles(articles) if weak else (),
     )
