@@ -37,6 +37,12 @@ _TLD = (r"(?:com|org|net|edu|gov|co|uk|us|ca|au|ie|de|fr|es|it|nl|io|info|me|biz
 SPELLED_EMAIL_RE = re.compile(
     rf"(?<![\w.])[\w+-]+(?:{_DOT}[\w+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}{_TLD}(?![\w])",
     re.I)
+# A bracketed "at" ("[at]", "(at)") is itself the sign of a disguised address, so any top-level
+# domain goes; a bare " at ... dot " needs a known one ("meet at noon dot" is no address).
+_BRACKET_AT = r"\s*[(\[{<]\s*at\s*[)\]}>]\s*"
+BRACKETED_EMAIL_RE = re.compile(
+    rf"(?<![\w.])[\w+-]+(?:{_DOT}[\w+-]+)*{_BRACKET_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}[a-z]{{2,24}}"
+    r"(?![\w])", re.I)
 CARD_RE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])")
 _LABEL = (r"(?:(?:MRN|NHS|SSN|SIN|medicare|medicaid|hospital|ID)\b|"
           r"(?:patient|record|medical\s+record|chart|member|policy|insurance|account|case"
@@ -117,7 +123,7 @@ def _phone(match: re.Match[str]) -> str:
 
 
 RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
-    (EMAIL_RE, "[email]"), (SPELLED_EMAIL_RE, "[email]"),
+    (EMAIL_RE, "[email]"), (SPELLED_EMAIL_RE, "[email]"), (BRACKETED_EMAIL_RE, "[email]"),
     (CARD_RE, _card), (SSN_RE, "[id]"), (ID_RE, "[id]"), (NI_RE, "[id]"),
     (UNIT_RE, "[address]"), (STREET_RE, "[address]"), (NAMED_STREET_RE, r"\1[address]"),
     (ZIP_RE, r"\1[address]"), (POSTCODE_RE, "[address]"),
