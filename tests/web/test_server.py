@@ -12,7 +12,7 @@ import urllib.request
 
 import faiss
 
-from relatedposts.web.server import share_cores
+from relatedposts.web.worker import share_cores
 from tests.servers import free_port, serve
 from tests.support import TINY
 
