@@ -103,6 +103,7 @@ class Supervisor:
         if self.reopen:
             self.reopen = False
             reopen_log_files()
+            log.info("SIGUSR1: log reopened; asking every worker to reopen theirs")
             for pid in self.children:
                 _signal(pid, signal.SIGUSR1)
 

@@ -40,28 +40,20 @@ BEAT_SECONDS = 1.0
 
 
 class RequestTracker:
-    """WSGI middleware: counts requests, times those in flight, closes connections when draining."""
+    """WSGI middleware: counts the requests and times those in flight."""
 
     def __init__(self, app: Callable[..., Any]) -> None:
         self.app = app
         self.started: dict[int, float] = {}  # request id -> monotonic start (dict ops are atomic)
         self.done = 0
-        self.draining = False
         self._ids = itertools.count()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[
             bytes]:
         key = next(self._ids)
         self.started[key] = time.monotonic()
-
-        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if self.draining:  # tell keep-alive clients to use a fresh connection (another worker)
-                headers = [h for h in headers if h[0].lower() != "connection"]
-                headers.append(("Connection", "close"))
-            return start_response(status, headers, exc_info)
-
         try:
-            return self.app(environ, start)
+            return self.app(environ, start_response)
         finally:
             self.started.pop(key, None)
             self.done += 1
@@ -111,6 +103,7 @@ class Worker:
             if self.reopen_requested:
                 self.reopen_requested = False
                 reopen_log_files()
+                log.info("worker %d reopened its log", os.getpid())
             if self.tick is not None:
                 self.tick()
             if self.stop_requested and deadline is None:
@@ -147,25 +140,32 @@ class Worker:
 
     def _stop_accepting(self) -> None:
         """Leave new connections to the other workers; ask clients to close after a response."""
-        self.tracker.draining = True
         for server in list(self.map.values()):
             if hasattr(server, "channel_class"):
                 server.accepting = False
+                server.channel_class.draining = True  # front.DrainingTask reads it
 
     def _drained(self, now: float) -> bool:
-        """Close idle connections; return whether nothing but stuck requests is left."""
+        """Close idle connections; return whether nothing but stuck requests is left.
+
+        The tracker forgets a request when the app returns, before waitress has written its
+        body: a connection is busy until its requests and output are done. Connections are
+        not tied to requests here, so as many busy ones as there are stuck requests are let go.
+        """
         stuck_after = self.settings.worker_timeout_seconds
-        if self.tracker.live_requests(now, stuck_after):
+        live = self.tracker.live_requests(now, stuck_after)
+        if live:
             return False
+        stuck = len(self.tracker.started) - live
         busy = 0
         for channel in [c for c in list(self.map.values()) if isinstance(c, HTTPChannel)]:
-            idle = (not channel.requests and channel.request is None
-                    and not channel.total_outbufs_len)
-            if idle and time.time() - channel.last_activity > IDLE_CLOSE_SECONDS:
-                channel.handle_close()
-            elif not (channel.requests and self.tracker.oldest_age(now) > stuck_after):
+            if channel.requests or channel.total_outbufs_len or channel.request is not None:
                 busy += 1
-        return busy == 0
+            elif time.time() - channel.last_activity > IDLE_CLOSE_SECONDS:
+                channel.handle_close()
+            else:
+                busy += 1
+        return busy <= stuck
 
     def _on_term(self, signum: int, frame: object) -> None:
         self.stop_requested = True
