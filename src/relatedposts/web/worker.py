@@ -84,7 +84,7 @@ class Worker:
         self.beat_path = beat_path
         self.tick = tick  # e.g. the metrics' per-second sync
         self.cap = request_cap(settings)
-        self.map: dict[int, Any] = getattr(front, "map", None) or front._map
+        self.map: dict[int, Any] = front.map if hasattr(front, "map") else front._map
         self.stop_requested = False
         self.reopen_requested = False
         self._last_beat = (0.0, "")
