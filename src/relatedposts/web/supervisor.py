@@ -96,8 +96,9 @@ class Supervisor:
         """Act on SIGHUP (queue every serving worker) and SIGUSR1 (reopen logs everywhere)."""
         if self.restart_all:
             self.restart_all = False
+            # Booting ones too: started before the signal, they may have read the old files.
             serving = [c.pid for c in self.children.values()
-                       if c.retiring_since is None and c.ready and c.pid not in self.queue]
+                       if c.retiring_since is None and c.pid not in self.queue]
             log.info("SIGHUP: replacing workers %s one at a time", serving)
             self.queue.extend(serving)
         if self.reopen:
