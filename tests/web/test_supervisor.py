@@ -166,3 +166,18 @@ def test_sigusr1_reopens_the_log_file_in_the_supervisor_and_every_worker(built,
         wait_for(log, "reopened", 3, 20)  # the supervisor and both workers
         assert status_pid(base)
     assert "reopened" not in (tmp_path / "serve.log.1").read_text()
+
+
+def test_a_successor_that_cannot_start_leaves_the_old_worker_serving(built, tmp_path) -> None:
+    procs: list[subprocess.Popen] = []
+    log = tmp_path / "serve.log"
+    vocabulary = tmp_path / "vocabulary.tsv"
+    vocabulary.write_text("")
+    env = {**ENV, "RELATEDPOSTS_VOCABULARY_FILE": str(vocabulary)}
+    with serve(built.index_dir, log, env, workers=1, procs=procs) as base:
+        before = status_pid(base)
+        vocabulary.write_bytes(b"\xff\xfe not utf-8 | at all")  # the next app cannot build
+        procs[0].send_signal(signal.SIGHUP)
+        wait_for(log, "keeps serving", 1, 30)
+        assert {status_pid(base) for _ in range(5)} == {before}
+        assert procs[0].poll() is None  # serve itself did not stop

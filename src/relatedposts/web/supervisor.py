@@ -133,7 +133,8 @@ class Supervisor:
             log.error("worker %d has a request running over %.0fs: replacing it", child.pid,
                       self.settings.worker_timeout_seconds)
             self._replace_now(child, signal.SIGTERM)
-        elif state == "retire" and child.pid not in self.queue:
+        elif state == "retire" and child.pid not in self.queue and not any(
+                c.replacing == child.pid for c in self.children.values()):
             log.info("worker %d reached its request cap: replacing it", child.pid)
             self.queue.append(child.pid)
 
