@@ -102,6 +102,8 @@ def test_sighup_under_load_replaces_every_worker_and_drops_no_request(built,
             wait_for(log, r"retired after", 2, 60)
             time.sleep(1.0)
         after = {status_pid(base) for _ in range(20)}
+    print(f"SIGHUP under load: {len(load.codes) + len(load.errors)} requests, "
+          f"{len(load.errors)} failed")
     assert load.errors == []
     assert len(load.codes) > 100 and set(load.codes) == {200}, set(load.codes)
     assert not before & after and len(after) == 2
