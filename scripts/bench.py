@@ -162,7 +162,7 @@ def run_sections(args: argparse.Namespace, only: list[str], work: Path, env: dic
     if "scale" in only:
         from relatedposts.indexing.embedders import make_embedder
 
-        # One inference thread, as each of 2 workers gets on 2 cores (server.share_cores).
+        # One inference thread, as each of 2 workers gets on 2 cores (worker.share_cores).
         scale_settings = settings.replace(embedder=args.scale_embedder, onnx_threads=1)
         section(results, "scale", lambda: measure_scale(
             passages(version), make_embedder(scale_settings), settings, args.articles,
@@ -199,7 +199,7 @@ def _hide(value: object, work: Path) -> object:
 
 NOTES = """Notes on the setup, which hold whatever the figures of a run:
 
-- Workers split the cores (`relatedposts.web.server.share_cores`): with 2 workers on 2
+- Workers split the cores (`relatedposts.web.worker.share_cores`): with 2 workers on 2
   cores each
   runs model inference on one thread and FAISS on one OpenMP thread per call. A query is one
   short vector, so parallel sections gain little, while several OpenMP teams on 2 cores wait on

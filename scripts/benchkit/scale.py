@@ -136,7 +136,7 @@ def keyword_index(articles: list[Article], settings: Settings) -> tuple[KeywordI
 def measure_scale(texts: list[str], embedder: Embedder, settings: Settings, n_articles: int,
                   chunks_per_article: int, queries: list[str]) -> dict[str, object]:
     """Build the synthetic corpus both ways and compare search latency and recall."""
-    faiss.omp_set_num_threads(1)  # as in a serving worker (relatedposts.web.server.share_cores)
+    faiss.omp_set_num_threads(1)  # as in a serving worker (relatedposts.web.worker.share_cores)
     t0 = time.perf_counter()
     sentences, sentence_vecs = sentence_pool(texts, embedder, 3000)
     out: dict[str, object] = {"sentences": len(sentences),

@@ -10,9 +10,6 @@ import time
 import urllib.error
 import urllib.request
 
-import faiss
-
-from relatedposts.web.server import share_cores
 from tests.servers import free_port, serve
 from tests.support import TINY
 
@@ -41,13 +38,6 @@ def test_two_instances_share_nothing_and_a_taken_port_is_one_line_exit_2(built,
         for base in (first, second):  # the failed third one took nothing away from either
             with urllib.request.urlopen(f"{base}/healthz", timeout=10) as resp:
                 assert resp.status == 200
-
-
-def test_workers_share_the_cores_and_faiss_searches_on_one_thread() -> None:
-    cores = os.cpu_count() or 1
-    assert share_cores(1) == cores
-    assert share_cores(2 * cores) == 1
-    assert faiss.omp_get_max_threads() == 1
 
 
 def _pids(base: str, n: int = 40) -> set[int]:

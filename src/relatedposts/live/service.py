@@ -64,6 +64,7 @@ class Service:
         self.vocabulary = Vocabulary.load(settings.vocabulary_file)
         self.dictionary = _dictionary(settings)
         self.load_error: str | None = None
+        self.reload_failures = 0  # reloads that kept the old version (read by /metrics)
         # The CURRENT watcher: when to look next, what the pointer looked like when loaded.
         self._next_check = 0.0
         self._seen: tuple[int, int] | None = None
@@ -135,6 +136,7 @@ class Service:
             self.reload()
         except (IndexNotReady, idx.IndexFormatError) as exc:
             self.load_error = exc.message
+            self.reload_failures += 1
             if self._live is None:
                 self._fall_back(exc.message)
         return self._live is not None
@@ -185,6 +187,7 @@ class Service:
             log.info("now serving index version %s", manifest.version)
         except Exception as exc:  # noqa: BLE001 - whatever broke, the old index stays live
             self.load_error = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            self.reload_failures += 1
             log.warning("reload failed, still serving the previous index: %s", self.load_error)
 
     def _pointer_stamp(self) -> tuple[int, int] | None:

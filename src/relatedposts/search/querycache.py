@@ -23,6 +23,7 @@ class QueryCache:
         self.nbytes = 0
         self._data: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self.hits = self.misses = 0  # read by /metrics (the hit rate)
 
     def __len__(self) -> int:
         return len(self._data)
@@ -38,7 +39,9 @@ class QueryCache:
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
+                self.hits += 1
                 return self._data[key]
+            self.misses += 1
         value = compute()
         size = self._size(key, value)
         if size > self.max_bytes:

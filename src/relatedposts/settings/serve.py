@@ -48,3 +48,20 @@ class ServeSettings:
     mmap_index: bool = setting(True, "memory-map the FAISS files of a sites file's indexes")
     redis_url: str = setting(
         "", "redis://HOST:PORT shared by replicas: rate limits, query log, clicks, reloads")
+    worker_timeout_seconds: float = setting(
+        20.0, "`serve` replaces a worker whose request has run this long, or whose event loop "
+        "has not beaten for this long (stuck); its other requests finish first", gt=0)
+    graceful_timeout_seconds: float = setting(
+        30.0, "a retiring worker (SIGHUP, max requests, stuck) finishes its requests for at "
+        "most this long before it is killed", gt=0)
+    max_requests: int = setting(
+        0, "a worker retires after this many requests (± the jitter) once its replacement "
+        "answers; 0: never", ge=0)
+    max_requests_jitter: int = setting(
+        0, "a random 0..N added to max_requests per worker, so workers do not retire together",
+        ge=0)
+    serve_log_file: str = setting("", "`serve` logs to this file (SIGUSR1 reopens it, e.g. after "
+                            "logrotate); empty: stderr")
+    debug_routes: bool = setting(
+        False, "serve POST /admin/debug/stuck (admin token): a request that never returns, to "
+        "test stuck-worker replacement; never in production")

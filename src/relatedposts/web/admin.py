@@ -78,6 +78,11 @@ def _authorize(token: str) -> None:
         abort(resp)
 
 
+def require_admin() -> None:
+    """Abort with 404 when admin is off, 401 unless the request carries the admin token."""
+    _authorize(_admin_token())
+
+
 @bp.get("/admin/status")
 def status() -> ResponseReturnValue:
     """Return the serving details /healthz keeps private: versions, counts and the load error."""
@@ -110,6 +115,7 @@ def reload() -> ResponseReturnValue:
     except Exception as exc:  # noqa: BLE001 - report any failure; the old index stays live
         reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         service.load_error = reason
+        service.reload_failures += 1
         log.warning("admin reload failed: %s", reason)
         return error_response(503, f"reload failed, still serving {previous or 'nothing'}: "
                                    f"{reason}")

@@ -16,10 +16,12 @@ from relatedposts.live.sites import SiteRegistry
 from relatedposts.web.admin import init_admin
 from relatedposts.web.api import bp
 from relatedposts.web.context import EXTENSION, SITES, get_service, reload_targets
+from relatedposts.web.debug import bp as debug_bp
 from relatedposts.web.events_api import bp as events_bp
 from relatedposts.web.fragments import bp as fragments_bp
 from relatedposts.web.guard import init_guard
 from relatedposts.web.http_errors import register_error_handlers
+from relatedposts.web.metrics import init_metrics
 from relatedposts.web.pages import init_web
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     # POST /admin/reload and the CURRENT watcher
     init_admin(app)
     app.register_blueprint(events_bp)  # POST /api/events: click feedback (issue 16)
+    app.register_blueprint(debug_bp)  # POST /admin/debug/stuck, only with DEBUG_ROUTES
+    init_metrics(app)  # GET /metrics and the request counts (issue 26)
     register_error_handlers(app)
     # Replicas: reload when any of them (or a build) announces a new version through Redis.
     app.extensions[SUBSCRIBER] = start_subscriber(settings, lambda s: reload_targets(app, s))

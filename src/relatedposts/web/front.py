@@ -30,7 +30,7 @@ from typing import Any
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import create_server
-from waitress.task import ErrorTask
+from waitress.task import ErrorTask, WSGITask
 
 from relatedposts.visitors import visitor_key
 from relatedposts.web.guard import (
@@ -109,12 +109,28 @@ class JsonErrorTask(ErrorTask):
         self.channel.refused = True
 
 
+class DrainingTask(WSGITask):
+    """A WSGI task that says `Connection: close` once its worker drains (worker.py).
+
+    A keep-alive client then sends its next request on a fresh connection, which one of the
+    workers still accepting takes. (The app itself may not send hop-by-hop headers, PEP 3333.)
+    """
+
+    def build_response_header(self) -> Any:
+        """Ask the client to close when the channel's worker is draining."""
+        if self.channel.draining:
+            self.set_close_on_finish()
+        return super().build_response_header()
+
+
 class JsonErrorChannel(HTTPChannel):
-    """A waitress channel using the parser and error task above."""
+    """A waitress channel using the parser and tasks above."""
 
     error_task_class = JsonErrorTask
+    task_class = DrainingTask
     parser_class = LineAwareParser
     refused = False
+    draining = False  # set on the front's channel class by a retiring worker
 
     def handle_close(self) -> None:
         """Close; after a refusal, first discard what the client already sent.
