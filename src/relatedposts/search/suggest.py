@@ -82,7 +82,7 @@ class Suggester:
         entries += [Suggestion(s.heading, "heading") for a in articles for s in a.sections
                     if s.heading]
         entries += [Suggestion(p, "term") for group in vocabulary.groups for p in group
-                    if known is None or all(w in known for w in stems(words(p)))]
+                    if known is None or all(w in known for w in words(p))]
         entries.sort(key=lambda e: KINDS.index(e.kind))  # stable: corpus order within a kind
         return cls(entries)
 

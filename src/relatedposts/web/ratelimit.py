@@ -5,9 +5,9 @@ limited: a blog rendering related posts on its server, a static-site build or a 
 behind one proxy must not blank the widget. Searches (/api/search and the /search page) share
 one budget per visitor (Settings.rate_limit); completions (/api/suggest) have their own,
 Settings.suggest_rate_limit, since typing asks for many; click reports (POST /api/events) have
-a budget of the same size of their own, so a flood of fake clicks is cut off. The admin routes have their own
-(Settings.admin_rate_limit), spent only by refused tokens: a deploy script may reload in a
-burst, a token guesser is stopped. The visitor is the TCP peer, or, with
+a budget of the same size of their own, so a flood of fake clicks is cut off. The admin routes
+have their own (Settings.admin_rate_limit), spent only by refused tokens: a deploy script may
+reload in a burst, a token guesser is stopped. The visitor is the TCP peer, or, with
 RELATEDPOSTS_TRUSTED_PROXIES=N, the address N trusted proxies wrote into X-Forwarded-For
 (werkzeug's ProxyFix); without it the header is ignored, so it cannot be spoofed. Counts live
 in Settings.rate_limit_storage: memory:// (one process; `serve` with several workers turns it
