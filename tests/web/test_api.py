@@ -186,3 +186,13 @@ def test_suggest_offers_only_queries_enough_visitors_asked(built) -> None:
     texts = [s["text"] for s in client.get("/api/suggest?q=sciatica s").get_json()["suggestions"]]
     assert "sciatica stretches" in texts  # three visitors asked it
     assert "sciatica surgery" not in texts  # two did: never shown
+
+
+def test_search_facets_count_every_answering_article_not_the_page(client) -> None:
+    body = client.get("/api/search?q=pain&limit=2").get_json()
+    tags = {f["value"]: f["count"] for f in body["facets"]["tag"]}
+    assert sum(f["count"] for f in body["facets"]["year"]) == body["total"] > 2
+    assert tags["leg pain"] == 2  # sciatica and stenosis, whatever the page shows
+    narrowed = client.get("/api/search?q=pain&tag=leg pain").get_json()
+    assert narrowed["total"] == 2 and narrowed["facets"]["tag"][0] == {"value": "leg pain",
+                                                                       "count": 2}

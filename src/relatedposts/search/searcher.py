@@ -21,6 +21,7 @@ from relatedposts.indexing.keywords import Vocabulary
 from relatedposts.models import SearchHit, SearchPage
 from relatedposts.search.analysis import QueryAnalyzer
 from relatedposts.search.attributes import AttributeScorer
+from relatedposts.search.facets import count_facets
 from relatedposts.search.filters import Filters
 from relatedposts.search.fusion import fuse, with_attributes
 from relatedposts.search.passages import PassageTerms
@@ -93,7 +94,10 @@ class Searcher:
         # Query stems per passage, counted once for the page (not per passage per result).
         counts = self._passages.counts(qstems) if qstems and len(page) else None
         hits = tuple(self._hit(int(a), scored, qstems, counts) for a in page)
-        return SearchPage(query, answering, offset, hits, scored.corrected, weak, urgent)
+        # Over every answering article, not the page; a weak page has none.
+        facets = count_facets(self.data.articles, order[:answering])
+        return SearchPage(query, answering, offset, hits, scored.corrected, weak, urgent,
+                          facets)
 
     def rank(self, query: str, filters: Filters | None = None) -> tuple[Scored, np.ndarray]:
         """Score the query; return the scores and the articles that answer it, best first."""
