@@ -170,6 +170,7 @@ class SearchPage:
     weak: bool = False
     urgent: Urgent | None = None
     facets: Facets | None = None
+    curated: bool = False  # an editor's search rule pinned or hid articles for this query
 
     def to_dict(self, limit: int, query: str | None = None) -> dict[str, object]:
         """Return the page as the API and `search --json` show it; query: as the user typed."""
@@ -183,6 +184,8 @@ class SearchPage:
             body["match"] = "weak"
         if self.urgent is not None:
             body["urgent"] = self.urgent.to_dict()
+        if self.curated:
+            body["curated"] = True
         if self.facets is not None:
             body["facets"] = self.facets.to_dict()
         return body

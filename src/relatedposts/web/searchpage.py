@@ -91,6 +91,8 @@ def is_weak(page: SearchPage) -> bool:
     """Return True when nothing answers (the search said so) or no result shares a word."""
     if page.weak:
         return page.offset == 0
+    if page.curated and page.results:
+        return False  # the editor chose these for this query
     if not page.results:
         return page.offset == 0
     return page.offset == 0 and not any("<mark>" in h.snippet for h in page.results)
