@@ -63,3 +63,13 @@ def test_search_page_facets_link_to_filters_with_counts(client) -> None:
     assert "Results 1–1 of 2" in narrowed
     assert 'offset=1&amp;limit=1&amp;tag=leg+pain' in narrowed  # paging keeps the filter
     assert 'class="clear" href="/search?q=pain&amp;limit=1"' in narrowed
+
+
+def test_search_form_works_without_javascript_and_loads_the_combobox(client) -> None:
+    html = client.get("/search").get_data(as_text=True)
+    assert 'action="/search" method="get"' in html and 'name="q"' in html
+    assert 'role="combobox"' not in html  # added by the script: without it, a plain form
+    assert 'id="search-status" class="visually-hidden" role="status" aria-live="polite"' in html
+    assert '<script src="/search-suggest.js" defer></script>' in html
+    script = client.get("/search-suggest.js")
+    assert script.mimetype == "text/javascript" and b"aria-activedescendant" in script.data

@@ -84,6 +84,15 @@ def search_clicks() -> Response:
     return resp
 
 
+@bp.get("/search-suggest.js")
+def search_suggest() -> Response:
+    """Serve the search box's combobox of completions (issue 25), cacheable for an hour."""
+    resp = Response(widget_source("search-suggest.js"), mimetype="text/javascript")
+    resp.cache_control.public = True
+    resp.cache_control.max_age = WIDGET_MAX_AGE
+    return resp
+
+
 def page_int(name: str, default: int, low: int, high: int) -> int:
     """Read an integer query parameter within [low, high], or raise a friendly BadRequest."""
     value = parse_int(request.args.get(name), default, low, high)
