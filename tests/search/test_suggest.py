@@ -68,3 +68,8 @@ def test_limit_duplicates_and_long_phrases() -> None:
 def test_to_dict() -> None:
     assert Suggestion("a", "term").to_dict() == {"text": "a", "kind": "term"}
     assert Suggestion("T", "title", "u").to_dict() == {"text": "T", "kind": "title", "url": "u"}
+
+
+def test_vocabulary_phrases_starting_with_a_stopword_are_no_completions() -> None:
+    vocab = Vocabulary((("sciatica", "the sciatic", "sciatic nerve"),))
+    assert _texts(Suggester.build([], vocab).suggest("s")) == ["sciatica", "sciatic nerve"]

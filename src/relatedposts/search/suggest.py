@@ -49,6 +49,15 @@ def suggest_key(text: str) -> str:
     return " ".join(NON_WORD.split(normalize(text))).strip()
 
 
+def _offered(phrase: str, known: Container[str] | None) -> bool:
+    """Return whether a vocabulary phrase is a completion: it starts with a content word
+    ("the sciatic" does not) and, when known is given, the blog has all its words."""
+    kept = words(phrase)
+    if not kept or not kept[0].startswith(suggest_key(phrase).split(" ")[0]):
+        return False
+    return known is None or all(w in known for w in kept)
+
+
 class Suggester:
     """Completions of prefixes, from phrases keyed at each word start (built once)."""
 
@@ -82,7 +91,7 @@ class Suggester:
         entries += [Suggestion(s.heading, "heading") for a in articles for s in a.sections
                     if s.heading]
         entries += [Suggestion(p, "term") for group in vocabulary.groups for p in group
-                    if known is None or all(w in known for w in words(p))]
+                    if _offered(p, known)]
         entries.sort(key=lambda e: KINDS.index(e.kind))  # stable: corpus order within a kind
         return cls(entries)
 
