@@ -28,7 +28,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "indexes",
                     embedder="fake", related_min_score=0.0, search_min_relevance=0.0,
                     crawl_concurrency=2,
-                    fetch_timeout=3.0, retry_max=1, rate_limit="")
+                    fetch_timeout=3.0, retry_max=1, rate_limit="", suggest_rate_limit="")
 
 
 @pytest.fixture

@@ -142,6 +142,19 @@ class Urgent:
 
 
 @dataclass(frozen=True)
+class Facets:
+    """Tag and year counts over the articles that answer a search, most first."""
+
+    tags: tuple[tuple[str, int], ...] = ()
+    years: tuple[tuple[str, int], ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the counts as the API shows them."""
+        return {"tag": [{"value": v, "count": n} for v, n in self.tags],
+                "year": [{"value": v, "count": n} for v, n in self.years]}
+
+
+@dataclass(frozen=True)
 class SearchPage:
     """A page of search results with the total number of articles that answer.
 
@@ -156,6 +169,8 @@ class SearchPage:
     corrected_query: str | None = None
     weak: bool = False
     urgent: Urgent | None = None
+    facets: Facets | None = None
+    curated: bool = False  # an editor's search rule pinned or hid articles for this query
 
     def to_dict(self, limit: int, query: str | None = None) -> dict[str, object]:
         """Return the page as the API and `search --json` show it; query: as the user typed."""
@@ -169,6 +184,10 @@ class SearchPage:
             body["match"] = "weak"
         if self.urgent is not None:
             body["urgent"] = self.urgent.to_dict()
+        if self.curated:
+            body["curated"] = True
+        if self.facets is not None:
+            body["facets"] = self.facets.to_dict()
         return body
 
 

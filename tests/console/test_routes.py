@@ -197,3 +197,32 @@ def test_slow_suggestions_do_not_hold_the_page(admin, monkeypatch) -> None:
     time.sleep(1.0)
     later = client.get("/admin", headers={"Authorization": f"Bearer {TOKEN}"})
     assert "No suggestions." in later.get_data(as_text=True)
+
+
+def test_search_rules_are_validated_then_written(admin) -> None:
+    s, _, client = admin
+    csrf = _sign_in(client)
+
+    def post(**form: str):
+        return client.post("/admin/search-rules", data={"csrf": csrf, **form})
+
+    for bad in ({"query": "back", "action": "pin", "target": "https://evil.example/x"},
+                {"query": "  ", "action": "pin", "target": NECK},
+                {"query": "back", "action": "boost", "target": NECK},
+                {"query": "back", "action": "hide", "target": ""}):
+        resp = post(**bad)
+        assert resp.status_code in (400, 404) and 'class="err"' in resp.get_data(as_text=True)
+    assert not s.overrides_file.exists()
+    assert post(query="Back  PAIN", action="pin", target=NECK).status_code == 303
+    assert post(query="back pain", action="hide", target=SPASMS).status_code == 303
+    saved = json.loads(s.overrides_file.read_text())
+    assert saved["search"] == {"back pain": {"pin": [NECK], "hide": [SPASMS]}}
+    page = client.get("/admin?done=search-rule").get_data(as_text=True)
+    assert "Search rule saved" in page and "<td>back pain</td><td>hide</td>" in page
+    assert post(query="back pain", action="hide", target=NECK).status_code == 303  # not both
+    assert json.loads(s.overrides_file.read_text())["search"] == {
+        "back pain": {"hide": [SPASMS, NECK]}}
+    for url in (SPASMS, NECK):
+        assert post(query="back pain", action="hide", target=url, remove="1").status_code == 303
+    assert json.loads(s.overrides_file.read_text())["search"] == {}
+    build_index(TINY, FakeEmbedder(), s)  # what the console wrote is a valid overrides file

@@ -69,3 +69,28 @@ def test_pinned_flag_survives_save_and_load(settings, tmp_path) -> None:
     data = idx.load(current_version(settings.index_dir))
     neck = [a.url for a in data.articles].index(URL.format("neck"))
     assert data.related.flags[neck, 0] == PINNED
+
+
+def test_search_rules_are_normalised_resolved_and_stored(settings, tmp_path) -> None:
+    path = tmp_path / "o.json"
+    path.write_text(json.dumps({"search": {"  Ｌｅｇ   PAIN ": {
+        "pin": ["http://www.clinic.example/blog/lifting"], "hide": [URL.format("sciatica")]}}}))
+    result = build_index(TINY, FakeEmbedder(), settings.replace(overrides_file=path))
+    assert result.manifest.settings["search_rules"] == {
+        "leg pain": {"pin": [URL.format("lifting")], "hide": [URL.format("sciatica")]}}
+    assert result.manifest.settings["overrides"]["search_rules"] == 1
+
+
+@pytest.mark.parametrize("search, message", [
+    ({"back": {"pin": ["https://clinic.example/blog/gone/"]}}, "gone/ is not in the index"),
+    ({"back": {"boost": []}}, "'search' must map a query"),
+    ({"back": ["x"]}, "'search' must map a query"),
+    ({" ": {"pin": []}}, "empty query"),
+    ({"Back": {}, "back ": {}}, "the same query"),
+    ({"back": {"pin": [URL.format("neck")], "hide": [URL.format("neck")]}}, "both pins"),
+])
+def test_bad_search_rules_fail_the_build(settings, tmp_path, search, message) -> None:
+    path = tmp_path / "o.json"
+    path.write_text(json.dumps({"search": search}))
+    with pytest.raises(RelatedPostsError, match=message):
+        build_index(TINY, FakeEmbedder(), settings.replace(overrides_file=path))

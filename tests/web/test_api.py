@@ -162,3 +162,37 @@ def test_the_api_reports_the_corrected_query(client) -> None:
     assert body["corrected_query"] == "sciatica leg pain"
     assert body["results"][0]["url"] == TINY[0].url
     assert "corrected_query" not in client.get("/api/search?q=sciatica").get_json()
+
+
+def test_suggest_completes_a_prefix(client) -> None:
+    resp = client.get("/api/suggest?q=Sci")
+    assert resp.status_code == 200 and resp.cache_control.public
+    body = resp.get_json()
+    assert body["query"] == "Sci"
+    assert body["suggestions"][0] == {"text": "Sciatica and leg pain", "kind": "title",
+                                      "url": SCIATICA}
+    assert len(client.get("/api/suggest?q=pain&limit=2").get_json()["suggestions"]) == 2
+    assert client.get("/api/suggest?q=").get_json()["suggestions"] == []
+    assert client.get("/api/suggest").get_json()["suggestions"] == []
+    assert "limit" in json_error(client.get("/api/suggest?q=a&limit=0"), 400)
+
+
+def test_suggest_offers_only_queries_enough_visitors_asked(built) -> None:
+    app = create_app(built.replace(privacy_min_visitors=3), embedder=FakeEmbedder())
+    client = app.test_client()
+    for i, q in enumerate(["sciatica stretches"] * 3 + ["sciatica surgery"] * 2):
+        client.get("/api/search", query_string={"q": q},
+                   environ_base={"REMOTE_ADDR": f"10.0.{i}.1"})
+    texts = [s["text"] for s in client.get("/api/suggest?q=sciatica s").get_json()["suggestions"]]
+    assert "sciatica stretches" in texts  # three visitors asked it
+    assert "sciatica surgery" not in texts  # two did: never shown
+
+
+def test_search_facets_count_every_answering_article_not_the_page(client) -> None:
+    body = client.get("/api/search?q=pain&limit=2").get_json()
+    tags = {f["value"]: f["count"] for f in body["facets"]["tag"]}
+    assert sum(f["count"] for f in body["facets"]["year"]) == body["total"] > 2
+    assert tags["leg pain"] == 2  # sciatica and stenosis, whatever the page shows
+    narrowed = client.get("/api/search?q=pain&tag=leg pain").get_json()
+    assert narrowed["total"] == 2 and narrowed["facets"]["tag"][0] == {"value": "leg pain",
+                                                                       "count": 2}

@@ -50,3 +50,26 @@ def test_no_page_reflects_the_host_header(client) -> None:
         body = resp.get_data(as_text=True)
         assert "evil" not in body and "evil" not in str(resp.headers), url
     assert '&lt;script src="/widget.js" async&gt;' in client.get("/demo").get_data(as_text=True)
+
+
+def test_search_page_facets_link_to_filters_with_counts(client) -> None:
+    html = client.get("/search?q=pain&limit=2").get_data(as_text=True)
+    assert '<nav class="facets"' in html
+    assert 'href="/search?q=pain&amp;limit=2&amp;tag=leg+pain">leg pain <span class="count">(2)' \
+        in html
+    assert "from=2023-01-01&amp;to=2023-12-31" in html
+    narrowed = client.get("/search?q=pain&limit=1&tag=leg+pain").get_data(as_text=True)
+    assert 'tag=leg+pain" aria-current="true"' in narrowed
+    assert "Results 1–1 of 2" in narrowed
+    assert 'offset=1&amp;limit=1&amp;tag=leg+pain' in narrowed  # paging keeps the filter
+    assert 'class="clear" href="/search?q=pain&amp;limit=1"' in narrowed
+
+
+def test_search_form_works_without_javascript_and_loads_the_combobox(client) -> None:
+    html = client.get("/search").get_data(as_text=True)
+    assert 'action="/search" method="get"' in html and 'name="q"' in html
+    assert 'role="combobox"' not in html  # added by the script: without it, a plain form
+    assert 'id="search-status" class="visually-hidden" role="status" aria-live="polite"' in html
+    assert '<script src="/search-suggest.js" defer></script>' in html
+    script = client.get("/search-suggest.js")
+    assert script.mimetype == "text/javascript" and b"aria-activedescendant" in script.data

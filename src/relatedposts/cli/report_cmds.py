@@ -84,6 +84,9 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
                                               rep.over_recommended]),
         ("near-duplicates (never shown together)", [" = ".join(g) for g in rep.duplicates]),
         ("override warnings", list(cast(list[str], rep.overrides.get("warnings") or []))),
+        ("search rules (pinned first, hidden never listed)", [
+            f"{q!r}: pin {', '.join(r['pin']) or '-'}; hide {', '.join(r['hide']) or '-'}"
+            for q, r in rep.search_rules.items()]),
         (f"thin articles (under {settings.thin_words} words: kept, worth a look)", rep.thin),
         (f"lists changed since {rep.previous}", rep.changed if rep.previous else []),
     ]

@@ -17,6 +17,7 @@ from typing import Any
 from relatedposts.console.plots import bar_chart
 from relatedposts.errors import BadRequest, IndexNotReady
 from relatedposts.indexing import index as idx
+from relatedposts.indexing.overrides import search_rule_key
 from relatedposts.indexing.versions import VersionStore
 from relatedposts.live.service import Service
 from relatedposts.logs.querylog import QueryLog, QueryReport
@@ -149,6 +150,34 @@ def change_overrides(service: Service, action: str, source: str, target: str,
         done = f"{action} {'removed' if remove else 'added'}: {tgt} in the list of {src}"
     _write_json(path, data)
     return done + " (applied at the next build)"
+
+
+def change_search_rule(service: Service, query: str, action: str, target: str,
+                       remove: bool) -> str:
+    """Validate and apply one search rule change (pin or hide an article for a query)."""
+    if action not in ("pin", "hide"):
+        raise BadRequest("choose pin or hide")
+    key = search_rule_key(query)
+    if not key or len(key) > service.settings.max_query_chars:
+        raise BadRequest("give the search the rule is for")
+    tgt = service.find_article(target)[1].url if target.strip() else ""
+    if not tgt:
+        raise BadRequest(f"give the article to {action}")
+    path = Path(service.settings.overrides_file)
+    data = read_overrides(path)
+    rules = data.setdefault("search", {})
+    rule = rules.setdefault(key, {})
+    other = "hide" if action == "pin" else "pin"
+    for kind in (action, other):  # an article is pinned or hidden, never both
+        rule[kind] = [u for u in rule.get(kind, []) if url_key(u) != url_key(tgt)]
+    if not remove:
+        rule[action].append(tgt)
+    rules[key] = {k: v for k, v in rule.items() if v}
+    if not rules[key]:
+        del rules[key]
+    _write_json(path, data)
+    done = "removed" if remove else "added"
+    return f"{action} {done}: {tgt} for “{key}” (applied at the next build)"
 
 
 def _write_json(path: Path, payload: object) -> None:

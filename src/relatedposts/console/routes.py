@@ -25,7 +25,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 
 from relatedposts.console import auth
-from relatedposts.console.data import build_view, change_overrides
+from relatedposts.console.data import build_view, change_overrides, change_search_rule
 from relatedposts.console.draft import check_draft, parse_draft
 from relatedposts.errors import BadRequest, RelatedPostsError
 from relatedposts.live.service import Service
@@ -38,6 +38,7 @@ CSP = ("default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 DONE = {"rollback": "Rolled back: the previous version is live now.",
         "override": "Override saved. It is applied at the next build.",
+        "search-rule": "Search rule saved. It is applied at the next build.",
         "signed-in": "Signed in."}
 
 
@@ -137,6 +138,19 @@ def overrides() -> ResponseReturnValue:
     except RelatedPostsError as exc:
         return _page(error=exc.message, status=exc.status if exc.status < 500 else 400)
     return redirect("/admin?done=override#overrides", code=303)
+
+
+@bp.post("/admin/search-rules")
+def search_rules() -> ResponseReturnValue:
+    """Pin or hide an article for one search, or undo it (validated against the live index)."""
+    auth.require_admin()
+    form = request.form
+    try:
+        change_search_rule(_service(), form.get("query", ""), form.get("action", ""),
+                           form.get("target", ""), form.get("remove") == "1")
+    except RelatedPostsError as exc:
+        return _page(error=exc.message, status=exc.status if exc.status < 500 else 400)
+    return redirect("/admin?done=search-rule#search-rules", code=303)
 
 
 @bp.post("/admin/draft")

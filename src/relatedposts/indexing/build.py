@@ -119,7 +119,9 @@ def make_manifest(articles: list[Article], chunks: list[Chunk], faiss_index: fai
                   "related_max_in_degree": settings.related_max_in_degree,
                   "duplicate_jaccard": settings.duplicate_jaccard,
                   "related_half_life_days": settings.related_half_life_days,
-                  "overrides": overrides.summary(), "override_warnings": overrides.warnings},
+                  "overrides": overrides.summary(), "override_warnings": overrides.warnings,
+                  # issue 25: search curation, applied by search/curation.py
+                  "search_rules": overrides.search},
     )
 
 

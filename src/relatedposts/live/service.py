@@ -22,7 +22,7 @@ from relatedposts.indexing.verify import related_problems
 from relatedposts.indexing.versions import VersionStore
 from relatedposts.live.replicas import make_event_store, make_query_log
 from relatedposts.models import Article, RelatedPost, SearchPage
-from relatedposts.search import Filters, Searcher
+from relatedposts.search import Filters, Searcher, Suggester, Suggestion
 from relatedposts.urls import url_key
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ class Live:
     related_memo: dict[tuple[int, int], tuple[RelatedPost, ...]] = field(default_factory=dict)
     # The HTTP layer's serialized related responses for this version, under the same bound.
     related_bodies: dict[tuple[str, int], tuple[bytes, str]] = field(default_factory=dict)
+    # The version's completions, built at its first suggest call (one slot).
+    suggester: list[Suggester] = field(default_factory=list)
 
 
 class Service:
@@ -221,6 +223,15 @@ class Service:
             raise QueryTimeout(f"the search took longer than {budget:g} s: please try again "
                                "in a moment") from None
 
+    def suggest(self, prefix: str, limit: int | None = None) -> list[Suggestion]:
+        """Return completions of prefix from the live version (built once per version)."""
+        live = self.live
+        if not live.suggester:  # two first calls may both build: the same, harmlessly
+            popular = _popular_queries(self.query_log, self.settings)
+            live.suggester[:] = [Suggester.build(live.data.articles, self.vocabulary, popular,
+                                                 live.data.keyword.vocab)]
+        return live.suggester[0].suggest(prefix, limit or self.settings.suggest_limit)
+
     def find_article(self, url: str, live: Live | None = None) -> tuple[int, Article]:
         """Return the position and article for a URL (tolerant of www, slash, scheme, query)."""
         live = live or self.live
@@ -261,3 +272,14 @@ def _dictionary(settings: Settings) -> frozenset[str]:
         return load_dictionary(settings.model_path())
     except RelatedPostsError:
         return frozenset()  # no model installed: typo fixing falls back to the corpus alone
+
+
+def _popular_queries(query_log: object, settings: Settings) -> list[str]:
+    """Return the frequent queries that found articles, each asked by k distinct visitors."""
+    report = getattr(query_log, "report", None)  # the Redis stream log has no report
+    if report is None or settings.suggest_popular <= 0:
+        return []
+    rep = report(settings.suggest_popular, max(1, settings.privacy_min_visitors))
+    unanswered = {q for q, _ in rep.unanswered}
+    # A scrubbed query ("[name] back pain") is no completion to offer.
+    return [q for q, _ in rep.frequent if q not in unanswered and "[" not in q]

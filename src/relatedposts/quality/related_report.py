@@ -31,6 +31,8 @@ class Report:
     overrides: dict[str, object] = field(default_factory=dict)
     previous: str | None = None
     thin: list[str] = field(default_factory=list)  # "url (N words)": short, kept articles
+    # issue 25: the editor's search curation in this version, query -> {"pin", "hide"}
+    search_rules: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def top_lists(data: idx.IndexData, limit: int) -> list[list[int]]:
@@ -52,6 +54,8 @@ def build_report(index_dir: Path, limit: int, thin_words: int = 50) -> Report:
                     overrides=dict(cast(dict[str, object],
                                         data.manifest.settings.get("overrides") or {})))
     report.overrides["warnings"] = data.manifest.settings.get("override_warnings", [])
+    report.search_rules = cast(dict[str, dict[str, list[str]]],
+                               data.manifest.settings.get("search_rules") or {})
     report.orphans = [urls[i] for i in range(len(urls)) if counts[i] == 0]
     report.thin = [f"{a.url} ({a.word_count} words)" for a in data.articles
                    if a.word_count < thin_words]

@@ -21,6 +21,8 @@ from relatedposts.indexing.keywords import Vocabulary
 from relatedposts.models import SearchHit, SearchPage
 from relatedposts.search.analysis import QueryAnalyzer
 from relatedposts.search.attributes import AttributeScorer
+from relatedposts.search.curation import Curation
+from relatedposts.search.facets import count_facets
 from relatedposts.search.filters import Filters
 from relatedposts.search.fusion import fuse, with_attributes
 from relatedposts.search.passages import PassageTerms
@@ -67,6 +69,7 @@ class Searcher:
         self.analyzer = QueryAnalyzer(data.keyword, settings, self.vocabulary, dictionary)
         self.dense = DenseRetriever(data, embedder, settings, self.cache)
         self._passages = PassageTerms([c.text for c in data.chunks])
+        self.curation = Curation.of(data)  # the editor's pins and hides per query
         self._attributes: dict[bool, AttributeScorer] = {}  # by the decompound setting
         self._red_flags = np.zeros(n, dtype=np.int8)  # 2: title names red flags, 1: a tag
         for a, strength in red_flag_articles([a.title for a in data.articles],
@@ -93,7 +96,11 @@ class Searcher:
         # Query stems per passage, counted once for the page (not per passage per result).
         counts = self._passages.counts(qstems) if qstems and len(page) else None
         hits = tuple(self._hit(int(a), scored, qstems, counts) for a in page)
-        return SearchPage(query, answering, offset, hits, scored.corrected, weak, urgent)
+        # Over every answering article, not the page; a weak page has none.
+        facets = count_facets(self.data.articles, order[:answering])
+        curated = self.curation.rule(query) is not None
+        return SearchPage(query, answering, offset, hits, scored.corrected, weak, urgent,
+                          facets, curated)
 
     def rank(self, query: str, filters: Filters | None = None) -> tuple[Scored, np.ndarray]:
         """Score the query; return the scores and the articles that answer it, best first."""
@@ -106,13 +113,23 @@ class Searcher:
         """Return the scores, every candidate best first, and how many of them answer."""
         scored = self.score(query)
         order = scored.candidates[np.argsort(-scored.fused[scored.candidates], kind="stable")]
+        rule = self.curation.rule(query)
+        if rule is not None:
+            order = rule.without(order)
         if urgent and self.settings.urgent_article_first:
             order = self._red_flag_article_first(order)
-        if filters:
-            order = order[self._filter_mask(filters)[order]]
+        mask = self._filter_mask(filters) if filters else None
+        if mask is not None:
+            order = order[mask[order]]
         answering = self._answering(scored.fused[order])
-        if urgent and len(order) and self._red_flags[order[0]]:
+        lead = int(urgent and len(order) > 0 and bool(self._red_flags[order[0]]))
+        if lead:
             answering = max(answering, 1)  # the red-flag article answers an urgent query
+        if rule is not None and len(rule.pin):
+            pins = rule.pin if mask is None else rule.pin[mask[rule.pin]]
+            # Pins answer, first, in the editor's order; a red-flag article stays before them.
+            order = np.concatenate([order[:lead], pins, order[lead:]])
+            answering += len(pins)
         return scored, order, answering
 
     def _answering(self, fused: np.ndarray) -> int:

@@ -72,3 +72,10 @@ class SearchSettings:
         True, "drop greetings, thanks and signatures from the keyword side of a query")
     courtesy_file: Path | None = setting(
         None, "an editor's extra courtesy phrases, one per line, added to the packaged list")
+    suggest_limit: int = setting(8, "completions GET /api/suggest returns at most", ge=1, le=50)
+    suggest_max_chars: int = setting(
+        100, "longest prefix /api/suggest accepts (longer: 400; no completion is that long)",
+        ge=1)
+    suggest_popular: int = setting(
+        200, "popular queries offered as completions (only those privacy_min_visitors "
+             "visitors asked and that found articles); 0: none", ge=0)

@@ -25,6 +25,9 @@ class ServeSettings:
     admin_session_hours: float = setting(8.0, "how long a console sign-in lasts", gt=0)
     rate_limit: str = setting(
         "60/minute", "searches per visitor (lookups are never limited); empty disables")
+    suggest_rate_limit: str = setting(
+        "10/second;600/minute", "GET /api/suggest calls per visitor (a budget apart from "
+        "searches: typing asks for many); empty disables")
     rate_limit_storage: str = setting(
         "memory://", "`memory://` (one process; `serve` with several workers shares a "
         "SQLite file among them), `sqlite:///PATH` (one machine) or `redis://HOST:PORT`")

@@ -16,6 +16,7 @@ from relatedposts.web.params import MAX_OFFSET, parse_date, parse_int
 
 bp = Blueprint("api", __name__)
 RELATED_MAX_AGE = 300  # seconds; a rebuild changes the ETag anyway
+SUGGEST_MAX_AGE = 60  # seconds: a typist going back and forth asks the same prefixes
 
 
 def _service() -> Service:
@@ -58,6 +59,22 @@ def search() -> ResponseReturnValue:
     page = service.search(q, limit, offset, filters, log_query=True,
                           visitor=request.remote_addr)
     return jsonify(page.to_dict(limit, query=q))
+
+
+@bp.get("/api/suggest")
+def suggest() -> ResponseReturnValue:
+    """Complete a typed prefix: ?q=PREFIX&limit=N; an empty prefix has no completions."""
+    service = _service()
+    most = service.settings.suggest_max_chars
+    q = request.args.get("q", "")
+    if len(q) > most:  # refused, not truncated: a cut prefix would complete another text
+        raise BadRequest(f"'q' is too long for a completion: at most {most} characters")
+    limit = int_arg("limit", service.settings.suggest_limit, 1, service.settings.max_limit)
+    found = service.suggest(q, limit)
+    resp = jsonify({"query": q, "suggestions": [s.to_dict() for s in found]})
+    resp.cache_control.public = True  # the same for everyone until the next version
+    resp.cache_control.max_age = SUGGEST_MAX_AGE
+    return resp
 
 
 @bp.get("/api/related")

@@ -17,10 +17,10 @@ from werkzeug.exceptions import HTTPException
 from relatedposts.errors import BadRequest, NotFound, RelatedPostsError
 from relatedposts.live.service import Service
 from relatedposts.models import Article
-from relatedposts.search import find_red_flags
+from relatedposts.search import Filters, find_red_flags
 from relatedposts.web.context import get_registry, get_service
 from relatedposts.web.cors import init_cors
-from relatedposts.web.params import MAX_OFFSET, parse_int
+from relatedposts.web.params import MAX_OFFSET, parse_date, parse_int
 from relatedposts.web.searchpage import (
     build_model,
     popular_topics,
@@ -84,6 +84,15 @@ def search_clicks() -> Response:
     return resp
 
 
+@bp.get("/search-suggest.js")
+def search_suggest() -> Response:
+    """Serve the search box's combobox of completions (issue 25), cacheable for an hour."""
+    resp = Response(widget_source("search-suggest.js"), mimetype="text/javascript")
+    resp.cache_control.public = True
+    resp.cache_control.max_age = WIDGET_MAX_AGE
+    return resp
+
+
 def page_int(name: str, default: int, low: int, high: int) -> int:
     """Read an integer query parameter within [low, high], or raise a friendly BadRequest."""
     value = parse_int(request.args.get(name), default, low, high)
@@ -108,12 +117,24 @@ def search_page() -> ResponseReturnValue:
     if not query:
         return render_template("search.html", query="", model=None,
                                recent=recent_articles(articles), topics=popular_topics(articles))
-    page = service.search(query, limit, offset, log_query=True, visitor=request.remote_addr)
+    active = page_filters()
+    filters = Filters(active.get("tag"), active.get("from"), active.get("to"))
+    page = service.search(query, limit, offset, filters if active else None, log_query=True,
+                          visitor=request.remote_addr)
     service.events.impressions("search", [h.url for h in page.results], offset + 1)
     model = build_model(query, page, limit, find_red_flags(query), articles)
-    return render_template("search.html", query=query, model=model,
+    return render_template("search.html", query=query, model=model, filters=active,
                            topics=popular_topics(articles) if model.weak else (),
                            limit=limit if limit != DEFAULT_LIMIT else None)
+
+
+def page_filters() -> dict[str, str]:
+    """Read the facet links' parameters: ?tag=, ?from= and ?to= (YYYY-MM-DD)."""
+    active = {"tag": " ".join((request.args.get("tag") or "").split())}
+    for name in ("from", "to"):
+        active[name] = parse_date(request.args.get(name), f"The “{name}” date must be "
+                                  "written as YYYY-MM-DD.") or ""
+    return {k: v for k, v in active.items() if v}
 
 
 @bp.get("/demo")

@@ -3,10 +3,11 @@
 Cheap cached lookups (/api/related, /widget.js, /healthz, /api/index, the pages) are never
 limited: a blog rendering related posts on its server, a static-site build or a whole office
 behind one proxy must not blank the widget. Searches (/api/search and the /search page) share
-one budget per visitor (Settings.rate_limit); click reports (POST /api/events) have a budget
-of the same size of their own, so a flood of fake clicks is cut off. The admin routes have their own
-(Settings.admin_rate_limit), spent only by refused tokens: a deploy script may reload in a
-burst, a token guesser is stopped. The visitor is the TCP peer, or, with
+one budget per visitor (Settings.rate_limit); completions (/api/suggest) have their own,
+Settings.suggest_rate_limit, since typing asks for many; click reports (POST /api/events) have
+a budget of the same size of their own, so a flood of fake clicks is cut off. The admin routes
+have their own (Settings.admin_rate_limit), spent only by refused tokens: a deploy script may
+reload in a burst, a token guesser is stopped. The visitor is the TCP peer, or, with
 RELATEDPOSTS_TRUSTED_PROXIES=N, the address N trusted proxies wrote into X-Forwarded-For
 (werkzeug's ProxyFix); without it the header is ignored, so it cannot be spoofed. Counts live
 in Settings.rate_limit_storage: memory:// (one process; `serve` with several workers turns it
@@ -29,6 +30,7 @@ from relatedposts.visitors import visitor_key
 from relatedposts.web import sharedlimits  # noqa: F401 - registers the sqlite:// storage
 
 SEARCH_ENDPOINTS = frozenset({"api.search", "web.search_page"})
+SUGGEST_ENDPOINT = "api.suggest"
 ADMIN_PREFIX = "/admin/"
 EVENTS_ENDPOINT = "events.post_event"
 # app.extensions key: checks that a request carries a credential that cannot be guessed (the
@@ -73,7 +75,7 @@ def check_limit_settings(settings: Settings) -> None:
     from limits.errors import ConfigurationError
     from limits.storage import storage_from_string
 
-    for name in ("rate_limit", "admin_rate_limit"):
+    for name in ("rate_limit", "admin_rate_limit", "suggest_rate_limit"):
         value = getattr(settings, name).strip()
         try:
             if value:
@@ -98,7 +100,8 @@ def _not_a_search() -> bool:
 
 def _never_limited() -> bool:
     """Return True for requests no budget applies to (everything but searches, clicks, admin)."""
-    return (request.endpoint not in SEARCH_ENDPOINTS and request.endpoint != EVENTS_ENDPOINT
+    return (request.endpoint not in SEARCH_ENDPOINTS
+            and request.endpoint not in (EVENTS_ENDPOINT, SUGGEST_ENDPOINT)
             and not is_admin_path(request.path))
 
 
@@ -108,7 +111,8 @@ def init_rate_limits(app: Flask, settings: Settings) -> None:
     if settings.trusted_proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     search, admin = settings.rate_limit.strip(), settings.admin_rate_limit.strip()
-    if not search and not admin:
+    suggest = settings.suggest_rate_limit.strip()
+    if not search and not admin and not suggest:
         return
     from flask_limiter import ApplicationLimit, Limiter
     limits: list[str | Callable[[], str] | ApplicationLimit] = []
@@ -120,6 +124,10 @@ def init_rate_limits(app: Flask, settings: Settings) -> None:
         limits.append(ApplicationLimit(
             search, scope="events", exempt_when=lambda: request.endpoint != EVENTS_ENDPOINT,
             error_message=f"too many click reports: at most {search} per visitor, please wait"))
+    if suggest:  # issue 25: completions while typing, a budget of their own
+        limits.append(ApplicationLimit(
+            suggest, scope="suggest", exempt_when=lambda: request.endpoint != SUGGEST_ENDPOINT,
+            error_message=f"too many completions: at most {suggest} per visitor, please wait"))
     if admin:
         limits.append(ApplicationLimit(
             admin, scope="admin", exempt_when=_admin_exempt,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from rapidfuzz import fuzz, process, utils
 
-from relatedposts.models import Article, SearchHit, SearchPage
+from relatedposts.models import Article, Facets, SearchHit, SearchPage
 from relatedposts.search import RedFlag, red_flag_groups
 
 MARK_RE = re.compile(r"(<mark>|</mark>)")
@@ -84,12 +84,15 @@ class PageModel:
     urgent: tuple[str, ...]
     title_match: Article | None
     recent: tuple[Article, ...]
+    facets: Facets = Facets()
 
 
 def is_weak(page: SearchPage) -> bool:
     """Return True when nothing answers (the search said so) or no result shares a word."""
     if page.weak:
         return page.offset == 0
+    if page.curated and page.results:
+        return False  # the editor chose these for this query
     if not page.results:
         return page.offset == 0
     return page.offset == 0 and not any("<mark>" in h.snippet for h in page.results)
@@ -148,4 +151,5 @@ def build_model(query: str, page: SearchPage, limit: int, flags: list[RedFlag],
         urgent=page.urgent.groups if page.urgent else tuple(red_flag_groups(flags)),
         title_match=title_match(query, articles) if weak else None,
         recent=recent_articles(articles) if weak else (),
+        facets=page.facets or Facets(),
     )
