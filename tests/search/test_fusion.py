@@ -56,9 +56,11 @@ def test_fusion_modes_combine_dense_and_keyword_scores(built, fusion, expected) 
     if fusion == "weighted":  # the title/heading signals multiply the weighted fusion
         assert scored.title is not None and scored.heading is not None and scored.title.max() > 0
         symptom = scored.symptom if scored.symptom is not None else 0.0  # leg: lumbar titles
+        conflict = scored.conflict if scored.conflict is not None else 0.0  # neck titles
         want = want * (1 + settings.title_signal_weight * scored.title
                        + settings.heading_signal_weight * scored.heading
-                       + settings.symptom_region_weight * symptom)
+                       + settings.symptom_region_weight * symptom
+                       - settings.region_conflict_penalty * conflict)
     np.testing.assert_allclose(scored.fused, want, rtol=1e-5, atol=1e-7)
 
 
@@ -84,3 +86,14 @@ def test_attribute_signals_multiply_and_cannot_lift_an_unmatched_article() -> No
     out = with_attributes(fused, np.array([1.0, 1.0]), np.array([1.0, 0.0]), s)
     assert out[0] == 0.0  # a title match alone never drags up an unmatched article
     assert out[1] == pytest.approx(0.4 * 1.5)
+
+
+def test_a_title_naming_only_another_region_is_lowered_by_the_penalty() -> None:
+    from relatedposts.search.fusion import with_attributes
+
+    s = Settings(title_signal_weight=0.0, heading_signal_weight=0.0, region_conflict_penalty=0.3)
+    fused = np.array([0.5, 0.5], dtype=np.float32)
+    out = with_attributes(fused, np.zeros(2), np.zeros(2), s, conflict=np.array([1.0, 0.0]))
+    assert out[0] == pytest.approx(0.35) and out[1] == pytest.approx(0.5)
+    off = with_attributes(fused, np.zeros(2), np.zeros(2), s.replace(region_conflict_penalty=0))
+    assert list(off) == [0.5, 0.5]

@@ -22,15 +22,20 @@ def fuse(dense: np.ndarray, kw: np.ndarray, settings: Settings) -> np.ndarray:
 
 
 def with_attributes(fused: np.ndarray, title: np.ndarray, heading: np.ndarray,
-                    settings: Settings, symptom: np.ndarray | None = None) -> np.ndarray:
+                    settings: Settings, symptom: np.ndarray | None = None,
+                    conflict: np.ndarray | None = None) -> np.ndarray:
     """Lift the fused scores by the title and heading signals.
 
     Multiplied, not added: a title match lifts an article the text already supports and
     cannot drag up one that merely names a body part ("sore neck") in its title.
+    conflict: titles naming only other body regions than the question ("Pinched Nerve in the
+    Neck" for a leg question), lowered by region_conflict_penalty.
     """
     lift = 1.0 + settings.title_signal_weight * title + settings.heading_signal_weight * heading
     if symptom is not None:  # "down my leg" lifts the titles naming the lumbar level
         lift = lift + settings.symptom_region_weight * symptom
+    if conflict is not None:
+        lift = lift - settings.region_conflict_penalty * conflict
     return fused * lift
 
 

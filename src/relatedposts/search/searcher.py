@@ -50,6 +50,7 @@ class Scored:
     title: np.ndarray | None = None
     heading: np.ndarray | None = None
     symptom: np.ndarray | None = None
+    conflict: np.ndarray | None = None  # titles naming only other regions (penalised)
 
 
 class Searcher:
@@ -166,13 +167,13 @@ class Searcher:
         kw = keyword_scores(self.data.keyword, kw_words, extra, self.settings.bm25_idf_weighting)
         # "pain down my leg" names the "Sciatica" title through the vocabulary too.
         title, heading = self._attribute_scores(kw_words + extra, dense.best_chunk)
-        symptom = self._symptom_scores(kw_words)
+        symptom, conflict = self._symptom_scores(kw_words), self._conflicts(kw_words)
         fused = with_attributes(fuse(dense.scores, kw, self.settings), title, heading,
-                                self.settings, symptom)
+                                self.settings, symptom, conflict)
         matched = (dense.scores >= self.settings.search_min_similarity) | (kw > 0)
         candidates = np.flatnonzero(matched) if n else np.zeros(0, np.int64)
         return Scored(fused, dense.scores, dense.best_chunk, candidates, kw_words,
-                      analyzed.corrected, kw, title, heading, symptom)
+                      analyzed.corrected, kw, title, heading, symptom, conflict)
 
     def embed_query(self, query: str) -> np.ndarray:
         """Return the query's vector, from the cache when it was asked before."""
@@ -197,6 +198,14 @@ class Searcher:
                         if self.data.chunks[cid].heading}
             heading = scorer.headings(headings, qterms, coverage)
         return title, heading
+
+    def _conflicts(self, kw_words: list[str]) -> np.ndarray | None:
+        """Return 1 for titles naming only other body regions than the query names."""
+        s = self.settings
+        if s.fusion != "weighted" or not s.body_regions or not s.region_conflict_penalty \
+                or not kw_words:
+            return None
+        return self.attributes().region_conflicts(stems(kw_words)).astype(np.float32)
 
     def _symptom_scores(self, kw_words: list[str]) -> np.ndarray | None:
         """Return 1 for titles naming the spinal level the query's symptoms point to."""

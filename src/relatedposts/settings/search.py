@@ -63,6 +63,9 @@ class SearchSettings:
     body_regions: bool = setting(
         True, "a title naming only other body parts than the question (neck vs leg) gets no "
               "title signal (data/body_regions.txt)")
+    region_conflict_penalty: float = setting(
+        0.3, "a title naming only other body regions than the question (neck for a leg "
+             "question) is lowered: fused x (1 - this)", ge=0, le=1)
     symptom_region_weight: float = setting(
         0.3, "a question naming where a spinal level's symptoms are felt (leg: lumbar; arm, "
              "hand: cervical) lifts titles naming that level: fused x (1 + this)", ge=0)
