@@ -40,7 +40,7 @@ from relatedposts.ingest.crawl import scrape
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "screenshot-token"
-DESKTOP, PHONE = (1200, 1000), (390, 844)
+DESKTOP, PHONE = (1280, 1000), (390, 844)
 
 
 def seed_queries(path: Path, days: int = 14) -> None:

@@ -42,7 +42,7 @@ from relatedposts.web.app import create_app
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "corpus" / "site"
 IMAGE_HOST = "https://www.summitspinecare.example"
-DESKTOP, PHONE = (1100, 900), (390, 844)
+DESKTOP, PHONE = (1280, 900), (390, 844)
 
 
 def serve_images() -> str:
