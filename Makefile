@@ -37,7 +37,7 @@ run: $(BIN)/.installed $(INDEX)/CURRENT
 test: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy src
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests scripts

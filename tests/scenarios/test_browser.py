@@ -22,6 +22,7 @@ from relatedposts.indexing.embedders import FakeEmbedder, make_embedder
 from relatedposts.ingest.crawl import scrape
 from relatedposts.models import Article, Section
 from relatedposts.web.app import create_app
+from tests.components import missing
 from tests.support import ROOT, SPASMS, TINY, XSS_TITLE, serve_directory, serve_wsgi
 
 pytestmark = pytest.mark.browser
@@ -93,7 +94,7 @@ def evil(tmp_path_factory, blog) -> Iterator[str]:
 def driver(tmp_path_factory) -> Iterator:
     """Headless Chromium with console logging, skipped when it is not installed."""
     if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: apt-get install -y chromium chromium-driver")
+        missing("chromium", "apt-get install chromium chromium-driver")
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
