@@ -207,7 +207,9 @@ class Cli:
                     "RELATEDPOSTS_INDEX_DIR": str(settings.index_dir),
                     "RELATEDPOSTS_EMBEDDER": "fake",
                     "RELATEDPOSTS_LOG_FILE": str(Path(settings.index_dir) / "rebuild.log"),
-                    "RELATEDPOSTS_RELATED_MIN_SCORE": "0", "RELATEDPOSTS_RETRY_MAX": "1"}
+                    "RELATEDPOSTS_RELATED_MIN_SCORE": "0", "RELATEDPOSTS_RETRY_MAX": "1",
+                    # as the settings fixture: the fake embedder's cosines mean nothing
+                    "RELATEDPOSTS_SEARCH_MIN_RELEVANCE": "0"}
 
     def __call__(self, *args: str, catch_exceptions: bool = False, **env: str) -> Result:
         """Invoke the CLI with args; keyword arguments add or replace environment variables."""
