@@ -28,7 +28,7 @@ def settings(tmp_path: Path) -> Settings:
     no relevance floors: the fake embedder's cosines mean nothing)."""
     return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "indexes",
                     embedder="fake", related_min_score=0.0, search_min_relevance=0.0,
-                    crawl_concurrency=2,
+                    crawl_concurrency=2, demo_page=True,
                     fetch_timeout=3.0, retry_max=1, rate_limit="")
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from relatedposts.errors import ConfigError
+from relatedposts.settings.clinic import ClinicSettings
 from relatedposts.settings.crawl import CrawlSettings
 from relatedposts.settings.index import IndexSettings
 from relatedposts.settings.logs import LogSettings
@@ -24,8 +25,8 @@ __all__ = ["ENV_PREFIX", "FORMER_NAMES", "Settings", "allowed", "setting"]
 
 
 @dataclass(frozen=True)
-class Settings(LogSettings, ServeSettings, SearchSettings, RelatedSettings, IndexSettings,
-               CrawlSettings, ModelSettings, StorageSettings):
+class Settings(ClinicSettings, LogSettings, ServeSettings, SearchSettings, RelatedSettings,
+               IndexSettings, CrawlSettings, ModelSettings, StorageSettings):
     """Every tunable of the service, by component; each field is RELATEDPOSTS_<NAME>.
 
     A dataclass takes its bases' fields in reverse order, so StorageSettings' come first:
