@@ -21,7 +21,7 @@ ENV_PREFIX = "RELATEDPOSTS_"
 
 def setting(default: Any, help: str, formerly: str = "", choices: tuple[str, ...] = (),
             ge: float | None = None, gt: float | None = None, le: float | None = None,
-            pattern: tuple[str, str] = ()) -> Any:
+            pattern: tuple[str, ...] = ()) -> Any:
     """Declare a Settings field with its default, its help and the values it accepts.
 
     formerly: the field's old name, whose RELATEDPOSTS_<FORMERLY> variable still sets it.

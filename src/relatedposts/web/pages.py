@@ -119,7 +119,8 @@ def page_int(name: str, default: int, low: int, high: int) -> int:
 def home() -> ResponseReturnValue:
     """Send a person who opens the service's address to the search page."""
     site = request.args.get("site")
-    return redirect(url_for("web.search_page", **({"site": site} if site else {})), 302)
+    target = url_for("web.search_page", site=site) if site else url_for("web.search_page")
+    return redirect(target, 302)
 
 
 @bp.get("/search")
