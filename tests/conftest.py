@@ -25,10 +25,12 @@ from tests.support import TINY, Cli, CountingEmbedder, make_multi, serve_directo
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings pointing at temp dirs, with the fake embedder (rate limit off: tests burst;
-    no relevance floors: the fake embedder's cosines mean nothing)."""
+    no relevance floors: the fake embedder's cosines mean nothing; /demo on, as the tests read
+    it; an overrides file of the test's own, never the repository's sample pins)."""
     return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "indexes",
                     embedder="fake", related_min_score=0.0, search_min_relevance=0.0,
                     crawl_concurrency=2, demo_page=True,
+                    overrides_file=tmp_path / "overrides.json",
                     fetch_timeout=3.0, retry_max=1, rate_limit="")
 
 

@@ -209,7 +209,8 @@ class Cli:
                     "RELATEDPOSTS_LOG_FILE": str(Path(settings.index_dir) / "rebuild.log"),
                     "RELATEDPOSTS_RELATED_MIN_SCORE": "0", "RELATEDPOSTS_RETRY_MAX": "1",
                     # as the settings fixture: the fake embedder's cosines mean nothing
-                    "RELATEDPOSTS_SEARCH_MIN_RELEVANCE": "0"}
+                    "RELATEDPOSTS_SEARCH_MIN_RELEVANCE": "0",
+                    "RELATEDPOSTS_OVERRIDES_FILE": str(settings.overrides_file)}
 
     def __call__(self, *args: str, catch_exceptions: bool = False, **env: str) -> Result:
         """Invoke the CLI with args; keyword arguments add or replace environment variables."""

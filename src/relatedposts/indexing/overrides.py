@@ -73,6 +73,12 @@ def load_overrides(path: Path | None, urls: list[str]) -> Overrides:
     return Overrides(pins, blocks, excluded, warnings)
 
 
+def pin_problems(overrides: Overrides) -> list[str]:
+    """Return each pin naming a URL the corpus lacks, in words, as a reason to refuse a build."""
+    return [f"overrides file: {w.removesuffix(' (ignored)')}; correct the URL, or pass --force "
+            "to build without that pin" for w in overrides.warnings if w.startswith("pin")]
+
+
 def _check_shape(raw: object, path: Path) -> None:
     """Raise a clear error unless raw has the documented shape."""
     def bad(msg: str) -> RelatedPostsError:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from relatedposts.config import Settings
-from relatedposts.errors import ExtractError, FetchError, FetchHTTPStatus
+from relatedposts.errors import ExtractError, FetchError, FetchHTTPStatus, NotAnArticle, NotAPage
 from relatedposts.ingest import store
 from relatedposts.ingest.charset import decode_html
 from relatedposts.ingest.extract import extract_page
@@ -276,7 +276,7 @@ def _scrape_one(target: Target, fetcher: Fetcher, previous: dict | None,
         failure = Failure(target.url, exc.message)
         return Gone(failure) if exc.status_code in GONE else failure
     except (FetchError, ExtractError) as exc:
-        return Failure(target.url, exc.message)
+        return Failure(target.url, exc.message, isinstance(exc, NotAnArticle | NotAPage))
     except OSError as exc:
         return Failure(target.url, _reason(exc))
     except Exception as exc:  # noqa: BLE001 - one page's surprise never stops the crawl
