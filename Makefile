@@ -33,8 +33,9 @@ $(INDEX)/CURRENT: | $(BIN)/.installed
 
 index: $(INDEX)/CURRENT
 
+# The try-out turns /demo on (a plain `serve` leaves it off: a clinic's site has no demo page).
 run: $(BIN)/.installed $(INDEX)/CURRENT
-	$(BIN)/relatedposts serve --index $(INDEX) --host $(HOST) --port $(PORT)
+	RELATEDPOSTS_DEMO_PAGE=$${RELATEDPOSTS_DEMO_PAGE:-true} $(BIN)/relatedposts serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
 test: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests scripts
