@@ -21,9 +21,10 @@ from relatedposts.ingest.charset import decode_html
 from relatedposts.ingest.extract import extract_page
 from relatedposts.ingest.fetch import Fetcher
 from relatedposts.ingest.sitemap import SitemapWalk, walk_sitemaps
-from relatedposts.ingest.wordpress import is_wordpress, read_site, site_of
+from relatedposts.ingest.sources import read_url_lists, web_origins
+from relatedposts.ingest.wordpress import is_wordpress, read_site
 from relatedposts.models import Article, Failure, ScrapeReport
-from relatedposts.urls import UnsafeURL, parse_web_url, safe_link, url_key
+from relatedposts.urls import safe_link, url_key
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +80,9 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
     """Scrape every source into corpus_dir; bad pages are reported and skipped, never fatal."""
     corpus = Path(corpus_dir or settings.corpus_dir)
     corpus.mkdir(parents=True, exist_ok=True)
-    sources = _read_url_lists(sources)
+    sources = read_url_lists(sources)
     report = ScrapeReport()
-    fetcher = Fetcher(settings, _origins(sources))
+    fetcher = Fetcher(settings, web_origins(sources))
     targets = list(_dedupe(_targets(sources, fetcher, settings, report)))
     listing_failed = [f for f in report.failures if f.url in sources or _is_sitemap(f.url)]
     state = store.load_state(corpus)
@@ -156,20 +157,6 @@ def _place(article: Article, source: str, place: _Placement, report: ScrapeRepor
     return True
 
 
-def _origins(sources: list[str]) -> list[str]:
-    """Return the web sources: their origins are the only ones the crawl may visit."""
-    out = []
-    for source in sources:
-        if is_wordpress(source):
-            source = site_of(source)
-        if "://" in source and not source.startswith("file:"):
-            try:
-                out.append(str(parse_web_url(source)))
-            except UnsafeURL:
-                continue  # reported when the source is expanded
-    return out
-
-
 def _targets(sources: list[str], fetcher: Fetcher, settings: Settings,
              report: ScrapeReport) -> Iterator[Target]:
     """Expand each source into page targets; an unusable source is a failure, not a crash."""
@@ -214,20 +201,6 @@ def _expand(source: str, fetcher: Fetcher, settings: Settings,
     else:
         raise ValueError(f"source not found: {source} (give a URL, a sitemap URL, a "
                          "directory of HTML files or a text file of URLs)")
-
-
-def _read_url_lists(sources: Iterable[str]) -> list[str]:
-    """Replace each text file of URLs by the URLs it lists (one a line, # comments)."""
-    out: list[str] = []
-    for source in sources:
-        path = Path(source)
-        if ("://" not in source and path.is_file()
-                and path.suffix not in (".html", ".htm")):
-            out.extend(line.strip() for line in path.read_text("utf-8").splitlines()
-                       if line.strip() and not line.strip().startswith("#"))
-        else:
-            out.append(source)
-    return out
 
 
 @dataclass(frozen=True)
