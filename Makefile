@@ -11,14 +11,16 @@ export HF_HUB_OFFLINE := 1
 
 # torch goes in first, pinned: its CPU build lies on this machine's disk, while a bare
 # requirement (or one pulled in by sentence-transformers) would fetch a multi-GB CUDA build.
+# The `export` extra (sentence-transformers: torch, transformers) exports the model to ONNX
+# once; `pip install .` alone serves and builds from an exported model.
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[export]'
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test,browser,onnx,redis,ray]'
+	$(BIN)/pip install --quiet -e '.[export,test,browser,onnx,redis,ray]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -31,20 +33,21 @@ $(INDEX)/CURRENT: | $(BIN)/.installed
 
 index: $(INDEX)/CURRENT
 
+# The try-out turns /demo on (a plain `serve` leaves it off: a clinic's site has no demo page).
 run: $(BIN)/.installed $(INDEX)/CURRENT
-	$(BIN)/relatedposts serve --index $(INDEX) --host $(HOST) --port $(PORT)
+	RELATEDPOSTS_DEMO_PAGE=$${RELATEDPOSTS_DEMO_PAGE:-true} $(BIN)/relatedposts serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
 test: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy src
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy src
 
 $(BIN)/.installed-bench: $(BIN)/.installed-test pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test,browser,onnx,redis,ray,bench]'
+	$(BIN)/pip install --quiet -e '.[export,test,browser,onnx,redis,ray,bench]'
 	touch $@
 
 bench: $(BIN)/.installed-bench

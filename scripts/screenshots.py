@@ -56,7 +56,7 @@ def serve_images() -> str:
 
 def serve_index(tmp: Path, image_origin: str) -> str:
     """Index the sample blog with the real model and serve it; return the service origin."""
-    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "indexes")
+    settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "indexes", demo_page=True)
     articles = [dataclasses.replace(a, image=a.image.replace(IMAGE_HOST, image_origin))
                 if a.image else a for a in scrape([str(SITE)], settings).articles]
     embedder = make_embedder(settings)

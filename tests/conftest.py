@@ -17,6 +17,7 @@ from relatedposts.config import Settings
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.web.app import create_app
+from tests.components import MISSING, strict
 from tests.localsite import LocalSite
 from tests.support import TINY, Cli, CountingEmbedder, make_multi, serve_directory
 
@@ -24,10 +25,12 @@ from tests.support import TINY, Cli, CountingEmbedder, make_multi, serve_directo
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings pointing at temp dirs, with the fake embedder (rate limit off: tests burst;
-    no relevance floors: the fake embedder's cosines mean nothing)."""
+    no relevance floors: the fake embedder's cosines mean nothing; /demo on, as the tests read
+    it; an overrides file of the test's own, never the repository's sample pins)."""
     return Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "indexes",
                     embedder="fake", related_min_score=0.0, search_min_relevance=0.0,
-                    crawl_concurrency=2,
+                    crawl_concurrency=2, demo_page=True,
+                    overrides_file=tmp_path / "overrides.json",
                     fetch_timeout=3.0, retry_max=1, rate_limit="", suggest_rate_limit="")
 
 
@@ -82,3 +85,16 @@ def site_server() -> Iterator[Callable[[Path], str]]:
 def multi(tmp_path: Path, settings: Settings) -> Settings:
     """Two sites built from a sites file (each into <index_dir>/<name>/)."""
     return make_multi(tmp_path, settings)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Under CI=true, fail a test skipped for a missing component (.ci/run installs them all)."""
+    outcome = yield
+    report = outcome.get_result()
+    if not (report.skipped and strict() and isinstance(report.longrepr, tuple)):
+        return
+    reason = str(report.longrepr[2])
+    if MISSING in reason:
+        report.outcome = "failed"
+        report.longrepr = f"CI=true and a component the suite needs is missing: {reason}"

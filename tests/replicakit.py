@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.components import missing
+
 REDIS = shutil.which("redis-server")
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
@@ -51,7 +53,7 @@ class RedisServer:
 
     def __init__(self, tmp: Path) -> None:
         if not REDIS:
-            pytest.skip("redis-server is not installed (apt-get install redis-server)")
+            missing("redis-server", "apt-get install redis-server")
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.proc = subprocess.Popen(
@@ -134,7 +136,7 @@ class Nginx:
 
     def __init__(self, tmp: Path, upstreams: list[int]) -> None:
         if not NGINX:
-            pytest.skip("nginx is not installed (apt-get install nginx-light)")
+            missing("nginx", "apt-get install nginx-light")
         self.tmp = tmp
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"

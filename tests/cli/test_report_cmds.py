@@ -26,3 +26,23 @@ def test_evaluate_cli_on_an_imported_dataset(runner, tmp_path) -> None:
                     str(tmp_path / "qrels.tsv"), "--json")
     row = json.loads(result.output)
     assert row["queries"] == 2 and row["ndcg@10"] == pytest.approx(1.0)
+
+
+def test_report_speaks_in_words(runner, settings) -> None:
+    from relatedposts.indexing.build import build_index
+    from relatedposts.indexing.embedders import FakeEmbedder
+    from tests.support import TINY, URL
+
+    build_index(TINY, FakeEmbedder(), settings)
+    first = runner("report")
+    assert first.exit_code == 0, first.output
+    assert "overrides applied: none" in first.output
+    assert "lists changed: no earlier version to compare with" in first.output
+    settings.overrides_file.write_text(json.dumps(
+        {"pin": {URL.format("neck"): [URL.format("fusion")]}, "exclude": [URL.format("sleep")]}))
+    build_index(TINY, FakeEmbedder(), settings, force=True)
+    second = runner("report")
+    assert "overrides applied: 1 pin, 0 blocks, 1 exclusion" in second.output
+    assert "lists changed since version " in second.output
+    for raw in ("{", "}", "None", "'pinned'"):
+        assert raw not in first.output + second.output, raw

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 from click.testing import CliRunner
 
@@ -36,3 +37,15 @@ def test_related_and_report_work_without_a_model(built) -> None:
     assert json.loads(report.output)["version"]
     search = CliRunner().invoke(main, ["search", "back pain"], env=env)  # needs the model
     assert search.exit_code == 1 and "RELATEDPOSTS_MODEL" in search.output
+
+
+def test_serve_refuses_a_taken_port_before_printing_anything(built, runner) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = runner("serve", "--port", str(port), "--workers", "1")
+    assert result.exit_code == 2
+    assert result.stdout == ""  # no "serving on" line
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use"]

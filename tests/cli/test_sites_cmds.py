@@ -32,7 +32,7 @@ def _cli(settings: Settings, *args: str):
     env = {"RELATEDPOSTS_SITES_FILE": str(settings.sites_file),
            "RELATEDPOSTS_CORPUS_DIR": str(settings.corpus_dir),
            "RELATEDPOSTS_INDEX_DIR": str(settings.index_dir), "RELATEDPOSTS_EMBEDDER": "fake",
-           "RELATEDPOSTS_LOG_FILE": ""}
+           "RELATEDPOSTS_LOG_FILE": "", "RELATEDPOSTS_OVERRIDES_FILE": str(settings.overrides_file)}
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 

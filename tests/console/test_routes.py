@@ -226,3 +226,16 @@ def test_search_rules_are_validated_then_written(admin) -> None:
         assert post(query="back pain", action="hide", target=url, remove="1").status_code == 303
     assert json.loads(s.overrides_file.read_text())["search"] == {}
     build_index(TINY, FakeEmbedder(), s)  # what the console wrote is a valid overrides file
+
+
+def test_the_console_wears_the_clinic_name_escaped(settings, tmp_path) -> None:
+    s = settings.replace(admin_token=TOKEN, clinic_name="<script>x</script> Spine",
+                         clinic_primary_color="#abc")
+    build_index(TINY, FakeEmbedder(), s)
+    client = create_app(s, embedder=FakeEmbedder()).test_client()
+    for path in ("/admin/sign-in", "/admin"):
+        page = client.get(path, headers={"Authorization": f"Bearer {TOKEN}"},
+                          follow_redirects=True).get_data(as_text=True)
+        assert "&lt;script&gt;x&lt;/script&gt; Spine · Editor&#39;s console" in page \
+            or "&lt;script&gt;x&lt;/script&gt; Spine · Editor's console" in page, path
+        assert "<script>" not in page and "header.bar{background:#abc;" in page, path

@@ -67,6 +67,8 @@ def test_every_default_is_allowed_and_most_settings_are_limited() -> None:
     ("fetch_timeout", "0", "0.5"),  # gt: zero would never wait for a byte
     ("max_limit", "0", "1"),
     ("crawl_concurrency", "0", "1"),
+    ("clinic_primary_color", "red", "#1f5f8b"),  # pattern: a hex colour, matched whole
+    ("clinic_primary_color", "#1f5f8b;}body{x", "#15B"),
 ])
 def test_a_value_outside_its_choices_or_range_names_the_variable(name, bad, good) -> None:
     var = f"RELATEDPOSTS_{name.upper()}"
@@ -85,3 +87,10 @@ def test_a_command_refuses_a_bad_setting_before_doing_anything(runner, settings)
     assert result.exit_code != 0
     assert "RELATEDPOSTS_DENSE_WEIGHT=2.0 is not allowed: ≥ 0 and ≤ 1" in result.output
     assert not (settings.index_dir / "CURRENT").exists()
+
+
+def test_a_pattern_is_described_in_words() -> None:
+    [color] = [f for f in fields(Settings) if f.name == "clinic_primary_color"]
+    assert allowed(color) == "a hex colour (`#1f5f8b` or `#15b`)"
+    assert Settings.from_env({"RELATEDPOSTS_CLINIC_NAME": "Summit Spine"}).clinic_name == \
+        "Summit Spine"

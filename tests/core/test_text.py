@@ -42,3 +42,10 @@ def test_fullwidth_case_and_zero_width_are_normalised_on_both_sides() -> None:
     assert normalize("SCI\u200bATICA\ufeff") == "sciatica"
     assert normalize("Straße") == "strasse"  # case folding, not just lower()
     assert words("ＬＯＷＥＲ ｂａｃｋ pain") == words("lower back pain")
+
+
+def test_counted_says_a_count_in_words() -> None:
+    from relatedposts.text import counted
+
+    assert [counted(n, "search", "searches") for n in (0, 1, 2, 1200)] == [
+        "0 searches", "1 search", "2 searches", "1,200 searches"]

@@ -51,7 +51,9 @@ def cluster() -> Iterator[RayCluster]:
 
 def _cli_build(cluster: RayCluster, corpus: Path, index: Path, *extra: str) -> str:
     env = {**cluster.env, "RELATEDPOSTS_CORPUS_DIR": str(corpus),
-           "RELATEDPOSTS_INDEX_DIR": str(index), "RELATEDPOSTS_LOG_FILE": ""}
+           "RELATEDPOSTS_INDEX_DIR": str(index), "RELATEDPOSTS_LOG_FILE": "",
+           # not the repository's sample pins: this corpus is another site's
+           "RELATEDPOSTS_OVERRIDES_FILE": str(corpus.parent / "overrides.json")}
     out = subprocess.run([sys.executable, "-m", "relatedposts", *extra, "build", "--quiet",
                           "--ray", cluster.address], env=env, capture_output=True, text=True,
                          timeout=600, cwd=ROOT)
@@ -126,7 +128,8 @@ def test_a_bad_ray_address_is_a_clear_error(tmp_path) -> None:
     for a in _many_articles(40):
         write_record(corpus, a, a.url)
     env = {**os.environ, "RELATEDPOSTS_CORPUS_DIR": str(corpus), "RAY_AUTH_MODE": "disabled",
-           "RELATEDPOSTS_INDEX_DIR": str(tmp_path / "i"), "RELATEDPOSTS_LOG_FILE": ""}
+           "RELATEDPOSTS_INDEX_DIR": str(tmp_path / "i"), "RELATEDPOSTS_LOG_FILE": "",
+           "RELATEDPOSTS_OVERRIDES_FILE": str(tmp_path / "overrides.json")}
     out = subprocess.run([sys.executable, "-m", "relatedposts", "--fake-embedder", "build",
                           "--quiet", "--ray", "127.0.0.1:1"], env=env, capture_output=True,
                          text=True, timeout=300, cwd=ROOT)

@@ -22,6 +22,7 @@ from relatedposts.indexing.embedders import FakeEmbedder, make_embedder
 from relatedposts.ingest.crawl import scrape
 from relatedposts.models import Article, Section
 from relatedposts.web.app import create_app
+from tests.components import missing
 from tests.support import ROOT, SPASMS, TINY, XSS_TITLE, serve_directory, serve_wsgi
 
 pytestmark = pytest.mark.browser
@@ -71,7 +72,7 @@ def real(tmp_path_factory, blog) -> Iterator[str]:
     """The service on the sample blog, indexed with the real model."""
     tmp = tmp_path_factory.mktemp("real")
     settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "indexes",
-                        cors_origins=(blog[0],))
+                        cors_origins=(blog[0],), demo_page=True)
     embedder = make_embedder(settings)
     build_index(scrape([str(ROOT / "corpus/site")], settings).articles, embedder, settings)
     with serve_wsgi(create_app(settings, embedder=embedder)) as base:
@@ -83,7 +84,7 @@ def evil(tmp_path_factory, blog) -> Iterator[str]:
     """The service on a tiny index with payload articles (fake embedder)."""
     tmp = tmp_path_factory.mktemp("evil")
     settings = Settings(corpus_dir=tmp / "c", index_dir=tmp / "i", embedder="fake",
-                        related_min_score=0.0, cors_origins=(blog[0],))
+                        related_min_score=0.0, cors_origins=(blog[0],), demo_page=True)
     build_index([*TINY, *EVIL], FakeEmbedder(), settings)
     with serve_wsgi(create_app(settings, embedder=FakeEmbedder())) as base:
         yield base
@@ -93,7 +94,7 @@ def evil(tmp_path_factory, blog) -> Iterator[str]:
 def driver(tmp_path_factory) -> Iterator:
     """Headless Chromium with console logging, skipped when it is not installed."""
     if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: apt-get install -y chromium chromium-driver")
+        missing("chromium", "apt-get install chromium chromium-driver")
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()

@@ -158,7 +158,8 @@ def test_a_missing_model_is_a_one_line_start_up_error(built, runner, monkeypatch
 def _build_cmd(settings) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "RELATEDPOSTS_EMBEDDER": "fake", "RELATEDPOSTS_LOG_FILE": "",
            "RELATEDPOSTS_CORPUS_DIR": str(settings.corpus_dir),
-           "RELATEDPOSTS_INDEX_DIR": str(settings.index_dir)}
+           "RELATEDPOSTS_INDEX_DIR": str(settings.index_dir),
+           "RELATEDPOSTS_OVERRIDES_FILE": str(settings.overrides_file)}
     return [sys.executable, "-m", "relatedposts", "build", "--quiet"], env
 
 

@@ -20,6 +20,7 @@ from relatedposts.config import Settings
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.web.app import create_app
+from tests.components import missing
 from tests.support import SPASMS, TINY, serve_directory, serve_wsgi
 
 pytestmark = pytest.mark.browser
@@ -66,7 +67,7 @@ def pages(tmp_path_factory) -> Iterator[tuple[str, str, Path]]:
 def driver(tmp_path_factory) -> Iterator:
     """Headless Chromium, skipped when it is not installed."""
     if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: apt-get install -y chromium chromium-driver")
+        missing("chromium", "apt-get install chromium chromium-driver")
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()

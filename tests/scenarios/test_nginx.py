@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
+from tests.components import missing
 from tests.servers import free_port, serve
 from tests.support import ROOT, TINY, built_tiny
 
@@ -28,7 +29,7 @@ def _certificate(tmp: Path) -> tuple[Path, Path]:
     """Make a self-signed certificate for 127.0.0.1 with openssl; skip without it."""
     openssl = shutil.which("openssl")
     if openssl is None:
-        pytest.skip("openssl is not installed")
+        missing("openssl", "apt-get install openssl")
     cert, key = tmp / "cert.pem", tmp / "key.pem"
     subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
@@ -65,7 +66,7 @@ def _render(tmp: Path, upstream: str, http_port: int, tls_port: int, cert: Path,
 def _nginx(conf: Path, tmp: Path, port: int) -> Iterator[None]:
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(binary).exists():
-        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+        missing("nginx", "apt-get install nginx-light")
     proc = subprocess.Popen([binary, "-p", str(tmp), "-c", str(conf)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -14,9 +14,11 @@ import pytest
 
 from relatedposts.errors import FetchError
 from relatedposts.ingest.fetch import Fetcher
+from tests.components import MISSING
 from tests.localsite import article_page
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None,
+                                reason=f"{MISSING}openssl (apt-get install openssl)")
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

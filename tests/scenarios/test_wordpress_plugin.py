@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 
 import pytest
 
+from tests.components import missing
 from tests.support import ROOT
 
 PLUGIN = ROOT / "integrations" / "wordpress" / "relatedposts"
@@ -20,9 +20,7 @@ def php_binary() -> str:
     """Return the php binary; fail under CI=true when it is missing, skip otherwise."""
     found = shutil.which("php")
     if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("php is not installed, and CI=true (apt-get install php-cli)")
-        pytest.skip("php is not installed (apt-get install php-cli)")
+        missing("php", "apt-get install php-cli")
     return found
 
 

@@ -1,4 +1,5 @@
-"""The widget script, the demo page and friendly error pages."""
+"""The widget script, `/`, the demo page (off by default), the clinic's name and colour on every
+patient page, and friendly error pages."""
 
 from __future__ import annotations
 
@@ -73,3 +74,53 @@ def test_search_form_works_without_javascript_and_loads_the_combobox(client) -> 
     assert '<script src="/search-suggest.js" defer></script>' in html
     script = client.get("/search-suggest.js")
     assert script.mimetype == "text/javascript" and b"aria-activedescendant" in script.data
+
+
+HOSTILE = "<script>alert(1)</script> Spine & Co"
+
+
+def _clinic_client(built: Settings, **changes):
+    return create_app(built.replace(**changes), embedder=FakeEmbedder()).test_client()
+
+
+def test_the_root_sends_a_person_to_the_search_page(client) -> None:
+    resp = client.get("/", headers={"Host": "evil.example"})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/search"
+    assert client.get("/?site=x%22").headers["Location"] == "/search?site=x%22"
+
+
+def test_demo_is_off_unless_asked_for(built) -> None:
+    client = _clinic_client(built, demo_page=Settings().demo_page)
+    assert Settings().demo_page is False
+    for url in ("/demo", f"/demo?url={SPASMS}"):
+        assert "Page not found" in _html(client.get(url), 404)
+    page = _html(client.get("/search?q=back"))
+    assert "/demo" not in page and "Demo article" not in page
+
+
+def test_pages_wear_the_clinic_name_escaped(built) -> None:
+    client = _clinic_client(built, clinic_name=HOSTILE, clinic_primary_color="#123abc",
+                            clinic_logo_url="javascript:alert(2)",
+                            clinic_footer_text="<b>Call</b> 555-0100")
+    for url in ("/search", "/search?q=back", f"/demo?url={SPASMS}", "/search?limit=0"):
+        page = _html(client.get(url), 400 if url.endswith("=0") else 200)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; Spine &amp; Co" in page, url
+        assert "<script>alert" not in page and "Patient Articles" not in page, url
+        assert "header.site{background:#123abc;" in page and "javascript:" not in page, url
+        assert "&lt;b&gt;Call&lt;/b&gt; 555-0100" in page, url
+    assert "<title>Search – &lt;script&gt;" in _html(client.get("/search"))
+
+
+def test_the_logo_is_shown_when_it_is_a_web_link(built) -> None:
+    client = _clinic_client(built, clinic_logo_url="https://clinic.example/logo.png")
+    assert '<img src="https://clinic.example/logo.png" alt="">' in _html(client.get("/search"))
+    header = _html(_clinic_client(built).get("/search")).split("<main")[0]
+    assert "<img" not in header  # no logo set: the name alone
+
+
+def test_the_widget_and_fragment_default_heading_is_the_setting(built) -> None:
+    client = _clinic_client(built, related_heading='More from "Spine" </script>')
+    body = client.get("/widget.js").get_data(as_text=True)
+    assert '"More from \\"Spine\\" \\u003c/script>"' in body and "You Might Also" not in body
+    block = client.get(f"/fragment/related?url={SPASMS}").get_data(as_text=True)
+    assert '<h2 class="rp-heading">More from &#34;Spine&#34; &lt;/script&gt;</h2>' in block

@@ -12,6 +12,7 @@ import click
 from relatedposts.cli.common import load_service
 from relatedposts.config import Settings
 from relatedposts.errors import NotFound
+from relatedposts.text import counted
 
 
 def click_summary(settings: Settings) -> dict[str, Any]:
@@ -34,7 +35,9 @@ def print_gaps(settings: Settings, as_json: bool, min_count: int = 1) -> None:
         click.echo(json.dumps({"searches": len(entries), "gaps": [asdict(g) for g in gaps]},
                               indent=2, ensure_ascii=False))
         return
-    click.echo(f"{len(entries)} searches logged; {len(gaps)} topics no article answers:")
+    click.echo(f"{counted(len(entries), 'search', 'searches')} logged; "
+               f"{counted(len(gaps), 'topic', 'topics')} no article answers"
+               + (":" if gaps else "."))
     for gap in gaps:
         click.echo(f"- {gap.line()}")
         for q in gap.queries:

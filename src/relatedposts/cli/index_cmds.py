@@ -63,7 +63,8 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
 @site_option
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
-@click.option("--force", is_flag=True, help="Go live despite a large drop in articles.")
+@click.option("--force", is_flag=True, help="Go live despite a large drop in articles or "
+              "pins in the overrides file that name no article.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the outcome as JSON (for scripts; implies --quiet).")
@@ -73,7 +74,7 @@ def scrape(ctx: click.Context, sources: tuple[str, ...], corpus_dir: Path | None
 def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, force: bool,
           quiet: bool, as_json: bool, ray_address: str | None) -> None:
     """Build a new index version from the corpus, verify it and make it live (3: refused)."""
-    from relatedposts.indexing.build import build_index
+    from relatedposts.indexing.build import build_index, refuse_unknown_pins
     from relatedposts.indexing.embedders import make_embedder
     from relatedposts.indexing.raybuild import ray_embedder
     from relatedposts.ingest.store import read_corpus
@@ -81,6 +82,8 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, f
     settings = settings_from(ctx, corpus_dir=corpus_dir, index_dir=index_dir)
     t0 = time.perf_counter()
     articles = read_corpus(settings.corpus_dir)
+    if not force:
+        refuse_unknown_pins(articles, settings)
     embedder = (make_embedder(settings, build=True) if ray_address is None
                 else ray_embedder(settings, ray_address))
     result = build_index(articles, embedder, settings, force=force,
@@ -109,7 +112,8 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, f
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True,
-              help="Go live even if more than max_article_drop of the articles disappeared.")
+              help="Go live even if more than max_article_drop of the articles disappeared, "
+                   "or a pin in the overrides file names no article.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
 def rebuild(ctx: click.Context, sites: tuple[str, ...], index_dir: Path | None,

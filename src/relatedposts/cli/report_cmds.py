@@ -12,6 +12,7 @@ import click
 from relatedposts.cli.common import echo_json, load_service, settings_from
 from relatedposts.cli.sites_cmds import shared_query_report, site_option
 from relatedposts.config import Settings
+from relatedposts.text import counted
 
 if TYPE_CHECKING:
     from relatedposts.indexing.index import IndexData
@@ -80,22 +81,35 @@ def report(ctx: click.Context, index_dir: Path | None, limit: int, as_json: bool
     click.echo(f"index {rep.version} (previous: {rep.previous or 'none'})")
     sections = [
         ("orphans (recommended nowhere)", rep.orphans),
-        ("recommended from too many places", [f"{u} ({c} lists)" for u, c in
-                                              rep.over_recommended]),
+        ("recommended from too many places", [f"{u} ({counted(c, 'list', 'lists')})"
+                                              for u, c in rep.over_recommended]),
         ("near-duplicates (never shown together)", [" = ".join(g) for g in rep.duplicates]),
         ("override warnings", list(cast(list[str], rep.overrides.get("warnings") or []))),
         ("search rules (pinned first, hidden never listed)", [
             f"{q!r}: pin {', '.join(r['pin']) or '-'}; hide {', '.join(r['hide']) or '-'}"
             for q, r in rep.search_rules.items()]),
         (f"thin articles (under {settings.thin_words} words: kept, worth a look)", rep.thin),
-        (f"lists changed since {rep.previous}", rep.changed if rep.previous else []),
     ]
-    counts = {k: v for k, v in rep.overrides.items() if k != "warnings"}
-    click.echo(f"overrides applied: {counts or 'none'}")
+    click.echo(f"overrides applied: {overrides_in_words(rep.overrides)}")
     for title, items in sections:
         click.echo(f"{title}: {len(items)}")
         for item in items:
             click.echo(f"  {item}")
+    if rep.previous:  # the first version has nothing to be compared with
+        click.echo(f"lists changed since version {rep.previous}: {len(rep.changed)}")
+        for url in rep.changed:
+            click.echo(f"  {url}")
+    else:
+        click.echo("lists changed: no earlier version to compare with")
+
+
+def overrides_in_words(overrides: dict[str, object]) -> str:
+    """Say what the editor's overrides did: '2 pins, 1 block, 0 exclusions' or 'none'."""
+    nouns = {"pinned": ("pin", "pins"), "blocked": ("block", "blocks"),
+             "excluded": ("exclusion", "exclusions")}
+    parts = [counted(int(cast(int, overrides.get(key) or 0)), *names)
+             for key, names in nouns.items()]
+    return "none" if not any(overrides.get(k) for k in nouns) else ", ".join(parts)
 
 
 def _query_report(settings: Settings, as_json: bool) -> None:

@@ -27,7 +27,7 @@ def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, work
           threads: int, debug: bool) -> None:
     """Serve the JSON API, widget and search page (waitress; --debug for Flask's server)."""
     from relatedposts.indexing.embedders import require_model
-    from relatedposts.web.server import check_settings
+    from relatedposts.web.server import bind, check_settings
 
     settings = settings_from(ctx, index_dir=index_dir)
     require_model(settings)  # fail here, in one line, rather than in every worker
@@ -37,6 +37,9 @@ def serve(ctx: click.Context, index_dir: Path | None, host: str, port: int, work
         from relatedposts.sites import load_sites
 
         where = f"{len(load_sites(settings))} sites from {settings.sites_file}"
+    # A taken port is refused (ConfigError: one line, exit 2) before "serving on" is printed;
+    # the probe is closed at once and the supervisor binds again (SO_REUSEADDR).
+    bind(host, port).close()
     click.echo(f"serving on http://{host}:{port}/  ({where})")
     from relatedposts.console.app import create_app  # the service plus the /admin console
 

@@ -22,7 +22,7 @@ from relatedposts.indexing.chunk import chunk_article
 from relatedposts.indexing.embcache import cache_dir, cache_name, embed_cached
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.keywords import KeywordIndex
-from relatedposts.indexing.overrides import Overrides, load_overrides
+from relatedposts.indexing.overrides import Overrides, load_overrides, pin_problems
 from relatedposts.indexing.related import article_vectors, compute_related
 from relatedposts.indexing.related_similarity import Weights
 from relatedposts.indexing.verify import GateRefused, verify
@@ -68,6 +68,13 @@ def build_index(articles: list[Article], embedder: Embedder, settings: Settings,
         timings["index"] = time.perf_counter() - t0
         version_dir = publish(store, data, embedder, settings, activate, force, timings)
     return BuildResult(version_dir, data.manifest, timings, stats.embedded, stats.reused)
+
+
+def refuse_unknown_pins(articles: list[Article], settings: Settings) -> None:
+    """Raise GateRefused when the overrides file pins a URL no article has (--force skips)."""
+    problems = pin_problems(load_overrides(settings.overrides_file, [a.url for a in articles]))
+    if problems:  # `build` and `rebuild` ask before minutes of embedding, not after
+        raise GateRefused(problems)
 
 
 def publish(store: VersionStore, data: idx.IndexData, embedder: Embedder, settings: Settings,

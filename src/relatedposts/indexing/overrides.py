@@ -119,6 +119,12 @@ def _search_rules(raw: dict[str, dict[str, list[str]]], urls: list[str],
     return rules
 
 
+def pin_problems(overrides: Overrides) -> list[str]:
+    """Return each pin naming a URL the corpus lacks, in words, as a reason to refuse a build."""
+    return [f"overrides file: {w.removesuffix(' (ignored)')}; correct the URL, or pass --force "
+            "to build without that pin" for w in overrides.warnings if w.startswith("pin")]
+
+
 def _check_shape(raw: object, path: Path) -> None:
     """Raise a clear error unless raw has the documented shape."""
     def bad(msg: str) -> RelatedPostsError:

@@ -72,10 +72,15 @@ def _scrape(settings: Settings, quiet: bool, stages: dict[str, float]) -> Scrape
               disable=True if quiet else None) as bar:
         report = scrape(settings.site, settings, prune=True, progress=bar)
     stages["scrape"] = time.perf_counter() - t0
+    failed = [f for f in report.failures if not f.skipped]
+    skipped = [f for f in report.failures if f.skipped]  # listing pages: as `scrape` says
     say(f"scrape: {len(report.articles)} pages fetched (new or changed), {report.unchanged} "
-        f"unchanged, {len(report.failures)} failed, {report.removed} removed")
-    for f in report.failures:
+        f"unchanged, {len(failed)} failed, {report.removed} removed"
+        + (f", {len(skipped)} skipped (not articles)" if skipped else ""))
+    for f in failed:
         say(f"  failed {f.url}: {f.reason}")
+    for f in skipped:
+        say(f"  skipped {f.url}: {f.reason}")
     for f in report.warnings + report.duplicates:  # kept (thin, odd title) or folded copies
         say(f"  note {f.url}: {f.reason}")
     if report.prune_skipped:
@@ -85,11 +90,13 @@ def _scrape(settings: Settings, quiet: bool, stages: dict[str, float]) -> Scrape
 
 def _build(settings: Settings, force: bool, quiet: bool, stages: dict[str, float]) -> None:
     """Build from the corpus with the embedding cache; verify and switch (may raise)."""
-    from relatedposts.indexing.build import build_index
+    from relatedposts.indexing.build import build_index, refuse_unknown_pins
     from relatedposts.indexing.embedders import make_embedder
     from relatedposts.ingest.store import read_corpus
 
     articles = read_corpus(settings.corpus_dir)
+    if not force:
+        refuse_unknown_pins(articles, settings)
     t0 = time.perf_counter()
     embedder = make_embedder(settings, build=True)
     stages["model"] = time.perf_counter() - t0

@@ -6,27 +6,38 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from relatedposts.config import Settings
-from relatedposts.errors import ExtractError, FetchError, FetchHTTPStatus
+from relatedposts.errors import ExtractError, FetchError, FetchHTTPStatus, NotAnArticle, NotAPage
 from relatedposts.ingest import store
 from relatedposts.ingest.charset import decode_html
 from relatedposts.ingest.extract import extract_page
 from relatedposts.ingest.fetch import Fetcher
-from relatedposts.ingest.sources import Target, dedupe, is_sitemap, origins, read_url_lists
-from relatedposts.ingest.sources import targets as expand_sources
+from relatedposts.ingest.sitemap import SitemapWalk, walk_sitemaps
+from relatedposts.ingest.sources import read_url_lists, web_origins
+from relatedposts.ingest.wordpress import is_wordpress, read_site
 from relatedposts.models import Article, Failure, ScrapeReport
 from relatedposts.urls import safe_link, url_key
 
 log = logging.getLogger(__name__)
 
 GONE = frozenset({404, 410})  # a listed page answering this was deleted: prune drops it
+
+
+@dataclass(frozen=True)
+class Target:
+    """One page to scrape: a URL, or a local file with the URL it stands for."""
+
+    url: str
+    path: Path | None = None
+    article: Article | None = None  # already read (from the WordPress API): nothing to fetch
 
 
 @dataclass(frozen=True)
@@ -71,9 +82,9 @@ def scrape(sources: Iterable[str], settings: Settings, corpus_dir: Path | None =
     corpus.mkdir(parents=True, exist_ok=True)
     sources = read_url_lists(sources)
     report = ScrapeReport()
-    fetcher = Fetcher(settings, origins(sources))
-    targets = list(dedupe(expand_sources(sources, fetcher, settings, report)))
-    listing_failed = [f for f in report.failures if f.url in sources or is_sitemap(f.url)]
+    fetcher = Fetcher(settings, web_origins(sources))
+    targets = list(_dedupe(_targets(sources, fetcher, settings, report)))
+    listing_failed = [f for f in report.failures if f.url in sources or _is_sitemap(f.url)]
     state = store.load_state(corpus)
     place = _Placement({url_key(t.url): t.url for t in targets})
     gone: set[str] = set()
@@ -146,6 +157,52 @@ def _place(article: Article, source: str, place: _Placement, report: ScrapeRepor
     return True
 
 
+def _targets(sources: list[str], fetcher: Fetcher, settings: Settings,
+             report: ScrapeReport) -> Iterator[Target]:
+    """Expand each source into page targets; an unusable source is a failure, not a crash."""
+    for source in sources:
+        try:
+            yield from _expand(source, fetcher, settings, report)
+        except FetchError as exc:
+            report.failures.append(Failure(source, exc.message))
+        except (OSError, ValueError) as exc:
+            report.failures.append(Failure(source, _reason(exc)))
+
+
+def _expand(source: str, fetcher: Fetcher, settings: Settings,
+            report: ScrapeReport) -> Iterator[Target]:
+    """Turn one source into targets: WordPress, sitemap, page, directory, URL list or file."""
+    if is_wordpress(source):
+        read = read_site(source, fetcher, settings)
+        report.failures.extend(read.failures)
+        if read.incomplete:  # reported against the source: --prune then deletes nothing
+            report.failures.append(Failure(source, f"WordPress API read incomplete: "
+                                                   f"{read.incomplete}"))
+        yield from (Target(a.url, article=a) for a in read.articles)
+        return
+    if "://" in source and not source.startswith("file:"):
+        url = str(fetcher.own_url(source))
+        if re.search(r"sitemap[^/]*\.xml(\.gz)?$|\.xml(\.gz)?$", url):
+            walk = SitemapWalk()
+            try:
+                yield from (Target(u) for u in walk_sitemaps(url, fetcher, settings, walk))
+            finally:
+                report.failures.extend(walk.failures)
+                report.warnings.extend(walk.warnings)
+        else:
+            yield Target(url)
+        return
+    path = Path(source)
+    if path.is_dir():
+        for html in sorted(p for p in path.rglob("*") if p.suffix in (".html", ".htm")):
+            yield Target(html.resolve().as_uri(), html)
+    elif path.is_file() and path.suffix in (".html", ".htm"):
+        yield Target(path.resolve().as_uri(), path)
+    else:
+        raise ValueError(f"source not found: {source} (give a URL, a sitemap URL, a "
+                         "directory of HTML files or a text file of URLs)")
+
+
 @dataclass(frozen=True)
 class _Limits:
     """The crawl's deadline (monotonic clock, None: none) and each page's CPU budget."""
@@ -192,7 +249,7 @@ def _scrape_one(target: Target, fetcher: Fetcher, previous: dict | None,
         failure = Failure(target.url, exc.message)
         return Gone(failure) if exc.status_code in GONE else failure
     except (FetchError, ExtractError) as exc:
-        return Failure(target.url, exc.message)
+        return Failure(target.url, exc.message, isinstance(exc, NotAnArticle | NotAPage))
     except OSError as exc:
         return Failure(target.url, _reason(exc))
     except Exception as exc:  # noqa: BLE001 - one page's surprise never stops the crawl
@@ -200,8 +257,20 @@ def _scrape_one(target: Target, fetcher: Fetcher, previous: dict | None,
         return Failure(target.url, f"could not be read: {type(exc).__name__}: {exc}")
 
 
+def _is_sitemap(url: str) -> bool:
+    return bool(re.search(r"\.xml(\.gz)?$", url))
+
+
 def _reason(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc) or type(exc).__name__
+
+
+def _dedupe(targets: Iterable[Target]) -> Iterator[Target]:
+    seen: set[str] = set()
+    for t in targets:
+        if t.url not in seen:
+            seen.add(t.url)
+            yield t
 
 
 def fetch_article(url: str, settings: Settings, origins: Iterable[str]) -> Article:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Tag
 
-from relatedposts.errors import ExtractError
+from relatedposts.errors import ExtractError, NotAnArticle
 from relatedposts.ingest.blocks import (
     BLOCK_SCORED,
     HEADINGS,
@@ -88,7 +88,7 @@ def _extract_page(html: str | bytes, url: str) -> Page:
     soup = BeautifulSoup(html, "lxml")
     meta = page_meta(soup)
     if meta.get("og:type", "article").lower() in ("website", "profile", "book"):
-        raise ExtractError(f"not an article (og:type={meta['og:type']})")
+        raise NotAnArticle(f"not an article (og:type={meta['og:type']})")
     canonical = find_canonical(soup, url)
     site = site_name(soup, meta, url)
     title, warnings = find_title(soup, meta, site)
@@ -100,7 +100,7 @@ def _extract_page(html: str | bytes, url: str) -> Page:
     if content is None:
         raise ExtractError("no main content found")
     if _link_density(content, sizes) > 0.5 or _is_listing(content):
-        raise ExtractError("looks like a listing or navigation page (mostly links)")
+        raise NotAnArticle("looks like a listing or navigation page (mostly links)")
     body = [b for b in blocks(content) if not (b.kind == "para" and is_byline(b.text))]
     if not title:
         title, took = _fallback_title(body)

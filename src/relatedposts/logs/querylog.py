@@ -26,6 +26,7 @@ from relatedposts.logs import legacy
 from relatedposts.logs.scrub import DATE_RE, EMAIL_RE, PHONE_RE, scrub
 from relatedposts.logs.sqlitestore import Retention, Schema, Store, now_stamp
 from relatedposts.logs.visitors import VisitorTokens, file_tokens
+from relatedposts.text import counted
 
 __all__ = ["DATE_RE", "EMAIL_RE", "PHONE_RE", "QueryLog", "QueryReport", "scrub"]
 
@@ -222,7 +223,8 @@ def shown_entries(entries: list[dict], min_visitors: int) -> list[dict]:
 
 def report_lines(rep: QueryReport) -> list[str]:
     """Render a QueryReport for the terminal."""
-    lines = [f"searches logged: {rep.searches} ({rep.distinct} distinct queries)",
+    lines = [f"searches logged: {rep.searches:,} "
+             f"({counted(rep.distinct, 'distinct query', 'distinct queries')})",
              f"most frequent: {len(rep.frequent)}"]
     lines += [f"  {n:5d}  {q}" for q, n in rep.frequent]
     lines.append(f"found nothing (topics to write about): {len(rep.unanswered)}")

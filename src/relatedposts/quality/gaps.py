@@ -24,7 +24,7 @@ from relatedposts.config import Settings
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.index import IndexData
 from relatedposts.indexing.keywords import Vocabulary
-from relatedposts.text import stems, words
+from relatedposts.text import counted, stems, words
 
 # What the query log's scrubber leaves (logs/scrub.PLACEHOLDERS): never a topic.
 PLACEHOLDERS = frozenset({"email", "phone", "date", "name", "address", "card", "id"})
@@ -49,7 +49,7 @@ class Gap:
         """Return the one-line summary an editor reads."""
         nearest = (f"nearest article: {self.nearest_title} ({self.match}, "
                    f"{self.similarity:.2f})" if self.nearest_title else "no article is near")
-        return f"{self.count} searches about {self.label}; {nearest}"
+        return f"{counted(self.count, 'search', 'searches')} about {self.label}; {nearest}"
 
 
 def _distinct(entries: list[dict[str, Any]]) -> tuple[Counter[str], set[str]]:

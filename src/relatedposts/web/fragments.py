@@ -18,7 +18,7 @@ import re
 from flask import Blueprint, Response, current_app, request
 from flask.typing import ResponseReturnValue
 
-from relatedposts.blockhtml import DEFAULT_HEADING, render_block
+from relatedposts.blockhtml import render_block
 from relatedposts.errors import BadRequest, RelatedPostsError
 from relatedposts.live.service import RELATED_MEMO, Live
 from relatedposts.models import RelatedPost
@@ -47,7 +47,7 @@ def related_fragment() -> ResponseReturnValue:
                       service.settings.max_limit)
     if limit is None:
         raise BadRequest(f"'limit' must be an integer from 1 to {service.settings.max_limit}")
-    heading = request.args.get("heading", DEFAULT_HEADING)
+    heading = request.args.get("heading", service.settings.related_heading)
     if len(heading) > MAX_HEADING:
         raise BadRequest(f"'heading' is too long: at most {MAX_HEADING} characters")
     amp = request.path.endswith(".amp") or request.args.get("amp") in ("1", "true")

@@ -1,19 +1,33 @@
-"""The human-facing routes: the embeddable /widget.js, the /search page and the /demo page."""
+"""The human-facing routes: the embeddable /widget.js, `/` (to /search), the /search page and
+the /demo page (only when DEMO_PAGE is on), in the clinic's name and colour."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import logging
 import secrets
 from functools import lru_cache
 from importlib import resources
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, g, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from relatedposts.blockhtml import DEFAULT_HEADING
+from relatedposts.config import Settings
 from relatedposts.errors import BadRequest, NotFound, RelatedPostsError
 from relatedposts.live.service import Service
 from relatedposts.models import Article
@@ -62,10 +76,18 @@ def widget_source(name: str = "widget.js") -> bytes:
     return resources.files("relatedposts.web").joinpath(f"static/{name}").read_bytes()
 
 
+@lru_cache(maxsize=16)
+def widget_script(heading: str) -> bytes:
+    """Return widget.js with the configured default heading (a JSON string: no markup)."""
+    # ensure_ascii and an escaped '<': the string can end neither the literal nor a <script>.
+    literal = json.dumps(heading).replace("<", "\\u003c").encode()
+    return widget_source().replace(json.dumps(DEFAULT_HEADING).encode(), literal)
+
+
 @bp.get("/widget.js")
 def widget() -> ResponseReturnValue:
     """Serve the embeddable widget script, cacheable for an hour."""
-    body = widget_source()
+    body = widget_script(clinic_settings().related_heading)
     resp = Response(body, mimetype="text/javascript")
     resp.set_etag(hashlib.sha256(body).hexdigest()[:20])
     resp.cache_control.public = True
@@ -100,6 +122,14 @@ def page_int(name: str, default: int, low: int, high: int) -> int:
         raise BadRequest(f"The page address has an invalid '{name}' value: it must be a whole "
                          f"number from {low} to {high}.")
     return value
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    """Send a person who opens the service's address to the search page."""
+    site = request.args.get("site")
+    target = url_for("web.search_page", site=site) if site else url_for("web.search_page")
+    return redirect(target, 302)
 
 
 @bp.get("/search")
@@ -141,6 +171,8 @@ def page_filters() -> dict[str, str]:
 def demo() -> ResponseReturnValue:
     """Render a sample blog article (?url= or the back-spasms one) that embeds the widget."""
     service = _service()
+    if not service.settings.demo_page:  # a try-out page: a clinic's own site does not show it
+        raise NotFound("Page not found.")
     url = (request.args.get("url") or "").strip()
     articles = service.live.data.articles
     article = service.find_article(url)[1] if url else demo_article(articles)
@@ -195,6 +227,23 @@ def _keep_site(endpoint: str, values: dict) -> None:
 def _site_name() -> dict[str, str | None]:
     """Give templates the request's (validated) site name for forms and the widget."""
     return {"site": g.get("site")}
+
+
+def clinic_settings() -> Settings:
+    """Return the settings naming the clinic: the request's site's, else the shared ones."""
+    registry = get_registry(current_app)
+    if registry is None:
+        return _service().settings
+    try:
+        return _service().settings
+    except RelatedPostsError:  # no or an unknown ?site= (the error page): the shared name
+        return registry.settings
+
+
+@bp.app_context_processor
+def _clinic() -> dict[str, Settings]:
+    """Give templates the clinic's name, logo, colour and footer (escaped by Jinja)."""
+    return {"clinic": clinic_settings()}
 
 
 @bp.after_request

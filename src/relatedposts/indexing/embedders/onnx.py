@@ -28,6 +28,7 @@ import numpy as np
 from relatedposts.config import Settings
 from relatedposts.errors import ModelError
 from relatedposts.indexing.embedders.base import model_name
+from relatedposts.indexing.embedders.exportdeps import require_export_libraries
 from relatedposts.indexing.embedders.onnx_fuse import FAILED as FUSE_FAILED
 from relatedposts.indexing.embedders.onnx_fuse import fuse
 
@@ -159,6 +160,8 @@ def ensure_onnx(model_dir: Path, cache_dir: Path, quantize: bool) -> Path:
     target_dir.mkdir(parents=True, exist_ok=True)
     with _locked(target_dir / ".lock"):
         if not wanted.is_file():
+            if not raw.is_file():
+                require_export_libraries()  # before a child's traceback can say it worse
             _convert_in_child(model_dir, raw, int8 if quantize else None,
                               None if quantize else fused)
     return wanted if wanted.is_file() else raw
