@@ -4,7 +4,8 @@ The views: the plain cosine of whole-article vectors (the mean of the passage ve
 same after centring, the TF-IDF cosine of the titles, BM25 with each title as the query over
 the other's text, the TF-IDF cosine of the bodies, and the Jaccard overlap of the tags. The
 weights come from the settings and were chosen on the dev-derived labels (docs/benchmarks.md,
-section "related-weights").
+section "related-weights"). The corpus statistics (idf, centring mean) come from
+related_stats.py: fitted by a full build, frozen for the publishes until the next one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from scipy import sparse
 
 from relatedposts.config import Settings
 from relatedposts.models import Article
-from relatedposts.text import article_document, bm25_title_matrices, tfidf_matrix
+from relatedposts.indexing.related_stats import CorpusStats, Views
 
 
 @dataclass(frozen=True)
@@ -52,21 +53,23 @@ def unit_rows(m: np.ndarray) -> np.ndarray:
 class Similarity:
     """Every view of every article, ready to score any block of articles against each other."""
 
-    def __init__(self, articles: list[Article], vectors: np.ndarray, settings: Settings) -> None:
+    def __init__(self, articles: list[Article], vectors: np.ndarray, settings: Settings,
+                 stats: CorpusStats | None = None, views: Views | None = None) -> None:
+        """Score these articles: under stats (a full build's, frozen) when given, else fitted
+        here; views, when given, are the articles' already under those stats."""
         self.weights = Weights.from_settings(settings).normalised()
+        self.stats = stats if stats is not None else CorpusStats.fit(articles, vectors, settings)
+        self.views = views if views is not None else self.stats.views(articles, settings)
         self.dense = unit_rows(vectors)
         # Centring removes what every post on one blog shares (hubness), at some cost in
         # plain relatedness; its weight is 0 by default (see the landscape).
-        self.centred = unit_rows(vectors - vectors.mean(axis=0, keepdims=True))
-        self.titles = tfidf_matrix([a.title for a in articles])
-        texts = [f"{a.title} {a.body}" for a in articles]
-        self.queries, self.bm25 = bm25_title_matrices([a.title for a in articles], texts)
+        self.centred = unit_rows(vectors - self.stats.mean)
+        self.titles, self.body = self.views.titles, self.views.body
+        self.queries, self.bm25 = self.views.queries, self.views.bm25
         own = np.asarray(self.queries.multiply(self.bm25).sum(axis=1)).ravel()
         # A title's score against its own article is its best possible one: dividing by it
         # puts every title on one scale (long titles otherwise dominate).
         self.own = np.where(own > 0, own, 1.0).astype(np.float32)
-        self.body = tfidf_matrix([article_document(a, settings.title_weight, tags=False)
-                                  for a in articles])
         self.tags = tag_matrix(articles)
         self.tag_counts = np.asarray(self.tags.sum(axis=1)).ravel()
 
