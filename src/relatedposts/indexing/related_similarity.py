@@ -16,8 +16,8 @@ import numpy as np
 from scipy import sparse
 
 from relatedposts.config import Settings
-from relatedposts.models import Article
 from relatedposts.indexing.related_stats import CorpusStats, Views
+from relatedposts.models import Article
 
 
 @dataclass(frozen=True)

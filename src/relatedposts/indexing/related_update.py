@@ -63,7 +63,10 @@ def update_related(old: RelatedLists, remap: np.ndarray, articles: list[Article]
                                overrides, today)
     carried_ids, carried_flags = _carried(old, remap, len(articles), out.ids.shape[1])
     differs = ((out.ids != carried_ids) | (out.flags != carried_flags)).any(axis=1)
-    return out, sorted(set(np.flatnonzero(differs).tolist()) | set(touched))
+    # A list that held a removed or replaced article changed, even in its last slot.
+    held = (old.ids >= 0) & (remap[np.maximum(old.ids, 0)] < 0)
+    lost = remap[np.flatnonzero(held.any(axis=1) & (remap >= 0))]
+    return out, sorted(set(np.flatnonzero(differs).tolist()) | set(touched) | set(lost.tolist()))
 
 
 def _incremental(old: RelatedLists, state: RelatedState, remap: np.ndarray,
