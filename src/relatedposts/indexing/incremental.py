@@ -128,7 +128,7 @@ def _chunk_index(live: faiss.Index, keep: np.ndarray, added: np.ndarray,
         return make_chunk_index(np.concatenate([stored, added]), settings)
     index = faiss.clone_index(live)  # the live one may be serving: never change it in place
     if not keep.all():
-        index.remove_ids(np.flatnonzero(~keep).astype(np.int64))
+        index.remove_ids(faiss.IDSelectorBatch(np.flatnonzero(~keep).astype(np.int64)))
     if len(added):
         index.add(added)
     return tune_for_search(index, settings)

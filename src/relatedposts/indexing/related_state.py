@@ -52,7 +52,7 @@ class RelatedState:
         s = self.stats
         arrays.update(title_idf=s.title_idf, body_idf=s.body_idf, bm25_idf=s.bm25.idf,
                       mean=s.mean)
-        np.savez(directory / NPZ, **arrays)
+        np.savez(directory / NPZ, **arrays)  # type: ignore[arg-type]  # names are str keys
         meta = {"fingerprint": self.fingerprint, "articles": s.articles,
                 "title_vocab": list(s.title_vocab), "body_vocab": list(s.body_vocab),
                 "bm25_vocab": list(s.bm25.vocab), "bm25_mean_length": s.bm25.mean_length,

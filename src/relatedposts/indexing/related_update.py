@@ -95,7 +95,7 @@ def _incremental(old: RelatedLists, state: RelatedState, remap: np.ndarray,
     for i in redo:
         rows[i] = context.ranked(i)
     context.uncapped = rows
-    terms = [[] for _ in range(n)]
+    terms: list[list[str]] = [[] for _ in range(n)]
     for i_old, i_new in enumerate(remap.tolist()):
         if i_new >= 0:
             terms[i_new] = old.key_terms[i_old]
