@@ -103,6 +103,16 @@ def test_after_many_publishes_and_a_removal_lists_equal_the_frozen_build_and_the
                for u in got) > 6  # the cap binds here
 
 
+def test_with_every_view_weighed_an_edit_still_equals_the_frozen_build(settings) -> None:
+    settings = settings.replace(related_lexical_weight=0.2, related_centred_weight=0.2)
+    articles = corpus(50, seed=9)
+    build_index(articles, FakeEmbedder(), settings)
+    stats = frozen_stats(settings)
+    edited = make_article("a010", "Sciatica Sleep Posture", "sciatica sleep posture nerve leg.")
+    publish_changes([Change(edited.url, edited)], settings, FakeEmbedder())
+    assert lists(settings) == frozen_reference(settings, stats)
+
+
 def test_a_full_build_after_publishes_restores_exact_equality(settings) -> None:
     articles = corpus(40, seed=4)
     build_index(articles[:-3], FakeEmbedder(), settings)

@@ -80,9 +80,13 @@ class CorpusStats:
         """Vectorise articles under these statistics."""
         queries, bm25 = bm25_rows([a.title for a in articles], bm25_docs(_texts(articles)),
                                   self.bm25)
+        # The body view is a third of what a version stores: only kept when it is weighed
+        # (the weights are in the state's fingerprint, so a change recomputes everything).
+        body = (tfidf_rows(_bodies(articles, settings), self.body_vocab, self.body_idf)
+                if settings.related_lexical_weight else sparse.csr_matrix((len(articles), 1),
+                                                                          dtype=np.float32))
         return Views(tfidf_rows([a.title for a in articles], self.title_vocab, self.title_idf),
-                     queries, bm25,
-                     tfidf_rows(_bodies(articles, settings), self.body_vocab, self.body_idf))
+                     queries, bm25, body)
 
     def key_terms(self, articles: list[Article], settings: Settings,
                   top: int = 25) -> list[list[str]]:
