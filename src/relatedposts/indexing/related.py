@@ -188,7 +188,10 @@ def _ranked(i: int, pool: list[int], banned: set[int], pins: list[int], similari
     js = [j for j in pool if j not in banned and j not in pins]
     idx = [i, *pins, *js]
     pos = {a: p for p, a in enumerate(idx)}
-    m = similarity.matrix(idx)  # one block: relevance to i and redundancy among candidates
+    # With λ < 1 MMR weighs redundancy among the candidates: the whole block. At λ 1 (the
+    # default) it never does, so only i's and the pins' rows are needed (most of the cost).
+    lam = settings.related_mmr_lambda
+    m = similarity.matrix(idx) if lam < 1 else similarity.block(idx[:len(pins) + 1], idx)
     row: Row = [(j, float(m[0, pos[j]]), PINNED) for j in pins]
     scores = m[0, len(pins) + 1:]
     # Decay shrinks positive similarity only; a negative one must not move up.
@@ -196,7 +199,7 @@ def _ranked(i: int, pool: list[int], banned: set[int], pins: list[int], similari
     cand = {j: float(s) for j, s in zip(js, scores, strict=True)
             if s >= settings.related_min_score}
     picked = mmr(cand, lambda a, others: m[pos[a], [pos[o] for o in others]],
-                 set(pins) | {i}, dup_of, settings.related_mmr_lambda, settings.related_depth)
+                 set(pins) | {i}, dup_of, lam, settings.related_depth)
     return row + [(j, cand[j], SIMILAR) for j in picked]
 
 

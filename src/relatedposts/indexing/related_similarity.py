@@ -75,32 +75,39 @@ class Similarity:
 
     def matrix(self, idx: list[int]) -> np.ndarray:
         """Return the weighted pairwise similarity of the posts in idx (symmetric)."""
+        return self.block(idx, idx)
+
+    def block(self, rows: list[int], cols: list[int]) -> np.ndarray:
+        """Return the weighted similarity of each post in rows to each post in cols."""
         w = self.weights
-        out = np.zeros((len(idx), len(idx)), np.float32)
+        out = np.zeros((len(rows), len(cols)), np.float32)
         if w.dense:
-            out += w.dense * (self.dense[idx] @ self.dense[idx].T)
+            out += w.dense * (self.dense[rows] @ self.dense[cols].T)
         if w.centred:
-            out += w.centred * (self.centred[idx] @ self.centred[idx].T)
+            out += w.centred * (self.centred[rows] @ self.centred[cols].T)
         if w.title:
-            out += w.title * _dense(self.titles[idx] @ self.titles[idx].T)
+            out += w.title * _dense(self.titles[rows] @ self.titles[cols].T)
         if w.bm25:
-            out += w.bm25 * self.bm25_block(idx)
+            out += w.bm25 * self.bm25_block(rows, None if rows is cols else cols)
         if w.body:
-            out += w.body * _dense(self.body[idx] @ self.body[idx].T)
+            out += w.body * _dense(self.body[rows] @ self.body[cols].T)
         if w.tags:
-            out += w.tags * self._tags(idx)
+            out += w.tags * self._tags(rows, cols)
         return out
 
-    def bm25_block(self, idx: list[int]) -> np.ndarray:
-        """Return BM25 of each title over each text, on the title's own scale, both ways."""
-        raw = _dense(self.queries[idx] @ self.bm25[idx].T) / self.own[idx][:, None]
-        return np.minimum((raw + raw.T) / 2, 1.0)
+    def bm25_block(self, idx: list[int], cols: list[int] | None = None) -> np.ndarray:
+        """Return BM25 of each title over each text, on the title's own scale, both ways
+        (idx against itself, or against cols)."""
+        raw = _dense(self.queries[idx] @ self.bm25[idx if cols is None else cols].T)
+        raw /= self.own[idx][:, None]
+        if cols is None:
+            return np.minimum((raw + raw.T) / 2, 1.0)
+        back = _dense(self.queries[cols] @ self.bm25[idx].T) / self.own[cols][:, None]
+        return np.minimum((raw + back.T) / 2, 1.0)
 
-    def _tags(self, idx: list[int]) -> np.ndarray:
-        tag = self.tags[idx]
-        shared = _dense(tag @ tag.T)
-        counts = self.tag_counts[idx]
-        union = counts[:, None] + counts[None, :] - shared
+    def _tags(self, rows: list[int], cols: list[int]) -> np.ndarray:
+        shared = _dense(self.tags[rows] @ self.tags[cols].T)
+        union = self.tag_counts[rows][:, None] + self.tag_counts[cols][None, :] - shared
         return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
 
 
