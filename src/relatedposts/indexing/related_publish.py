@@ -25,8 +25,9 @@ from relatedposts.models import Article
 
 
 def carry_neighbours(old: Neighbours, remap: np.ndarray, similarity: Similarity,
-                     touched: list[int], k: int) -> tuple[Neighbours, set[int]]:
-    """Return the neighbour lists after a publish and the rows whose lists changed."""
+                     touched: list[int], k: int) -> tuple[Neighbours, set[int], set[int]]:
+    """Return the neighbour lists after a publish, the rows whose lists were recomputed
+    (new, or a neighbour left) and the other rows a new article entered."""
     n = len(similarity.dense)
     width = min(k + 1, n)
     (d_ids, d_sims, lost_d), (l_ids, l_scores, lost_l) = (
@@ -42,14 +43,14 @@ def carry_neighbours(old: Neighbours, remap: np.ndarray, similarity: Similarity,
         l_ids[redo], l_scores[redo] = lex, scores
     others = np.ones(n, bool)
     others[redo] = False
-    changed = set(redo)
+    changed: set[int] = set()
     if touched:
         dense_x = similarity.dense @ similarity.dense[touched].T
         lex_x = lexical_block(similarity, np.array(touched)).T  # the score is symmetric
         for c, x in enumerate(touched):
             changed |= _merge(d_ids, d_sims, x, dense_x[:, c], others, False)
             changed |= _merge(l_ids, l_scores, x, lex_x[:, c], others, True)
-    return Neighbours(d_ids, d_sims, l_ids, l_scores), changed
+    return Neighbours(d_ids, d_sims, l_ids, l_scores), set(redo), changed
 
 
 def _carry(ids: np.ndarray, vals: np.ndarray, remap: np.ndarray, n: int,

@@ -31,7 +31,9 @@ from threadpoolctl import threadpool_limits
 
 from relatedposts.config import Settings
 from relatedposts.indexing.overrides import Overrides
+from relatedposts.indexing.reasons import SIMILAR
 from relatedposts.indexing.related import Parts, RelatedContext, RelatedLists, compute_related
+from relatedposts.indexing.related_diversity import Row
 from relatedposts.indexing.related_publish import carry_groups, carry_neighbours
 from relatedposts.indexing.related_similarity import Similarity
 from relatedposts.indexing.related_state import (
@@ -79,8 +81,8 @@ def _incremental(old: RelatedLists, state: RelatedState, remap: np.ndarray,
     fresh = [articles[i] for i in touched]
     views = state.views.take(kept).stacked(state.stats.views(fresh, settings), order)
     similarity = Similarity(articles, vectors, settings, state.stats, views)
-    near, moved = carry_neighbours(state.near, remap, similarity, touched,
-                                   settings.related_candidates)
+    near, moved, entered = carry_neighbours(state.near, remap, similarity, touched,
+                                            settings.related_candidates)
     pools = near.pools()
     groups = carry_groups(articles, old.duplicates, remap, touched, pools,
                           settings.duplicate_jaccard)
@@ -91,9 +93,11 @@ def _incremental(old: RelatedLists, state: RelatedState, remap: np.ndarray,
         moved |= regrouped | {i for i, pool in pools.items() if regrouped.intersection(pool)}
     ranked = _carry_ranked(state.ranked, remap, n, order)
     rows = rows_from_arrays(*ranked)
+    moved |= _insert_entered(rows, entered - moved, touched, context)
     redo = sorted(moved)
     for i in redo:
         rows[i] = context.ranked(i)
+    redo = sorted(moved | entered)
     context.uncapped = rows
     terms: list[list[str]] = [[] for _ in range(n)]
     for i_old, i_new in enumerate(remap.tolist()):
@@ -106,6 +110,46 @@ def _incremental(old: RelatedLists, state: RelatedState, remap: np.ndarray,
     out.state = RelatedState(state.stats, views, near, rows_to_arrays(rows, ranked, redo),
                              fingerprint(settings, overrides, [a.url for a in articles]))
     return out
+
+
+def _insert_entered(rows: list[Row], entered: set[int], touched: list[int],
+                    context: RelatedContext) -> set[int]:
+    """Put the new articles into the carried rows they entered; return the rows this cannot
+    do exactly, to be ranked again.
+
+    At MMR λ 1 a ranked row is its candidates by score (at least related_min_score), and a
+    carried candidate's score does not move under frozen statistics. So a row gains the new
+    article at its score's place and loses the candidates the new article pushed out of its
+    neighbour lists. Rows with pins or copies, and new articles with copies, are ranked
+    again instead.
+    """
+    settings, new = context.settings, set(touched)
+    if settings.related_mmr_lambda < 1 or not entered:
+        return set(entered)
+    if any(context.dup_of.get(x) for x in new):
+        return set(entered)
+    fast = sorted(i for i in entered if not context.dup_of.get(i)
+                  and not context.overrides.pins.get(i))
+    if not fast:
+        return set(entered)
+    sims = context.similarity.block(fast, touched)
+    # Decay shrinks positive similarity only, as in related._ranked.
+    sims = np.where(sims > 0, sims * _decay_of(context, touched), sims)
+    for r, i in enumerate(fast):
+        pool, banned = set(context.pools[i]), context.banned(i)
+        row = [e for e in rows[i] if e[0] in pool]
+        for c, x in enumerate(touched):
+            score = float(sims[r, c])
+            if x in pool and x not in banned and score >= settings.related_min_score:
+                at = next((p for p, e in enumerate(row) if e[1] < score), len(row))
+                row.insert(at, (x, score, SIMILAR))
+        rows[i] = row
+    return set(entered) - set(fast)
+
+
+def _decay_of(context: RelatedContext, touched: list[int]) -> np.ndarray:
+    """Return the recency weight of each new article, as _ranked applies it (positive only)."""
+    return np.asarray(context.decay[touched], np.float32)[None, :]
 
 
 def _regrouped(old: list[list[int]], remap: np.ndarray, groups: list[set[int]]) -> set[int]:
