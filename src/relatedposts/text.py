@@ -11,6 +11,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -89,20 +90,33 @@ def word_counts(text: str) -> Counter[str]:
     return found
 
 
-def tfidf_matrix(texts: list[str]) -> sparse.csr_matrix:
-    """Return L2-normalized TF-IDF rows of texts as a sparse matrix."""
-    weights = term_weights([word_counts(t) for t in texts])
-    vocab: dict[str, int] = {}
+def tfidf_fit(texts: list[str]) -> tuple[dict[str, int], np.ndarray]:
+    """Return the vocabulary (first-seen order) and smoothed idf of texts' TF-IDF."""
+    df = Counter(w for t in texts for w in word_counts(t))
+    n = len(texts)
+    return ({w: k for k, w in enumerate(df)},
+            np.array([math.log((1 + n) / (1 + c)) for c in df.values()], np.float64))
+
+
+def tfidf_rows(texts: list[str], vocab: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
+    """Return L2-normalized TF-IDF rows of texts under a fixed vocabulary (other words dropped)."""
     rows, cols, vals = [], [], []
-    for r, d in enumerate(weights):
-        for w, value in d.items():
-            rows.append(r)
-            cols.append(vocab.setdefault(w, len(vocab)))
-            vals.append(value)
+    for r, t in enumerate(texts):
+        for w, tf in word_counts(t).items():
+            k = vocab.get(w)
+            if k is not None:
+                rows.append(r)
+                cols.append(k)
+                vals.append((1 + math.log(tf)) * float(idf[k]))
     shape = (len(texts), max(1, len(vocab)))
     m = sparse.csr_matrix((vals, (rows, cols)), shape=shape, dtype=np.float32)
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1))).ravel()
     return sparse.csr_matrix(sparse.diags(1 / np.maximum(norms, 1e-9)) @ m)
+
+
+def tfidf_matrix(texts: list[str]) -> sparse.csr_matrix:
+    """Return L2-normalized TF-IDF rows of texts as a sparse matrix."""
+    return tfidf_rows(texts, *tfidf_fit(texts))
 
 
 def top_terms(texts: list[str], top: int = 25,
@@ -122,30 +136,65 @@ def top_terms(texts: list[str], top: int = 25,
     return out
 
 
-def bm25_title_matrices(titles: list[str], texts: list[str], k1: float = 1.5,
-                        b: float = 0.75) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """Return (queries, weights): stemmed title terms (0/1) and Okapi BM25 weights of texts."""
-    docs = [stems(words(t)) for t in texts]
+@dataclass(frozen=True)
+class BM25Stats:
+    """The corpus side of title-as-query BM25: vocabulary, idf and mean length."""
+
+    vocab: dict[str, int]
+    idf: np.ndarray
+    mean_length: float
+    k1: float = 1.5
+    b: float = 0.75
+
+
+def bm25_fit(docs: list[list[str]], k1: float = 1.5, b: float = 0.75) -> BM25Stats:
+    """Return the BM25 statistics of stemmed documents."""
     vocab: dict[str, int] = {}
+    for doc in docs:
+        for term in doc:
+            vocab.setdefault(term, len(vocab))
+    df = np.zeros(max(1, len(vocab)), np.int64)
+    for doc in docs:
+        df[[vocab[t] for t in set(doc)]] += 1
+    idf = np.log(1 + (len(docs) - df + 0.5) / (df + 0.5)).astype(np.float32)
+    mean = float(np.mean([len(d) for d in docs])) if docs else 0.0
+    return BM25Stats(vocab, idf, mean, k1, b)
+
+
+def bm25_rows(titles: list[str], docs: list[list[str]],
+              stats: BM25Stats) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Return (queries, weights) of titles and stemmed docs under fixed BM25 statistics."""
+    vocab, k1, b = stats.vocab, stats.k1, stats.b
     rows, cols = [], []
     for r, doc in enumerate(docs):
         for term in doc:
-            rows.append(r)
-            cols.append(vocab.setdefault(term, len(vocab)))
+            if term in vocab:
+                rows.append(r)
+                cols.append(vocab[term])
     shape = (len(docs), max(1, len(vocab)))
     tf = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=shape)
     tf.sum_duplicates()
-    df = np.bincount(tf.indices, minlength=shape[1])
-    idf = np.log(1 + (len(docs) - df + 0.5) / (df + 0.5)).astype(np.float32)
-    length = np.asarray(tf.sum(axis=1)).ravel()
-    norm = k1 * (1 - b + b * length / max(float(length.mean()), 1e-9))
+    length = np.array([len(d) for d in docs], np.float64)  # the whole text, known words or not
+    norm = k1 * (1 - b + b * length / max(stats.mean_length, 1e-9))
     weights = tf.copy()
     weights.data = weights.data * (k1 + 1) / (weights.data + np.repeat(norm, np.diff(tf.indptr)))
     q_terms = [sorted({vocab[t] for t in stems(words(title)) if t in vocab}) for title in titles]
     q_rows = [r for r, ts in enumerate(q_terms) for _ in ts]
     queries = sparse.csr_matrix((np.ones(len(q_rows), np.float32),
                                  (q_rows, [t for ts in q_terms for t in ts])), shape=shape)
-    return queries, sparse.csr_matrix(weights @ sparse.diags(idf), dtype=np.float32)
+    return queries, sparse.csr_matrix(weights @ sparse.diags(stats.idf), dtype=np.float32)
+
+
+def bm25_docs(texts: list[str]) -> list[list[str]]:
+    """Return the stemmed words of texts, as BM25 counts them."""
+    return [stems(words(t)) for t in texts]
+
+
+def bm25_title_matrices(titles: list[str], texts: list[str], k1: float = 1.5,
+                        b: float = 0.75) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Return (queries, weights): stemmed title terms (0/1) and Okapi BM25 weights of texts."""
+    docs = bm25_docs(texts)
+    return bm25_rows(titles, docs, bm25_fit(docs, k1, b))
 
 
 def counted(n: int, one: str, many: str) -> str:

@@ -1,9 +1,11 @@
 """A new version from the live one plus a few changed articles, without a rebuild.
 
 Kept articles keep their chunks and stored vectors; a changed or new article is chunked and
-embedded alone (the embedding cache answers for text it has seen). The chunk index, article
-vectors and BM25 are re-assembled from those (cheap next to embedding), and the related lists
-are recomputed from those (related_update.py: the in-degree cap couples every list).
+embedded alone (the embedding cache answers for text it has seen). Its chunk vectors are added
+to a copy of the live FAISS index (a removal from HNSW, which cannot delete, rebuilds it), the
+kept article vectors are carried over, and BM25 is re-indexed (bm25s cannot add a document;
+each text's analysis is memoized). The related lists reachable from the change are ranked
+again under the last full build's frozen corpus statistics (related_update.py).
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 
+import faiss
 import numpy as np
 
 from relatedposts.config import Settings
 from relatedposts.indexing import index as idx
-from relatedposts.indexing.ann import make_chunk_index
+from relatedposts.indexing.ann import make_chunk_index, tune_for_search
 from relatedposts.indexing.build import make_manifest
 from relatedposts.indexing.chunk import chunk_article
 from relatedposts.indexing.embcache import cache_dir, cache_name, embed_cached
@@ -65,13 +68,12 @@ def apply_changes(data: idx.IndexData, changes: list[Change], settings: Settings
     remap = np.array([-1 if k in gone_keys or k in touched_keys else position[k]
                       for k in (url_key(a.url) for a in data.articles)], dtype=np.int64)
     touched = sorted(position[k] for k in touched_keys)
-    chunks, vectors = _chunks(data, articles, remap, touched, settings, embedder)
+    chunks, faiss_index, art_vecs = _chunks(data, articles, remap, touched, settings, embedder)
     seconds["embed"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
-    art_vecs = article_vectors(vectors, chunks, len(articles))
     overrides = load_overrides(settings.overrides_file, [a.url for a in articles])
     related, rows = update_related(data.related, remap, articles, art_vecs, touched, settings,
-                                   overrides)
+                                   overrides, state=idx.load_state(data))
     seconds["related"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
     docs = [article_document(a, settings.title_weight) for a in articles]
@@ -79,7 +81,6 @@ def apply_changes(data: idx.IndexData, changes: list[Change], settings: Settings
         docs, [article_document(articles[i], settings.title_weight) for i in touched],
         [article_document(old[k], settings.title_weight) for k in gone_keys | touched_keys
          if k in old])
-    faiss_index = make_chunk_index(vectors, settings)
     manifest = make_manifest(articles, chunks, faiss_index, embedder, settings, overrides)
     seconds["assemble"] = round(time.perf_counter() - t0, 3)
     out = idx.IndexData(manifest, articles, chunks, faiss_index, art_vecs, related, keyword)
@@ -89,32 +90,45 @@ def apply_changes(data: idx.IndexData, changes: list[Change], settings: Settings
 
 def _chunks(data: idx.IndexData, articles: list[Article], remap: np.ndarray,
             touched: list[int], settings: Settings,
-            embedder: Embedder) -> tuple[list[Chunk], np.ndarray]:
-    """Return every chunk in article order with its vector: stored ones, new ones embedded."""
-    stored = data.faiss_index.reconstruct_n(0, data.faiss_index.ntotal)
-    by_article: dict[int, list[int]] = {}
-    for c, chunk in enumerate(data.chunks):
-        if remap[chunk.article] >= 0:
-            by_article.setdefault(int(remap[chunk.article]), []).append(c)
-    fresh = {i: chunk_article(articles[i], i, settings.chunk_words,
-                              settings.chunk_overlap_sentences) for i in touched}
-    texts = [c.embed_text(articles[i].title) for i in touched for c in fresh[i]]
+            embedder: Embedder) -> tuple[list[Chunk], faiss.Index, np.ndarray]:
+    """Return the chunks, chunk index and article vectors after the change.
+
+    Kept chunks keep their place (renumbered to the new article ids) and the new articles'
+    chunks are embedded and appended, so the FAISS index is a copy of the live one plus
+    their vectors; only a removal from an HNSW index (which cannot delete) rebuilds it.
+    """
+    fresh = [c for i in touched for c in chunk_article(
+        articles[i], i, settings.chunk_words, settings.chunk_overlap_sentences)]
+    texts = [c.embed_text(articles[c.article].title) for c in fresh]
     embedded = np.zeros((0, embedder.dim), np.float32)
     if texts:
         embedded, _ = embed_cached(texts, embedder,
                                    cache_dir(settings.index_dir, cache_name(embedder)),
                                    settings.embed_cache_entries)
-    chunks: list[Chunk] = []
-    rows: list[np.ndarray] = []
-    cursor = 0
-    for i in range(len(articles)):
-        if i in fresh:
-            chunks += fresh[i]
-            rows.append(embedded[cursor:cursor + len(fresh[i])])
-            cursor += len(fresh[i])
-        else:
-            own = by_article.get(i, [])
-            chunks += [replace(data.chunks[c], article=i) for c in own]
-            rows.append(stored[own])
-    vectors = np.concatenate(rows) if rows else np.zeros((0, embedder.dim), np.float32)
-    return chunks, np.ascontiguousarray(vectors, dtype=np.float32)
+    embedded = np.ascontiguousarray(embedded, dtype=np.float32)
+    keep = np.array([remap[c.article] >= 0 for c in data.chunks], bool)
+    chunks = [replace(c, article=int(remap[c.article]))
+              for c, k in zip(data.chunks, keep, strict=True) if k] + fresh
+    index = _chunk_index(data.faiss_index, keep, embedded, settings)
+    art_vecs = np.zeros((len(articles), data.article_vectors.shape[1]), np.float32)
+    kept = np.flatnonzero(remap >= 0)
+    art_vecs[remap[kept]] = data.article_vectors[kept]
+    if touched:
+        mine = article_vectors(embedded, [replace(c, article=touched.index(c.article))
+                                          for c in fresh], len(touched))
+        art_vecs[touched] = mine
+    return chunks, index, art_vecs
+
+
+def _chunk_index(live: faiss.Index, keep: np.ndarray, added: np.ndarray,
+                 settings: Settings) -> faiss.Index:
+    """Return a copy of the live chunk index without the dropped rows, plus the added ones."""
+    if not keep.all() and getattr(live, "hnsw", None) is not None:
+        stored = live.reconstruct_n(0, live.ntotal)[keep]
+        return make_chunk_index(np.concatenate([stored, added]), settings)
+    index = faiss.clone_index(live)  # the live one may be serving: never change it in place
+    if not keep.all():
+        index.remove_ids(faiss.IDSelectorBatch(np.flatnonzero(~keep).astype(np.int64)))
+    if len(added):
+        index.add(added)
+    return tune_for_search(index, settings)

@@ -2,7 +2,9 @@
 
 Layout:  INDEX_DIR/versions/<version>/{manifest.json, articles.jsonl, chunks.jsonl,
 chunks.faiss, article_vectors.npy, related_{ids,scores,flags}.npy, related.json, bm25/,
-vocab.json}
+vocab.json, related_state.{npz,json}}
+related_state is what the next publish-time ingest needs (related_state.py); format-2
+versions lack it and still load (their next publish recomputes every list).
 No pickle anywhere. Which versions exist and which is live (CURRENT, HISTORY) is the
 version store's (versions.py); cache/ is the embedding cache (embcache.py).
 """
@@ -20,9 +22,11 @@ import numpy as np
 from relatedposts.errors import IndexFormatError
 from relatedposts.indexing.keywords import KeywordIndex
 from relatedposts.indexing.related import RelatedLists
+from relatedposts.indexing.related_state import RelatedState
 from relatedposts.models import Article, Chunk
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: related_state.{npz,json}, what the next publish needs
+READABLE = (2, 3)  # a format-2 version has no state: its next publish recomputes everything
 BUILD_HINT = "run 'relatedposts build' (or scripts/rebuild-index) to build one"
 
 
@@ -81,6 +85,8 @@ def save(data: IndexData, version_dir: Path) -> None:
                                                 "notes": {str(i): note for i, note
                                                           in rel.notes.items()}})
     data.keyword.save(version_dir)
+    if rel.state is not None:
+        rel.state.save(version_dir)
     # The manifest goes last: a directory without one is an unfinished build.
     _write_json(version_dir / "manifest.json", data.manifest.to_dict())
 
@@ -93,7 +99,7 @@ def load(version_dir: Path, expect_model: str | None = None,
     every process that maps it) instead of being copied into this process's memory.
     """
     manifest = read_manifest(version_dir)
-    if manifest.format_version != FORMAT_VERSION:
+    if manifest.format_version not in READABLE:
         raise IndexFormatError(f"index {version_dir} has format {manifest.format_version}, "
                                f"this service reads format {FORMAT_VERSION}: {BUILD_HINT}")
     if expect_model is not None and manifest.model != expect_model:
@@ -117,6 +123,18 @@ def load(version_dir: Path, expect_model: str | None = None,
     data = IndexData(manifest, articles, chunks, index, vectors, related, keyword, version_dir)
     check_consistent(data)
     return data
+
+
+def load_state(data: IndexData) -> RelatedState | None:
+    """Return what the next publish needs: the in-memory state, else the stored one (read
+    only here, so serving never pays for it); None for a version without one or with an
+    unreadable one (the publish then recomputes everything, as a build does)."""
+    if data.related.state is None and data.path is not None:
+        try:
+            data.related.state = RelatedState.load(data.path)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+    return data.related.state
 
 
 def load_articles(version_dir: Path) -> list[Article]:

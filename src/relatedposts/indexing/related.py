@@ -20,9 +20,11 @@ from relatedposts.config import Settings
 from relatedposts.indexing.duplicates import find_duplicates
 from relatedposts.indexing.overrides import Overrides
 from relatedposts.indexing.reasons import FALLBACK, PINNED, SIMILAR, key_terms
-from relatedposts.indexing.related_candidates import candidate_pool
+from relatedposts.indexing.related_candidates import Neighbours, neighbours
 from relatedposts.indexing.related_diversity import Row, cap_in_degree, mmr
 from relatedposts.indexing.related_similarity import Similarity
+from relatedposts.indexing.related_state import RelatedState, fingerprint, rows_to_arrays
+from relatedposts.indexing.related_stats import CorpusStats
 from relatedposts.models import Article, Chunk
 
 ONLY_ARTICLE = "the only article: there is nothing to relate it to yet"
@@ -40,6 +42,17 @@ class RelatedLists:
     duplicates: list[list[int]]
     key_terms: list[list[str]]
     notes: dict[int, str] = field(default_factory=dict)  # why a list is short, by article
+    state: RelatedState | None = None  # what the next publish needs (related_state.py)
+
+
+@dataclass
+class Parts:
+    """What a RelatedContext scores with: the similarity, neighbour lists, pools, copies."""
+
+    similarity: Similarity
+    near: Neighbours
+    pools: dict[int, list[int]]
+    groups: list[set[int]]
 
 
 def article_vectors(chunk_vectors: np.ndarray, chunks: list[Chunk], n_articles: int) -> np.ndarray:
@@ -53,15 +66,31 @@ def article_vectors(chunk_vectors: np.ndarray, chunks: list[Chunk], n_articles: 
 
 
 def compute_related(articles: list[Article], vectors: np.ndarray, settings: Settings,
-                    overrides: Overrides | None = None,
-                    today: date | None = None) -> RelatedLists:
-    """Compute every article's related list (see the module docstring for the order)."""
+                    overrides: Overrides | None = None, today: date | None = None,
+                    stats: CorpusStats | None = None) -> RelatedLists:
+    """Compute every article's related list (see the module docstring for the order).
+
+    stats: corpus statistics to score under (a previous build's, frozen); fitted when None.
+    """
     # Thousands of tiny matrix products: BLAS threads only add hand-off cost (7x slower).
     with threadpool_limits(limits=1):
-        context = RelatedContext(articles, vectors, settings, overrides, today)
+        context = RelatedContext(articles, vectors, settings, overrides, today,
+                                 make_parts(articles, vectors, settings, stats))
         out = context.empty()
         context.fill(out, range(len(articles)))
+        out.state = context.state()
         return out
+
+
+def make_parts(articles: list[Article], vectors: np.ndarray, settings: Settings,
+               stats: CorpusStats | None = None) -> Parts:
+    """Score the whole corpus: similarity, every neighbour list and pool, the copies."""
+    similarity = Similarity(articles, vectors, settings, stats)
+    near = neighbours(similarity, settings.related_candidates)
+    pools = near.pools()
+    groups = find_duplicates(articles, [pools[i] for i in range(len(articles))],
+                             settings.duplicate_jaccard)
+    return Parts(similarity, near, pools, groups)
 
 
 class RelatedContext:
@@ -76,14 +105,15 @@ class RelatedContext:
     """
 
     def __init__(self, articles: list[Article], vectors: np.ndarray, settings: Settings,
-                 overrides: Overrides | None = None, today: date | None = None) -> None:
+                 overrides: Overrides | None = None, today: date | None = None,
+                 parts: Parts | None = None) -> None:
         n = len(articles)
         self.articles, self.settings = articles, settings
         self.overrides = overrides or Overrides()
         self.depth = max(1, min(settings.max_limit, n - 1))
-        self.similarity = Similarity(articles, vectors, settings)
-        self.pools = candidate_pool(self.similarity, settings.related_candidates)
-        self.groups = find_duplicates(articles, self.pools, settings.duplicate_jaccard)
+        self.parts = parts or make_parts(articles, vectors, settings)
+        self.similarity, self.pools = self.parts.similarity, self.parts.pools
+        self.groups = self.parts.groups
         self.dup_of = {i: g - {i} for g in self.groups for i in g}
         # Of the same text at several URLs, recommend only the original: the earliest
         # published, then the shortest URL (copies tend to get suffixes such as -2 or -copy).
@@ -92,13 +122,16 @@ class RelatedContext:
         self.decay = _decay(articles, settings.related_half_life_days, today or date.today())
         self.recent = sorted(range(n), key=lambda i: articles[i].date or "", reverse=True)
         self._capped: list[Row] | None = None
+        self.uncapped: list[Row] | None = None  # every ranked row, before the cap
 
-    def empty(self) -> RelatedLists:
-        """Return lists of this corpus' shape with no rows filled (key terms computed)."""
+    def empty(self, terms: list[list[str]] | None = None) -> RelatedLists:
+        """Return lists of this corpus' shape with no rows filled (key terms computed unless
+        given)."""
         n, depth = len(self.articles), self.depth
         return RelatedLists(np.full((n, depth), -1, np.int32), np.zeros((n, depth), np.float32),
                             np.zeros((n, depth), np.int8), [sorted(g) for g in self.groups],
-                            key_terms(self.articles, self.settings.title_weight))
+                            terms if terms is not None
+                            else key_terms(self.articles, self.settings.title_weight))
 
     def banned(self, i: int) -> set[int]:
         """Return what article i's list may never hold: itself, copies, editors' blocks."""
@@ -112,14 +145,28 @@ class RelatedContext:
                        self.similarity, self.decay, self.dup_of, self.settings)
 
     def capped(self) -> list[Row]:
-        """Return every article's ranked row after the in-degree cap (computed once)."""
+        """Return every article's ranked row after the in-degree cap (computed once).
+
+        The ranked rows are self.uncapped when set (a publish carries most of them over),
+        else every row is ranked here.
+        """
         if self._capped is None:
             n, pins = len(self.articles), self.overrides.pins
-            self._capped = cap_in_degree([self.ranked(i) for i in range(n)],
+            if self.uncapped is None:
+                self.uncapped = [self.ranked(i) for i in range(n)]
+            self._capped = cap_in_degree(self.uncapped,
                                          self.settings.related_limit,
                                          self.settings.related_max_in_degree,
                                          [len(pins.get(i, [])) for i in range(n)])
         return self._capped
+
+    def state(self) -> RelatedState:
+        """Return what the next publish needs from these lists (after capped())."""
+        p = self.parts
+        return RelatedState(p.similarity.stats, p.similarity.views, p.near,
+                            rows_to_arrays(self.uncapped or []),
+                            fingerprint(self.settings, self.overrides,
+                                        [a.url for a in self.articles]))
 
     def fill(self, out: RelatedLists, rows: list[int] | range) -> None:
         """Write the lists of rows into out (whose arrays have this context's depth)."""
@@ -141,7 +188,10 @@ def _ranked(i: int, pool: list[int], banned: set[int], pins: list[int], similari
     js = [j for j in pool if j not in banned and j not in pins]
     idx = [i, *pins, *js]
     pos = {a: p for p, a in enumerate(idx)}
-    m = similarity.matrix(idx)  # one block: relevance to i and redundancy among candidates
+    # With λ < 1 MMR weighs redundancy among the candidates: the whole block. At λ 1 (the
+    # default) it never does, so only i's and the pins' rows are needed (most of the cost).
+    lam = settings.related_mmr_lambda
+    m = similarity.matrix(idx) if lam < 1 else similarity.block(idx[:len(pins) + 1], idx)
     row: Row = [(j, float(m[0, pos[j]]), PINNED) for j in pins]
     scores = m[0, len(pins) + 1:]
     # Decay shrinks positive similarity only; a negative one must not move up.
@@ -149,7 +199,7 @@ def _ranked(i: int, pool: list[int], banned: set[int], pins: list[int], similari
     cand = {j: float(s) for j, s in zip(js, scores, strict=True)
             if s >= settings.related_min_score}
     picked = mmr(cand, lambda a, others: m[pos[a], [pos[o] for o in others]],
-                 set(pins) | {i}, dup_of, settings.related_mmr_lambda, settings.related_depth)
+                 set(pins) | {i}, dup_of, lam, settings.related_depth)
     return row + [(j, cand[j], SIMILAR) for j in picked]
 
 

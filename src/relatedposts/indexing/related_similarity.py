@@ -4,7 +4,8 @@ The views: the plain cosine of whole-article vectors (the mean of the passage ve
 same after centring, the TF-IDF cosine of the titles, BM25 with each title as the query over
 the other's text, the TF-IDF cosine of the bodies, and the Jaccard overlap of the tags. The
 weights come from the settings and were chosen on the dev-derived labels (docs/benchmarks.md,
-section "related-weights").
+section "related-weights"). The corpus statistics (idf, centring mean) come from
+related_stats.py: fitted by a full build, frozen for the publishes until the next one.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import numpy as np
 from scipy import sparse
 
 from relatedposts.config import Settings
+from relatedposts.indexing.related_stats import CorpusStats, Views
 from relatedposts.models import Article
-from relatedposts.text import article_document, bm25_title_matrices, tfidf_matrix
 
 
 @dataclass(frozen=True)
@@ -52,52 +53,61 @@ def unit_rows(m: np.ndarray) -> np.ndarray:
 class Similarity:
     """Every view of every article, ready to score any block of articles against each other."""
 
-    def __init__(self, articles: list[Article], vectors: np.ndarray, settings: Settings) -> None:
+    def __init__(self, articles: list[Article], vectors: np.ndarray, settings: Settings,
+                 stats: CorpusStats | None = None, views: Views | None = None) -> None:
+        """Score these articles: under stats (a full build's, frozen) when given, else fitted
+        here; views, when given, are the articles' already under those stats."""
         self.weights = Weights.from_settings(settings).normalised()
+        self.stats = stats if stats is not None else CorpusStats.fit(articles, vectors, settings)
+        self.views = views if views is not None else self.stats.views(articles, settings)
         self.dense = unit_rows(vectors)
         # Centring removes what every post on one blog shares (hubness), at some cost in
         # plain relatedness; its weight is 0 by default (see the landscape).
-        self.centred = unit_rows(vectors - vectors.mean(axis=0, keepdims=True))
-        self.titles = tfidf_matrix([a.title for a in articles])
-        texts = [f"{a.title} {a.body}" for a in articles]
-        self.queries, self.bm25 = bm25_title_matrices([a.title for a in articles], texts)
+        self.centred = unit_rows(vectors - self.stats.mean)
+        self.titles, self.body = self.views.titles, self.views.body
+        self.queries, self.bm25 = self.views.queries, self.views.bm25
         own = np.asarray(self.queries.multiply(self.bm25).sum(axis=1)).ravel()
         # A title's score against its own article is its best possible one: dividing by it
         # puts every title on one scale (long titles otherwise dominate).
         self.own = np.where(own > 0, own, 1.0).astype(np.float32)
-        self.body = tfidf_matrix([article_document(a, settings.title_weight, tags=False)
-                                  for a in articles])
         self.tags = tag_matrix(articles)
         self.tag_counts = np.asarray(self.tags.sum(axis=1)).ravel()
 
     def matrix(self, idx: list[int]) -> np.ndarray:
         """Return the weighted pairwise similarity of the posts in idx (symmetric)."""
+        return self.block(idx, idx)
+
+    def block(self, rows: list[int], cols: list[int]) -> np.ndarray:
+        """Return the weighted similarity of each post in rows to each post in cols."""
         w = self.weights
-        out = np.zeros((len(idx), len(idx)), np.float32)
+        out = np.zeros((len(rows), len(cols)), np.float32)
         if w.dense:
-            out += w.dense * (self.dense[idx] @ self.dense[idx].T)
+            out += w.dense * (self.dense[rows] @ self.dense[cols].T)
         if w.centred:
-            out += w.centred * (self.centred[idx] @ self.centred[idx].T)
+            out += w.centred * (self.centred[rows] @ self.centred[cols].T)
         if w.title:
-            out += w.title * _dense(self.titles[idx] @ self.titles[idx].T)
+            out += w.title * _dense(self.titles[rows] @ self.titles[cols].T)
         if w.bm25:
-            out += w.bm25 * self.bm25_block(idx)
+            out += w.bm25 * self.bm25_block(rows, None if rows is cols else cols)
         if w.body:
-            out += w.body * _dense(self.body[idx] @ self.body[idx].T)
+            out += w.body * _dense(self.body[rows] @ self.body[cols].T)
         if w.tags:
-            out += w.tags * self._tags(idx)
+            out += w.tags * self._tags(rows, cols)
         return out
 
-    def bm25_block(self, idx: list[int]) -> np.ndarray:
-        """Return BM25 of each title over each text, on the title's own scale, both ways."""
-        raw = _dense(self.queries[idx] @ self.bm25[idx].T) / self.own[idx][:, None]
-        return np.minimum((raw + raw.T) / 2, 1.0)
+    def bm25_block(self, idx: list[int], cols: list[int] | None = None) -> np.ndarray:
+        """Return BM25 of each title over each text, on the title's own scale, both ways
+        (idx against itself, or against cols)."""
+        raw = _dense(self.queries[idx] @ self.bm25[idx if cols is None else cols].T)
+        raw /= self.own[idx][:, None]
+        if cols is None:
+            return np.minimum((raw + raw.T) / 2, 1.0)
+        back = _dense(self.queries[cols] @ self.bm25[idx].T) / self.own[cols][:, None]
+        return np.minimum((raw + back.T) / 2, 1.0)
 
-    def _tags(self, idx: list[int]) -> np.ndarray:
-        tag = self.tags[idx]
-        shared = _dense(tag @ tag.T)
-        counts = self.tag_counts[idx]
-        union = counts[:, None] + counts[None, :] - shared
+    def _tags(self, rows: list[int], cols: list[int]) -> np.ndarray:
+        shared = _dense(self.tags[rows] @ self.tags[cols].T)
+        union = self.tag_counts[rows][:, None] + self.tag_counts[cols][None, :] - shared
         return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
 
 
