@@ -9,6 +9,8 @@ the overrides file; the next build applies them.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -130,27 +132,27 @@ def rollback() -> ResponseReturnValue:
 @bp.post("/admin/overrides")
 def overrides() -> ResponseReturnValue:
     """Add or remove a pin, block or exclusion (validated against the live index)."""
-    auth.require_admin()
-    form = request.form
-    try:
-        change_overrides(_service(), form.get("action", ""), form.get("source", ""),
-                         form.get("target", ""), form.get("remove") == "1")
-    except RelatedPostsError as exc:
-        return _page(error=exc.message, status=exc.status if exc.status < 500 else 400)
-    return redirect("/admin?done=override#overrides", code=303)
+    return _change(lambda form: change_overrides(
+        _service(), form.get("action", ""), form.get("source", ""), form.get("target", ""),
+        form.get("remove") == "1"), "/admin?done=override#overrides")
 
 
 @bp.post("/admin/search-rules")
 def search_rules() -> ResponseReturnValue:
     """Pin or hide an article for one search, or undo it (validated against the live index)."""
-    auth.require_admin()
-    form = request.form
+    return _change(lambda form: change_search_rule(
+        _service(), form.get("query", ""), form.get("action", ""), form.get("target", ""),
+        form.get("remove") == "1"), "/admin?done=search-rule#search-rules")
+
+
+def _change(apply: Callable[[Any], object], done: str) -> ResponseReturnValue:
+    """Check the editor, apply one change to the overrides file, then show where it went."""
+    auth.require_admin()  # before the form is read: an unauthorized body is never parsed
     try:
-        change_search_rule(_service(), form.get("query", ""), form.get("action", ""),
-                           form.get("target", ""), form.get("remove") == "1")
+        apply(request.form)
     except RelatedPostsError as exc:
         return _page(error=exc.message, status=exc.status if exc.status < 500 else 400)
-    return redirect("/admin?done=search-rule#search-rules", code=303)
+    return redirect(done, code=303)
 
 
 @bp.post("/admin/draft")

@@ -97,10 +97,8 @@ def status() -> ResponseReturnValue:
     return jsonify(body)
 
 
-@bp.route("/admin/reload", methods=["GET", "POST"])
-def reload() -> ResponseReturnValue:
-    """Load the version CURRENT names now; on failure keep serving the old one (503)."""
-
+def _authorized_post() -> None:
+    """Refuse unless admin is on (404), the method is POST (405) and the token is right (401)."""
     token = _admin_token()
     # Every method is 404 while admin is off, so the route's existence is not revealed.
     if not token:
@@ -108,6 +106,13 @@ def reload() -> ResponseReturnValue:
     if request.method != "POST":
         raise MethodNotAllowed(valid_methods=["POST"])
     _authorize(token)
+
+
+@bp.route("/admin/reload", methods=["GET", "POST"])
+def reload() -> ResponseReturnValue:
+    """Load the version CURRENT names now; on failure keep serving the old one (503)."""
+
+    _authorized_post()
     service = _service()  # only now: an unauthorized call never loads a site's index
     previous = service.live.data.manifest.version if service.has_live else None
     try:
@@ -134,12 +139,7 @@ def ingest() -> ResponseReturnValue:
     the change is live (this worker has reloaded; the others see CURRENT before their next
     request). A call during a build waits for it (409 after ingest_wait_seconds).
     """
-    token = _admin_token()
-    if not token:
-        raise NotFound()
-    if request.method != "POST":
-        raise MethodNotAllowed(valid_methods=["POST"])
-    _authorize(token)
+    _authorized_post()
     url, remove = _ingest_body()
     service = _service()
     base = service.live.data if service.has_live else None
