@@ -113,3 +113,38 @@ def test_click_counts_in_sql_match_the_events_counted_by_hand(tmp_path: Path) ->
     assert counts.shown["related"]["article"] == {"https://c.example/b/": 2,
                                                   "https://c.example/c/": 1}
     assert counts.shown["search"]["position"] == {"3": 1}
+
+
+def test_a_busy_database_is_retried_and_only_a_lasting_failure_loses_the_row(
+        tmp_path, monkeypatch) -> None:
+    from contextlib import contextmanager
+
+    from relatedposts.logs import sqlitestore
+
+    log = QueryLog(tmp_path / "q.sqlite3")
+    log.record("warm up", 1)
+    store = log.store
+    real = sqlitestore.Store.transaction
+    failures = iter([sqlite3.OperationalError("database is locked")])
+
+    @contextmanager
+    def flaky(self):
+        for exc in failures:  # the first write meets a locked file once
+            raise exc
+        with real(self) as conn:
+            yield conn
+
+    monkeypatch.setattr(sqlitestore.Store, "transaction", flaky)
+    log.record("sciatica", 2)
+    assert [e["query"] for e in log.entries(1)][-1] == "sciatica"
+    tries = []
+
+    @contextmanager
+    def locked(self):
+        tries.append(1)
+        raise sqlite3.OperationalError("database is locked")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(sqlitestore.Store, "transaction", locked)
+    assert store.write("INSERT INTO queries (ts) VALUES (?)", [("x",)]) is False
+    assert len(tries) == sqlitestore.WRITE_ATTEMPTS

@@ -26,6 +26,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # text compares in time order, as the JSON lines did
 BUSY_TIMEOUT_MS = 5000
+WRITE_ATTEMPTS = 4  # tries of one write when the file is busy
 PRUNE_EVERY_SECONDS = 3600.0
 
 
@@ -75,7 +76,10 @@ class Store:
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
             # A connection inherited through fork() is unusable in the child: open a new one.
-            local.conn, local.pid = self._open(), os.getpid()
+            # Opened one at a time: threads switching a new file to WAL together can see
+            # "database is locked" at once, before any busy timeout applies.
+            with self._ready_lock:
+                local.conn, local.pid = self._open(), os.getpid()
         with self._ready_lock:
             if not self._ready:
                 self._ready = True  # set first: setup below uses this connection again
@@ -120,18 +124,31 @@ class Store:
 
     def run(self, change: Callable[[sqlite3.Connection], object]) -> bool:
         """Apply change in one write transaction (pruning if due); never raise."""
-        try:
-            with self.transaction() as conn:
-                change(conn)
-                if time.monotonic() >= self._next_prune:
-                    self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
-                    self._delete_old(conn)
-        except (sqlite3.Error, OSError) as exc:
-            if not self._failed:
-                log.warning("cannot write %s: %s", self.path, exc)
-            self._failed = True
-            return False
-        return True
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with self.transaction() as conn:
+                    change(conn)
+                    if time.monotonic() >= self._next_prune:
+                        self._next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+                        self._delete_old(conn)
+                return True
+            except sqlite3.OperationalError as exc:
+                # A busy file (a slow disk, a long report) is worth another try, not a lost row.
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if busy and attempt + 1 < WRITE_ATTEMPTS:
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                return self._failure(exc)
+            except (sqlite3.Error, OSError) as exc:
+                return self._failure(exc)
+        return False
+
+    def _failure(self, exc: Exception) -> bool:
+        """Warn once about a write that could not be made; return False."""
+        if not self._failed:
+            log.warning("cannot write %s: %s", self.path, exc)
+        self._failed = True
+        return False
 
     def prune(self) -> int:
         """Delete the rows past retention now (normally done hourly); return how many."""
