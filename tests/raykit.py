@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.components import missing
 from tests.replicakit import free_port
 
 RAY = str(Path(sys.executable).with_name("ray"))
@@ -28,7 +29,7 @@ class RayCluster:
 
     def __init__(self, workers: int = 1, num_cpus: int = 1) -> None:
         if not Path(RAY).exists():
-            pytest.skip("ray is not installed (pip install 'relatedposts[ray]')")
+            missing("ray", "pip install 'relatedposts[ray]'")
         self.tmp = tempfile.mkdtemp(prefix="rp-ray-")  # short: Ray's socket paths are limited
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"

@@ -26,7 +26,7 @@ from tests.components import missing
 from tests.support import ROOT, SPASMS, TINY, XSS_TITLE, serve_directory, serve_wsgi
 
 pytestmark = pytest.mark.browser
-webdriver = pytest.importorskip("selenium.webdriver")
+from selenium import webdriver  # noqa: E402 - the `browser` extra: missing, collection errors, never skips
 from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402

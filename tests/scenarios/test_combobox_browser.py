@@ -15,10 +15,11 @@ from relatedposts.config import Settings
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.web.app import create_app
+from tests.components import missing
 from tests.support import TINY, serve_wsgi
 
 pytestmark = pytest.mark.browser
-webdriver = pytest.importorskip("selenium.webdriver")
+from selenium import webdriver  # noqa: E402 - the `browser` extra: missing, collection errors, never skips
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -41,7 +42,7 @@ def base(tmp_path_factory) -> Iterator[str]:
 def driver(tmp_path_factory) -> Iterator:
     """Headless Chromium with console logging, skipped when it is not installed."""
     if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: apt-get install -y chromium chromium-driver")
+        missing("chromium", "apt-get install -y chromium chromium-driver")
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()

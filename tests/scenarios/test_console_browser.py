@@ -23,7 +23,6 @@ from tests.scenarios.test_browser import _embed_page, blog, driver  # noqa: F401
 from tests.support import ROOT, serve_wsgi
 
 pytestmark = pytest.mark.browser
-webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402

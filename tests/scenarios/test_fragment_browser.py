@@ -24,7 +24,7 @@ from tests.components import missing
 from tests.support import SPASMS, TINY, serve_directory, serve_wsgi
 
 pytestmark = pytest.mark.browser
-webdriver = pytest.importorskip("selenium.webdriver")
+from selenium import webdriver  # noqa: E402 - the `browser` extra: missing, collection errors, never skips
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")

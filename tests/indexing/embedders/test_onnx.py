@@ -7,13 +7,13 @@ import subprocess
 import sys
 
 import numpy as np
+import onnxruntime  # noqa: E402,F401 - a required dependency: missing, the module errors
 import pytest
 
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import make_embedder, model_name
 from relatedposts.indexing.embedders.onnx import fingerprint
 
-pytest.importorskip("onnxruntime")
 pytestmark = pytest.mark.model
 
 TEXTS = [
