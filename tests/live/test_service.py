@@ -24,8 +24,8 @@ def test_related_lists_are_built_once_per_article_and_limit(built, monkeypatch) 
     _, three = service.related(TINY[0].url, 3)
     assert [p.url for p in three] == [p.url for p in five][:3]
     calls: list[int] = []
-    real = service_mod._related_posts
-    monkeypatch.setattr(service_mod, "_related_posts",
+    real = service_mod.related_posts
+    monkeypatch.setattr(service_mod, "related_posts",
                         lambda data, pos, limit: calls.append(pos) or real(data, pos, limit))
     assert service.related(TINY[0].url, 5)[1] == five  # memoized: not rebuilt
     assert calls == []

@@ -27,7 +27,7 @@ from relatedposts.urls import url_key
 
 log = logging.getLogger(__name__)
 SEARCH_THREADS = 8  # searches run here so a stalled one can be abandoned at its time budget
-_related_posts = related_posts  # looked up at call time: tests count the builds through it
+
 RELATED_MEMO = 20_000  # related lists a worker keeps built (about 1 KB each at 6 posts)
 
 
@@ -248,7 +248,7 @@ class Service:
         pos, article = self.find_article(url, live)
         posts = live.related_memo.get((pos, limit))
         if posts is None:
-            posts = _related_posts(live.data, pos, limit)
+            posts = related_posts(live.data, pos, limit)
             if len(live.related_memo) >= RELATED_MEMO:
                 live.related_memo.clear()  # rare (huge sites): rebuilt lists are cheap
             live.related_memo[pos, limit] = posts

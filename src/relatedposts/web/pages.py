@@ -100,16 +100,18 @@ def widget() -> ResponseReturnValue:
 @bp.get("/search-clicks.js")
 def search_clicks() -> Response:
     """Serve the search page's click reporter (issue 16), cacheable for an hour."""
-    resp = Response(widget_source("search-clicks.js"), mimetype="text/javascript")
-    resp.cache_control.public = True
-    resp.cache_control.max_age = WIDGET_MAX_AGE
-    return resp
+    return _script("search-clicks.js")
 
 
 @bp.get("/search-suggest.js")
 def search_suggest() -> Response:
     """Serve the search box's combobox of completions (issue 25), cacheable for an hour."""
-    resp = Response(widget_source("search-suggest.js"), mimetype="text/javascript")
+    return _script("search-suggest.js")
+
+
+def _script(name: str) -> Response:
+    """Return one of the search page's static scripts, public and cached for an hour."""
+    resp = Response(widget_source(name), mimetype="text/javascript")
     resp.cache_control.public = True
     resp.cache_control.max_age = WIDGET_MAX_AGE
     return resp
