@@ -112,7 +112,9 @@ def dev_index(args: argparse.Namespace, work: Path, env: dict[str, str]) -> tupl
     from benchkit.cli import run_cli
 
     dev_env = {**env, "RELATEDPOSTS_CORPUS_DIR": str(work / "dev-articles"),
-               "RELATEDPOSTS_INDEX_DIR": str(work / "dev-idx")}
+               "RELATEDPOSTS_INDEX_DIR": str(work / "dev-idx"),
+               # the sample blog's editor file pins posts the dev set does not have
+               "RELATEDPOSTS_OVERRIDES_FILE": str(work / "dev-overrides.json")}
     run_cli(["import-dataset", str(args.dev_dataset / "articles.jsonl"), "--corpus",
              str(work / "dev-articles")], dev_env)
     run_cli(["build"], dev_env)

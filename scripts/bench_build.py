@@ -92,6 +92,8 @@ def clean_env(work: Path) -> dict[str, str]:
     return {**env, "HF_HUB_OFFLINE": "1", "RELATEDPOSTS_CORPUS_DIR": str(work / "articles"),
             "RELATEDPOSTS_ONNX_DIR": str(work / "onnx"), "RELATEDPOSTS_LOG_FILE": "",
             "RELATEDPOSTS_RATE_LIMIT": "",
+            # corpus/overrides.json is the sample blog's editor file: its pins name no dev article
+            "RELATEDPOSTS_OVERRIDES_FILE": str(work / "overrides.json"),
             # Harness only: a busy shared machine must not turn a slow search into a failure.
             "RELATEDPOSTS_QUERY_TIMEOUT_SECONDS": "0"}
 

@@ -59,7 +59,10 @@ def default_env(index_dir: Path, **extra: str) -> dict[str, str]:
     """Return this environment with no RELATEDPOSTS_* setting but the index (and extra)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELATEDPOSTS_")}
     return {**env, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT / "src"),
-            "RELATEDPOSTS_INDEX_DIR": str(index_dir), "RELATEDPOSTS_LOG_FILE": "", **extra}
+            "RELATEDPOSTS_INDEX_DIR": str(index_dir), "RELATEDPOSTS_LOG_FILE": "",
+            # corpus/overrides.json is the sample blog's editor file: its pins name no dev article
+            "RELATEDPOSTS_OVERRIDES_FILE": str(Path(index_dir).parent / "overrides.json"),
+            **extra}
 
 
 def build_default_index(work: Path, dataset: Path) -> Path:

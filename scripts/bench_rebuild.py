@@ -117,7 +117,9 @@ def main() -> None:
     corpus, index = args.workdir / "corpus", args.workdir / "indexes"
     env = os.environ | {"RELATEDPOSTS_CORPUS_DIR": str(corpus),
                         "RELATEDPOSTS_INDEX_DIR": str(index),
-                        "RELATEDPOSTS_EMBEDDER": args.embedder, "RELATEDPOSTS_LOG_FILE": ""}
+                        "RELATEDPOSTS_EMBEDDER": args.embedder, "RELATEDPOSTS_LOG_FILE": "",
+                        # the sample blog's editor file pins posts this corpus does not have
+                        "RELATEDPOSTS_OVERRIDES_FILE": str(args.workdir / "overrides.json")}
     articles = make_corpus(corpus, args.dataset, args.variants, env)
     print(f"corpus: {articles} articles in {corpus}", flush=True)
     load_before = os.getloadavg()[0]

@@ -76,7 +76,9 @@ def main() -> None:
     env |= {"HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT / "src"),
             "RELATEDPOSTS_INDEX_DIR": str(work / "idx"),
             "RELATEDPOSTS_CORPUS_DIR": str(work / "articles"), "RELATEDPOSTS_EMBEDDER": "fake",
-            "RELATEDPOSTS_SUGGEST_RATE_LIMIT": "1000000/second"}
+            "RELATEDPOSTS_SUGGEST_RATE_LIMIT": "1000000/second",
+            # the sample blog's editor file pins posts the dev set does not have
+            "RELATEDPOSTS_OVERRIDES_FILE": str(work / "overrides.json")}
     run_cli(["import-dataset", str(args.dataset / "articles.jsonl"), "--corpus",
              str(work / "articles")], env)
     run_cli(["build", "--quiet"], env)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from relatedposts.models import Article
 from relatedposts.text import article_document, top_terms, words
 
 SIMILAR, PINNED, FALLBACK = 0, 1, 2  # the flags stored with each related entry
+# Articles whose prominent words stay memoized: a related lookup reads each post's once.
+PROMINENT_MEMO = 4096
 
 
 def key_terms(articles: list[Article], title_weight: int, top: int = 25) -> list[list[str]]:
@@ -41,8 +44,15 @@ def _prominent(article: Article, term: str) -> bool:
     passing ("baby" in a tailbone article that names childbirth as a cause) would otherwise
     be offered as what two posts share.
     """
+    return term in _prominent_terms(article)
+
+
+@lru_cache(maxsize=PROMINENT_MEMO)
+def _prominent_terms(article: Article) -> frozenset[str]:
+    """Return the words an article is about (read once per article, not per lookup)."""
     labels = " ".join([article.title, *(s.heading for s in article.sections), *article.tags])
-    return term in words(labels) or Counter(words(article.body))[term] >= 2
+    counts = Counter(words(article.body))
+    return frozenset(words(labels)) | {w for w, n in counts.items() if n >= 2}
 
 
 def _join(items: list[str]) -> str:
