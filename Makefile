@@ -37,7 +37,15 @@ index: $(INDEX)/CURRENT
 run: $(BIN)/.installed $(INDEX)/CURRENT
 	RELATEDPOSTS_DEMO_PAGE=$${RELATEDPOSTS_DEMO_PAGE:-true} $(BIN)/relatedposts serve --index $(INDEX) --host $(HOST) --port $(PORT)
 
-test: $(BIN)/.installed-test
+# axe-core for the accessibility tests (tests/scenarios/test_a11y_browser.py), pinned by
+# tests/a11y/package-lock.json. Without npm the tests say what is missing (CI=true: they fail).
+AXE_STAMP := tests/a11y/node_modules/.installed
+$(AXE_STAMP): tests/a11y/package.json tests/a11y/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "warning: npm not found; run: npm ci --prefix tests/a11y" >&2; fi
+
+test: $(BIN)/.installed-test $(AXE_STAMP)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy src
 	$(BIN)/pytest -q -rs
