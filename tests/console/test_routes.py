@@ -218,7 +218,8 @@ def test_search_rules_are_validated_then_written(admin) -> None:
     saved = json.loads(s.overrides_file.read_text())
     assert saved["search"] == {"back pain": {"pin": [NECK], "hide": [SPASMS]}}
     page = client.get("/admin?done=search-rule").get_data(as_text=True)
-    assert "Search rule saved" in page and "<td>back pain</td><td>hide</td>" in page
+    assert "Search rule saved" in page and ('<td class="query" data-label="Search">back pain</td>'
+            '<td data-label="Kind">hide</td>') in page
     assert post(query="back pain", action="hide", target=NECK).status_code == 303  # not both
     assert json.loads(s.overrides_file.read_text())["search"] == {
         "back pain": {"hide": [SPASMS, NECK]}}
