@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import threading
@@ -81,9 +82,14 @@ def main() -> None:
             driver.quit()
             server.shutdown()
     version = json.loads((ROOT / "tests/a11y/package.json").read_text())["devDependencies"]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     body = (f"`{COMMAND}` (axe-core {version['axe-core']} in headless Chromium, rules tagged "
-            f"{', '.join(a11ykit.TAGS)}; the sample blog with the fake embedder; the same "
-            "pages as `pytest tests/scenarios/test_a11y_browser.py`)\n\n"
+            f"{', '.join(a11ykit.TAGS)}, none disabled; the sample blog with the fake embedder; "
+            "the same pages and checks as `pytest tests/scenarios/test_a11y_browser.py`; "
+            f"load average {load})\n\n"
+            "Layout problems: the page scrolling sideways, a table wider than its container or "
+            "a cell cut off, a heading, caption, header cell, link or button taking more lines "
+            "than it has words (broken letter by letter).\n\n"
             + table(["page", "width", "axe violations", "rules", "layout problems"], rows))
     print(body)
     if args.write:

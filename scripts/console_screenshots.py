@@ -6,8 +6,11 @@
 Builds the sample blog with the real model (unless --index), writes a query log of two
 weeks of searches (tests/fixtures/gap_queries.json: 15 on tailbone pain, which the blog
 does not cover, other unanswered ones and ordinary ones), replays related-list views and
-clicks through the Flask app, serves it on 127.0.0.1 and saves console-*.png. It prints the
-content gaps and the first link suggestions, as `report --gaps` and `links` would.
+clicks through the Flask app, adds an override and a search rule, serves it on 127.0.0.1 and
+saves console-*.png: the desktop views, then at 390 px (a phone) console-mobile.png and
+console-phone-{versions,overrides,clicks,links}.png, where the wide tables become one card
+per row. It prints the content gaps and the first link suggestions, as `report --gaps` and
+`links` would.
 """
 
 from __future__ import annotations
@@ -104,11 +107,32 @@ def shoot(origin: str, out: Path, draft_text: str) -> None:
         area.submit()
         WebDriverWait(drv, 60).until(lambda d: d.find_element(By.ID, "draft-result"))
         drv.save_screenshot(str(out / "console-draft.png"))
-        drv.set_window_size(*PHONE)
-        drv.get(origin + "/admin")
-        drv.save_screenshot(str(out / "console-mobile.png"))
+        phone_shots(drv, origin, out)
     finally:
         drv.quit()
+
+
+def phone_shots(drv: webdriver.Chrome, origin: str, out: Path) -> None:
+    """Save the console's top and its table sections in a 390 px wide phone viewport."""
+    drv.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True})
+    drv.set_window_size(*PHONE)
+    drv.get(origin + "/admin")
+    drv.save_screenshot(str(out / "console-mobile.png"))
+    for section in ("versions", "overrides", "clicks", "links"):
+        drv.execute_script(f"document.getElementById('{section}').scrollIntoView()")
+        time.sleep(0.2)
+        drv.save_screenshot(str(out / f"console-phone-{section}.png"))
+
+
+def seed_overrides(app, auth: dict[str, str]) -> None:
+    """Block one related post and pin one search result, so both tables have a row."""
+    urls = [a.url for a in app.extensions["relatedposts"].live.data.articles]
+    client = app.test_client()
+    client.post("/admin/overrides", headers=auth,
+                data={"action": "block", "source": urls[0], "target": urls[1]})
+    client.post("/admin/search-rules", headers=auth,
+                data={"query": "sleep", "action": "pin", "target": urls[2]})
 
 
 def main() -> None:
@@ -123,7 +147,7 @@ def main() -> None:
                         admin_token=TOKEN, overrides_file=tmp / "overrides.json", rate_limit="")
     embedder = make_embedder(settings)
     if args.index:  # a second version from the embedding cache, so there is a history
-        shutil.copytree(args.index, settings.index_dir)
+        shutil.copytree(args.index, settings.index_dir, dirs_exist_ok=True)
         articles = idx.load(current_version(settings.index_dir)).articles
         build_index(articles, embedder, settings, force=True)
     else:
@@ -133,6 +157,7 @@ def main() -> None:
     seed_queries(settings.index_dir / "queries.jsonl")
     app = create_app(settings, embedder=embedder)
     seed_clicks(app)
+    seed_overrides(app, {"Authorization": f"Bearer {TOKEN}"})
     console_data.WAIT_SECONDS = 900.0  # compute gaps and links now, not in the background
     with app.app_context():
         view = build_view(app.extensions["relatedposts"])

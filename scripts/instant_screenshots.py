@@ -1,4 +1,4 @@
-"""Screenshots of issue 25's search page additions at 1100 px and 390 px, in docs/screenshots/.
+"""Screenshots of issue 25's search page additions at 1280 px and 390 px, in docs/screenshots/.
 
     .venv/bin/python scripts/instant_screenshots.py [--out docs/screenshots]
 
