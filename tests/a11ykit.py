@@ -37,7 +37,10 @@ NIGHT = BLOG + "back-pain-at-night/"
 URGENT = "I cannot feel my legs and lost bladder control"
 SEARCHES = ["sciatica", "back pain at night", "tailbone pain when sitting", "heat or ice",
             "coccyx pain", "tailbone hurts", "neck pain desk", "pinched nerve down my leg",
-            "scoliosis in adults", "tailbone bruise", "posture", "sciatica stretches"]
+            "scoliosis in adults", "tailbone bruise", "posture", "sciatica stretches",
+            # one long word and a pasted URL: the top-searches table must still fit a phone
+            "lumbarradiculopathyandsacroiliacjointdysfunctionquestion",
+            "https://www.summitspinecare.example/blog/back-pain-at-night/?utm_source=x"]
 
 
 def build_service(tmp: Path) -> tuple[Any, Settings]:
@@ -58,8 +61,10 @@ def _seed(app: Any) -> None:
     rng = random.Random(25)
     client = app.test_client()
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    for query in SEARCHES * 3:
-        client.get("/api/search", query_string={"q": query})
+    for visitor in ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"):
+        for query in SEARCHES + SEARCHES[-2:]:  # five addresses: above the privacy threshold
+            client.get("/api/search", query_string={"q": query},
+                       environ_base={"REMOTE_ADDR": visitor})
     service = app.extensions["relatedposts"]
     urls = [a.url for a in service.live.data.articles]
     for _ in range(60):
