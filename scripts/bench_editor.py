@@ -21,9 +21,8 @@ from pathlib import Path
 
 from relatedposts.config import Settings
 from relatedposts.console.draft import check_draft, parse_draft
-from relatedposts.indexing import index as idx
 from relatedposts.indexing.embedders import make_embedder
-from relatedposts.indexing.versions import current_version
+from relatedposts.live.service import Service
 from relatedposts.quality.benchdoc import write_section
 from relatedposts.quality.gaps import find_gaps
 from relatedposts.quality.links import suggest_links
@@ -49,12 +48,14 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, help="a labelled set's queries.jsonl")
     parser.add_argument("--write", type=Path, help="record the figures in this benchmarks file")
     args = parser.parse_args()
-    settings = Settings(index_dir=args.index)
+    settings = Settings(index_dir=args.index, query_log="", event_log="")  # reads, never logs
     embedder = make_embedder(settings)
-    data = idx.load(current_version(args.index))
+    service = Service(settings, embedder)
+    service.reload()
+    data = service.live.data
     entries, wanted = log_entries(args.queries)
     t0 = time.perf_counter()
-    gaps = find_gaps(entries, data, embedder, settings)
+    gaps = find_gaps(entries, service.live.searcher, settings)  # judged by search's answer
     t_gaps = time.perf_counter() - t0
     ours = [g for g in gaps if set(g.queries) & set(wanted)]
     one = len(ours) == 1 and ours[0].count == len(wanted)
