@@ -6,8 +6,9 @@
 Builds the sample blog with the real model (unless --index), writes a query log of two
 weeks of searches (tests/fixtures/gap_queries.json: 15 on tailbone pain, which the blog
 does not cover, other unanswered ones and ordinary ones), replays related-list views and
-clicks through the Flask app, serves it on 127.0.0.1 and saves console-*.png. It prints the
-content gaps and the first link suggestions, as `report --gaps` and `links` would.
+clicks through the Flask app, serves it on 127.0.0.1 and saves console-*.png (with Rebuild now
+clicked for real: console-rebuild.png while it runs, console-rebuild-done.png after). It prints
+the content gaps and the first link suggestions, as `report --gaps` and `links` would.
 """
 
 from __future__ import annotations
@@ -104,11 +105,25 @@ def shoot(origin: str, out: Path, draft_text: str) -> None:
         area.submit()
         WebDriverWait(drv, 60).until(lambda d: d.find_element(By.ID, "draft-result"))
         drv.save_screenshot(str(out / "console-draft.png"))
+        shoot_rebuild(drv, origin, out)
         drv.set_window_size(*PHONE)
         drv.get(origin + "/admin")
         drv.save_screenshot(str(out / "console-mobile.png"))
     finally:
         drv.quit()
+
+
+def shoot_rebuild(drv: webdriver.Chrome, origin: str, out: Path) -> None:
+    """Click Rebuild now (a real rebuild of the sample blog) and save its status, then result."""
+    drv.get(origin + "/admin")
+    drv.find_element(By.CSS_SELECTOR, "form[action='/admin/rebuild'] button").click()
+    WebDriverWait(drv, 60).until(lambda d: d.current_url.endswith("/admin/rebuild/status"))
+    WebDriverWait(drv, 120).until(lambda d: "embedding" in d.page_source.lower()
+                                  or "Rebuilt:" in d.page_source)
+    drv.save_screenshot(str(out / "console-rebuild.png"))
+    WebDriverWait(drv, 300).until(lambda d: "Rebuilt:" in d.page_source
+                                  or "failed" in d.page_source)
+    drv.save_screenshot(str(out / "console-rebuild-done.png"))
 
 
 def main() -> None:
@@ -120,7 +135,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="rp-console-"))
     settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "indexes",
-                        admin_token=TOKEN, overrides_file=tmp / "overrides.json", rate_limit="")
+                        admin_token=TOKEN, overrides_file=tmp / "overrides.json", rate_limit="",
+                        site=(str(ROOT / "corpus/site"),), log_file=tmp / "rebuild.log")
     embedder = make_embedder(settings)
     if args.index:  # a second version from the embedding cache, so there is a history
         shutil.copytree(args.index, settings.index_dir)
