@@ -118,8 +118,9 @@ def shoot_rebuild(drv: webdriver.Chrome, origin: str, out: Path) -> None:
     drv.get(origin + "/admin")
     drv.find_element(By.CSS_SELECTOR, "form[action='/admin/rebuild'] button").click()
     WebDriverWait(drv, 60).until(lambda d: d.current_url.endswith("/admin/rebuild/status"))
-    WebDriverWait(drv, 120).until(lambda d: "embedding" in d.page_source.lower()
-                                  or "Rebuilt:" in d.page_source)
+    WebDriverWait(drv, 120).until(lambda d: " pages ·" in d.page_source
+                                  or " passages ·" in d.page_source
+                                  or "Rebuilt:" in d.page_source)  # a stage with a count
     drv.save_screenshot(str(out / "console-rebuild.png"))
     WebDriverWait(drv, 300).until(lambda d: "Rebuilt:" in d.page_source
                                   or "failed" in d.page_source)
@@ -137,10 +138,12 @@ def main() -> None:
     settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "indexes",
                         admin_token=TOKEN, overrides_file=tmp / "overrides.json", rate_limit="",
                         site=(str(ROOT / "corpus/site"),), log_file=tmp / "rebuild.log")
+    if args.index:  # before the model loads: its ONNX export is cached in the index
+        shutil.copytree(args.index, settings.index_dir)
     embedder = make_embedder(settings)
     if args.index:  # a second version from the embedding cache, so there is a history
-        shutil.copytree(args.index, settings.index_dir)
         articles = idx.load(current_version(settings.index_dir)).articles
+        scrape(settings.site, settings)  # the corpus a deployment keeps, for Rebuild now
         build_index(articles, embedder, settings, force=True)
     else:
         articles = scrape([str(ROOT / "corpus/site")], settings).articles

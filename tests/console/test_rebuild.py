@@ -101,7 +101,7 @@ def test_a_second_click_while_a_rebuild_runs_is_refused_and_search_still_answers
         second = client.post("/admin/rebuild", data={"csrf": csrf})
         assert second.status_code == 409 and "already running" in second.get_data(as_text=True)
         running = client.get("/admin/rebuild/status").get_data(as_text=True)
-        assert "Rebuilding: Scraping the site" in running and "started console" in running
+        assert "Rebuilding: Scraping the site" in running and "started from the console" in running
         assert 'http-equiv="refresh" content="2"' in running and "<progress" in running
         assert 'aria-valuemax="7"' in running and " of 7 pages" in running
         assert "Rebuild now" not in running
@@ -162,3 +162,12 @@ def test_a_rebuild_process_that_vanished_is_reported(tmp_path) -> None:
     view = job_view(tmp_path)
     assert view["state"] == "failed" and "gone without a result" in view["error"]
     assert job_view(tmp_path / "none") is None
+
+
+def test_the_rebuild_pages_carry_the_consoles_headers(editor) -> None:
+    s, app, client, csrf = editor
+    resp = client.get("/admin/rebuild/status")
+    assert resp.status_code == 200 and "No rebuild has run yet" in resp.get_data(as_text=True)
+    assert resp.headers["Cache-Control"] == "no-store"
+    nonce = re.search(r"style-src 'nonce-([^']+)'", resp.headers["Content-Security-Policy"])
+    assert nonce and f'<style nonce="{nonce.group(1)}">' in resp.get_data(as_text=True)

@@ -79,6 +79,11 @@ def _headers(resp: Response) -> Response:
     return resp
 
 
+# The rebuild pages are the console's too: the same nonce, CSP and no-store.
+rebuild.bp.before_request(_nonce)
+rebuild.bp.after_request(_headers)
+
+
 @bp.route("/admin/sign-in", methods=["GET", "POST"])
 def sign_in() -> ResponseReturnValue:
     """Show the sign-in form; exchange a correct token for a session cookie."""
