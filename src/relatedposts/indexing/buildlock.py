@@ -2,7 +2,9 @@
 
 The kernel drops the lock when its holder dies (even by kill -9), so a stale lock file never
 blocks the next build. Within one thread the lock is re-entrant (rebuild holds it across scrape
-and build); another thread or process gets BuildBusy at once instead of waiting.
+and build); another thread or process gets BuildBusy at once instead of waiting. The console's
+Rebuild now takes it on a descriptor of its own (take_lock) and passes that to the rebuild
+process, which adopts it (adopt_lock): no other build can start between the click and the child.
 """
 
 from __future__ import annotations
