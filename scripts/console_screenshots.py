@@ -7,8 +7,9 @@ Builds the sample blog with the real model (unless --index), writes a query log 
 weeks of searches (tests/fixtures/gap_queries.json: 15 on tailbone pain, which the blog
 does not cover, other unanswered ones and ordinary ones), replays related-list views and
 clicks through the Flask app, adds an override and a search rule, serves it on 127.0.0.1 and
-saves console-*.png: the desktop views, then at 390 px (a phone) console-mobile.png and
-console-phone-{versions,overrides,clicks,links}.png, where the wide tables become one card
+saves console-*.png (with Rebuild now clicked for real: console-rebuild.png while it runs,
+console-rebuild-done.png after): the desktop views, then at 390 px (a phone) console-mobile.png
+and console-phone-{versions,overrides,clicks,links}.png, where the wide tables become one card
 per row. It prints the content gaps and the first link suggestions, as `report --gaps` and
 `links` would.
 """
@@ -107,6 +108,7 @@ def shoot(origin: str, out: Path, draft_text: str) -> None:
         area.submit()
         WebDriverWait(drv, 60).until(lambda d: d.find_element(By.ID, "draft-result"))
         drv.save_screenshot(str(out / "console-draft.png"))
+        shoot_rebuild(drv, origin, out)
         phone_shots(drv, origin, out)
     finally:
         drv.quit()
@@ -135,6 +137,20 @@ def seed_overrides(app, auth: dict[str, str]) -> None:
                 data={"query": "sleep", "action": "pin", "target": urls[2]})
 
 
+def shoot_rebuild(drv: webdriver.Chrome, origin: str, out: Path) -> None:
+    """Click Rebuild now (a real rebuild of the sample blog) and save its status, then result."""
+    drv.get(origin + "/admin")
+    drv.find_element(By.CSS_SELECTOR, "form[action='/admin/rebuild'] button").click()
+    WebDriverWait(drv, 60).until(lambda d: d.current_url.endswith("/admin/rebuild/status"))
+    WebDriverWait(drv, 120).until(lambda d: " pages ·" in d.page_source
+                                  or " passages ·" in d.page_source
+                                  or "Rebuilt:" in d.page_source)  # a stage with a count
+    drv.save_screenshot(str(out / "console-rebuild.png"))
+    WebDriverWait(drv, 300).until(lambda d: "Rebuilt:" in d.page_source
+                                  or "failed" in d.page_source)
+    drv.save_screenshot(str(out / "console-rebuild-done.png"))
+
+
 def main() -> None:
     """Build, seed, serve and screenshot the console; print its gaps and links."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -144,11 +160,14 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="rp-console-"))
     settings = Settings(corpus_dir=tmp / "corpus", index_dir=tmp / "indexes",
-                        admin_token=TOKEN, overrides_file=tmp / "overrides.json", rate_limit="")
+                        admin_token=TOKEN, overrides_file=tmp / "overrides.json", rate_limit="",
+                        site=(str(ROOT / "corpus/site"),), log_file=tmp / "rebuild.log")
+    if args.index:  # before the model loads: its ONNX export is cached in the index
+        shutil.copytree(args.index, settings.index_dir)
     embedder = make_embedder(settings)
     if args.index:  # a second version from the embedding cache, so there is a history
-        shutil.copytree(args.index, settings.index_dir, dirs_exist_ok=True)
         articles = idx.load(current_version(settings.index_dir)).articles
+        scrape(settings.site, settings)  # the corpus a deployment keeps, for Rebuild now
         build_index(articles, embedder, settings, force=True)
     else:
         articles = scrape([str(ROOT / "corpus/site")], settings).articles

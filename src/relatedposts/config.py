@@ -66,6 +66,26 @@ class Settings(ClinicSettings, LogSettings, ServeSettings, SearchSettings, Relat
         """Return a copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
+    def to_env(self) -> dict[str, str]:
+        """Return RELATEDPOSTS_* variables from which from_env makes these Settings again.
+
+        For a child process (the console's rebuild). A tuple is joined by spaces, so an item
+        holding a space or a comma does not survive: pass such values as options instead.
+        """
+        env = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                text = ""
+            elif isinstance(value, bool):
+                text = "1" if value else "0"
+            elif isinstance(value, tuple):
+                text = " ".join(str(v) for v in value)
+            else:
+                text = str(value)
+            env[ENV_PREFIX + f.name.upper()] = text
+        return env
+
     def onnx_cache_dir(self) -> Path:
         """Return where exported ONNX models are cached (onnx_dir, else INDEX_DIR/onnx)."""
         return Path(self.onnx_dir) if self.onnx_dir else Path(self.index_dir) / "onnx"

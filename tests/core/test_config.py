@@ -57,6 +57,15 @@ def test_from_env_keyword_overrides_win_and_none_is_ignored() -> None:
     assert Settings.from_env({}) == Settings()  # nothing set: the declared defaults
 
 
+def test_to_env_makes_the_same_settings_again(tmp_path) -> None:
+    settings = Settings(index_dir=tmp_path, embedder="fake", site=("a/b", "https://c.example/"),
+                        onnx_dir=None, log_file=None, typo_correction=False, dense_weight=0.1)
+    env = settings.to_env()
+    assert env["RELATEDPOSTS_LOG_FILE"] == "" and env["RELATEDPOSTS_TYPO_CORRECTION"] == "0"
+    assert Settings.from_env(env) == settings
+    assert Settings.from_env(Settings().to_env()) == Settings()
+
+
 def test_the_defaults_are_onnx_and_a_bounded_cache() -> None:
     settings = Settings.from_env({})
     assert settings.embedder == "onnx"

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from relatedposts.indexing.build import build_index
-from relatedposts.indexing.buildlock import BuildBusy, build_lock
+from relatedposts.indexing.buildlock import BuildBusy, adopt_lock, build_lock, take_lock
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.ingest.store import write_record
 from tests.localsite import run_cli
@@ -37,3 +37,15 @@ def test_a_second_build_is_refused_while_one_runs(settings) -> None:
         release.set()
         thread.join()
     assert run_cli(settings, "build").exit_code == 0
+
+
+def test_a_taken_lock_conflicts_even_in_its_own_thread_and_can_be_handed_on(tmp_path) -> None:
+    fd = take_lock(tmp_path)  # the console's request, for the rebuild process it starts
+    with pytest.raises(BuildBusy, match="another build is running"):
+        take_lock(tmp_path)
+    with pytest.raises(BuildBusy), build_lock(tmp_path):
+        pass
+    with adopt_lock(tmp_path, fd), build_lock(tmp_path):  # the child: re-entrant for it
+        pass
+    with build_lock(tmp_path):  # adopt_lock closed the descriptor: the lock is free again
+        pass

@@ -15,13 +15,16 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.keywords import Vocabulary
 from relatedposts.indexing.versions import current_version
+from relatedposts.ingest.crawl import scrape
 from relatedposts.ingest.extract import extract
+from relatedposts.live.service import Service
 from relatedposts.models import Article, Section
 from relatedposts.quality.clicks import click_report
-from relatedposts.quality.gaps import clinical, find_gaps
+from relatedposts.quality.gaps import clinical, find_gaps, unanswered
 from relatedposts.quality.links import suggest_for_text, suggest_links
+from relatedposts.search import Searcher
 from relatedposts.web.app import create_app
-from tests.support import TINY
+from tests.support import ROOT, TINY
 
 SPASMS = "https://clinic.example/blog/spasms/"
 NECK = "https://clinic.example/blog/neck/"
@@ -32,26 +35,64 @@ def _data(settings: Settings) -> idx.IndexData:
     return idx.load(current_version(settings.index_dir))
 
 
+def _served(settings: Settings) -> Settings:
+    """The settings with search's minimum relevance as served (the fixture turns it off)."""
+    return settings.replace(search_min_relevance=Settings().search_min_relevance)
+
+
+def _searcher(settings: Settings) -> Searcher:
+    return Searcher(_data(settings), FakeEmbedder(), settings, Vocabulary.load())
+
+
+@pytest.fixture(scope="module")
+def sample_blog(tmp_path_factory) -> Settings:
+    """The sample blog (corpus/site) built with the fake embedder, relevance as served."""
+    root = tmp_path_factory.mktemp("sample-blog")
+    settings = _served(Settings(corpus_dir=root / "corpus", index_dir=root / "index",
+                                embedder="fake", overrides_file=root / "overrides.json",
+                                query_log=""))
+    build_index(scrape([str(ROOT / "corpus" / "site")], settings).articles, FakeEmbedder(),
+                settings)
+    return settings
+
+
+def test_a_gap_is_what_search_answers_with_no_article(sample_blog: Settings) -> None:
+    service = Service(sample_blog, FakeEmbedder())  # the searcher as the service serves it
+    service.reload()
+    searcher = service.live.searcher
+    asked = ["sciatia", "back", "migraine aura", "dentist"]
+    # Search corrects the one and answers the other: neither is a gap, whatever the log said.
+    assert searcher.search("sciatia").corrected_query == "sciatica"
+    assert unanswered(asked, searcher) == [2, 3]
+    assert searcher.search("migraine aura").weak  # the closest few, labelled weak: no answer
+    entries = [{"query": q, "results": 0} for q in asked] + [
+        {"query": "Dentist", "results": 5}, {"query": "[email] [phone]", "results": 0}]
+    gaps = find_gaps(entries, searcher, sample_blog.replace(gap_cluster_distance=0.3))
+    assert sorted((g.count, g.queries) for g in gaps) == [(1, ["migraine aura"]),
+                                                           (2, ["dentist"])]
+    assert all("sciatia" not in g.queries and "back" not in g.queries for g in gaps)
+
+
 def test_gaps_need_a_query_that_is_unanswered(built: Settings) -> None:
-    data = _data(built)
+    settings = _served(built)
     entries = [{"query": "zzqx vvkj", "results": 0}] * 3 + [
-        {"query": "Sciatica and leg pain", "results": 4},
+        {"query": "Sciatica and leg pain", "results": 0},  # logged as empty, answered now
         {"query": "[email] [phone]", "results": 0},  # nothing but scrubbed data: no topic
         {"query": "   ", "results": 0}]
-    gaps = find_gaps(entries, data, FakeEmbedder(), built.replace(gap_min_similarity=0.0,
-                                                                   gap_unknown_word_similarity=0.0))
+    gaps = find_gaps(entries, _searcher(settings), settings)
     assert [(g.count, g.queries) for g in gaps] == [(3, ["zzqx vvkj"])]
-    assert gaps[0].nearest_url in {a.url for a in data.articles}
     assert "3 searches about" in gaps[0].line()
-    assert find_gaps([], data, FakeEmbedder(), built) == []
+    assert find_gaps([], _searcher(settings), settings) == []
 
 
 def test_gaps_group_similar_searches_and_count_them(built: Settings) -> None:
     queries = ["tailbone hurts sitting", "tailbone hurts sitting down", "tailbone hurts sitting",
                "migraine aura eyes", "migraine aura eyes light"]
     entries = [{"query": q, "results": 0} for q in queries]
-    gaps = find_gaps(entries, _data(built), FakeEmbedder(), built.replace(
-        gap_cluster_distance=0.6))
+    settings = _served(built).replace(gap_cluster_distance=0.6)
+    searcher = _searcher(settings)
+    assert unanswered(list(dict.fromkeys(queries)), searcher) == [0, 1, 2, 3]
+    gaps = find_gaps(entries, searcher, settings)
     assert sorted((g.count, g.label.split()[0]) for g in gaps) == [(2, "migraine"),
                                                                      (3, "tailbone")]
     tail = next(g for g in gaps if g.count == 3)

@@ -30,7 +30,7 @@ def print_gaps(settings: Settings, as_json: bool, min_count: int = 1) -> None:
 
     entries = logged_entries(settings)
     service = load_service(settings)
-    gaps = find_gaps(entries, service.live.data, service.embedder, settings, min_count)
+    gaps = find_gaps(entries, service.live.searcher, settings, min_count)
     if as_json:
         click.echo(json.dumps({"searches": len(entries), "gaps": [asdict(g) for g in gaps]},
                               indent=2, ensure_ascii=False))

@@ -115,17 +115,27 @@ def build(ctx: click.Context, corpus_dir: Path | None, index_dir: Path | None, f
               help="Go live even if more than max_article_drop of the articles disappeared, "
                    "or a pin in the overrides file names no article.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("--status-file", type=click.Path(path_type=Path),
+              help="Also write the stage, progress and result as JSON to this file (the "
+                   "console's rebuild page reads INDEX_DIR/rebuild-status.json).")
+@click.option("--lock-fd", type=int, hidden=True,
+              help="The build lock, already taken by the console that started this rebuild.")
 @click.pass_context
 def rebuild(ctx: click.Context, sites: tuple[str, ...], index_dir: Path | None,
-            corpus_dir: Path | None, force: bool, quiet: bool) -> None:
+            corpus_dir: Path | None, force: bool, quiet: bool, status_file: Path | None,
+            lock_fd: int | None) -> None:
     """Scrape the site, build and verify a new index, make it live, reload the service."""
+    from contextlib import nullcontext
+
+    from relatedposts.indexing.buildlock import adopt_lock
     from relatedposts.indexing.rebuild import log_to_file, run_rebuild
 
     ctx.obj, sites = site_or_sources(ctx.obj, sites)
     settings = settings_from(ctx, index_dir=index_dir, corpus_dir=corpus_dir,
                              site=sites or None)
-    with log_to_file(settings.log_file, describe(ctx)):
-        code = run_rebuild(settings, force, quiet)
+    held = adopt_lock(settings.index_dir, lock_fd) if lock_fd is not None else nullcontext()
+    with log_to_file(settings.log_file, describe(ctx)), held:
+        code = run_rebuild(settings, force, quiet, status_file)
     ctx.exit(code)
 
 

@@ -201,7 +201,7 @@ def build_view(service: Service) -> ConsoleView:
     k = settings.privacy_min_visitors  # only what k distinct visitors asked is shown
     entries = query_log.entries(k)
     gaps = _cached(("gaps", (version, query_log.stamp())), lambda: find_gaps(
-        entries, data, service.embedder, settings)) if entries else []
+        entries, service.live.searcher, settings)) if entries else []
     links = _cached(("links", version), lambda: sorted(
         suggest_links(data, service.embedder, settings), key=lambda r: -r.score))
     clicks = report_of(service.events.counts())

@@ -26,7 +26,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 
-from relatedposts.console import auth
+from relatedposts.console import auth, rebuild
 from relatedposts.console.data import build_view, change_overrides, change_search_rule
 from relatedposts.console.draft import check_draft, parse_draft
 from relatedposts.errors import BadRequest, RelatedPostsError
@@ -47,6 +47,7 @@ DONE = {"rollback": "Rolled back: the previous version is live now.",
 def init_console(app: Flask) -> None:
     """Register the /admin console and POST /admin/draft on an app made by create_app."""
     app.register_blueprint(bp)
+    app.register_blueprint(rebuild.bp)
     auth.init_auth(app)
 
 
@@ -78,6 +79,11 @@ def _headers(resp: Response) -> Response:
     return resp
 
 
+# The rebuild pages are the console's too: the same nonce, CSP and no-store.
+rebuild.bp.before_request(_nonce)
+rebuild.bp.after_request(_headers)
+
+
 @bp.route("/admin/sign-in", methods=["GET", "POST"])
 def sign_in() -> ResponseReturnValue:
     """Show the sign-in form; exchange a correct token for a session cookie."""
@@ -104,6 +110,7 @@ def _page(message: str | None = None, error: str | None = None, draft: dict | No
     view = build_view(service)
     return render_template("console.html", view=view, message=message, error=error,
                            draft=draft, csrf=auth.csrf_token(),
+                           rebuild=rebuild.job_view(service.settings.index_dir),
                            admin_hours=service.settings.admin_session_hours), status
 
 

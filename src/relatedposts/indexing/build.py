@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -30,6 +31,8 @@ from relatedposts.indexing.versions import VersionStore
 from relatedposts.models import Article, Chunk
 from relatedposts.text import article_document
 
+OnProgress = Callable[[str, int, int | None], None]  # (stage, done, total)
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -44,8 +47,13 @@ class BuildResult:
 
 def build_index(articles: list[Article], embedder: Embedder, settings: Settings,
                 index_dir: Path | None = None, activate: bool = True, force: bool = False,
-                progress: bool = False) -> BuildResult:
-    """Build and verify a new version, then (when activate) make it live; raise GateRefused."""
+                progress: bool = False, on_progress: OnProgress | None = None) -> BuildResult:
+    """Build and verify a new version, then (when activate) make it live; raise GateRefused.
+
+    on_progress(stage, done, total) hears "embedding" per batch, then "indexing" and
+    "publishing" (the console's rebuild status shows them).
+    """
+    tell = on_progress or (lambda stage, done, total: None)
     if not articles:
         raise RelatedPostsError("the corpus is empty: scrape some pages first", status=400)
     root = Path(index_dir or settings.index_dir)
@@ -61,11 +69,14 @@ def build_index(articles: list[Article], embedder: Embedder, settings: Settings,
         t0 = time.perf_counter()
         vectors, stats = embed_cached([c.embed_text(articles[c.article].title) for c in chunks],
                                       embedder, cache_dir(root, cache_name(embedder)),
-                                      settings.embed_cache_entries, progress)
+                                      settings.embed_cache_entries, progress,
+                                      lambda done, total: tell("embedding", done, total))
         timings["embed"] = time.perf_counter() - t0
         t0 = time.perf_counter()
+        tell("indexing", 0, None)
         data = assemble(articles, chunks, vectors, embedder, settings)
         timings["index"] = time.perf_counter() - t0
+        tell("publishing", 0, None)
         version_dir = publish(store, data, embedder, settings, activate, force, timings)
     return BuildResult(version_dir, data.manifest, timings, stats.embedded, stats.reused)
 

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from relatedposts.indexing.embedders import Embedder
 log = logging.getLogger(__name__)
 CACHE_FILE = "embeddings.npz"
 BATCH = 256  # texts per encode call: one progress-bar step
+OnStep = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 PROBE = 4  # cached texts re-embedded to check the cache still matches the model
 MATCH = 0.98  # cosine a re-embedded probe must reach
 
@@ -95,8 +96,12 @@ def save_cache(directory: Path, keys: Sequence[str], vectors: np.ndarray,
 
 
 def embed_cached(texts: Sequence[str], embedder: Embedder, directory: Path, limit: int,
-                 progress: bool = False) -> tuple[np.ndarray, EmbedStats]:
-    """Embed texts, reusing cached vectors and computing only the new ones."""
+                 progress: bool = False, on_step: OnStep | None = None
+                 ) -> tuple[np.ndarray, EmbedStats]:
+    """Embed texts, reusing cached vectors and computing only the new ones.
+
+    on_step(done, total) hears each batch of the texts the cache missed.
+    """
     keys = [cache_key(cache_name(embedder), t) for t in texts]
     index, cached, discarded = load_cache(directory, embedder.dim)
     if index and not _probe_matches(texts, keys, index, cached, embedder):
@@ -111,7 +116,7 @@ def embed_cached(texts: Sequence[str], embedder: Embedder, directory: Path, limi
             todo.setdefault(key, []).append(i)
         else:
             out[i] = cached[row]
-    fresh = _encode([texts[rows[0]] for rows in todo.values()], embedder, progress)
+    fresh = _encode([texts[rows[0]] for rows in todo.values()], embedder, progress, on_step)
     for vector, rows in zip(fresh, todo.values(), strict=True):
         out[rows] = vector
     try:
@@ -122,15 +127,20 @@ def embed_cached(texts: Sequence[str], embedder: Embedder, directory: Path, limi
     return out, EmbedStats(embedded=len(todo), reused=reused, discarded=discarded)
 
 
-def _encode(texts: list[str], embedder: Embedder, progress: bool) -> np.ndarray:
+def _encode(texts: list[str], embedder: Embedder, progress: bool,
+            on_step: OnStep | None = None) -> np.ndarray:
     """Embed texts longest first, in steps of a progress bar, and return them in input order.
 
     Sorting the whole build by length (not only within a step) lets the embedder's batches
     hold texts of nearly equal length, so little compute goes into padding.
     """
+    step = on_step or (lambda done, total: None)
+    step(0, len(texts))
     bulk = getattr(embedder, "encode_all", None)  # a cluster embedder takes everything at once
     if bulk is not None:
-        return np.asarray(bulk(texts), dtype=np.float32).reshape(len(texts), embedder.dim)
+        vectors = np.asarray(bulk(texts), dtype=np.float32).reshape(len(texts), embedder.dim)
+        step(len(texts), len(texts))
+        return vectors
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     with tqdm(total=len(texts), desc="embedding", unit="chunk", leave=False,
@@ -139,6 +149,7 @@ def _encode(texts: list[str], embedder: Embedder, progress: bool) -> np.ndarray:
             rows = order[start:start + BATCH]
             out[rows] = np.asarray(embedder.encode([texts[i] for i in rows]), dtype=np.float32)
             bar.update(len(rows))
+            step(start + len(rows), len(texts))
     return out
 
 

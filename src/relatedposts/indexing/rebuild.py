@@ -13,11 +13,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from relatedposts.config import Settings
 from relatedposts.errors import RelatedPostsError
 from relatedposts.indexing.buildlock import build_lock
+from relatedposts.indexing.rebuild_status import RebuildStatus
 from relatedposts.models import ScrapeReport
+
+if TYPE_CHECKING:
+    from relatedposts.ingest.crawl import Progress
 
 # Heavy modules (faiss, numpy, requests) are imported where used: every CLI command loads this.
 
@@ -33,45 +38,95 @@ def say(message: str, err: bool = False) -> None:
     log.log(logging.ERROR if err else logging.INFO, message)
 
 
-def run_rebuild(settings: Settings, force: bool = False, quiet: bool = False) -> int:
-    """Scrape, build, verify, switch and reload; return the exit status for cron."""
+def run_rebuild(settings: Settings, force: bool = False, quiet: bool = False,
+                status_file: Path | None = None) -> int:
+    """Scrape, build, verify, switch and reload; return the exit status for cron.
+
+    status_file (the console's rebuild): told each stage, then the outcome in words; written
+    only once the build lock is ours, so a refused rebuild never overwrites a running one's.
+    """
     from relatedposts.indexing.verify import GateRefused
 
     stages: dict[str, float] = {}
+    result: dict[str, object] = {}
+    status: RebuildStatus | None = None
     try:
         with build_lock(settings.index_dir):
-            report = _scrape(settings, quiet, stages)
-            if not report.articles and not report.unchanged:
-                say("error: nothing scraped; the live index is unchanged", err=True)
-                return EXIT_NOTHING
-            _build(settings, force, quiet, stages)
+            status = RebuildStatus(status_file) if status_file else None
+            result = _scrape(settings, quiet, stages, status)
+            if not result["fetched"] and not result["unchanged"]:
+                return _fail(status, EXIT_NOTHING, "nothing scraped; the live index is "
+                             "unchanged", result)
+            result |= _build(settings, force, quiet, stages, status)
     except GateRefused as exc:
         for problem in exc.problems:
             say(f"refused: {problem}", err=True)
-        say("error: the new version failed verification; the live index is unchanged",
-            err=True)
-        return EXIT_REFUSED
+        return _fail(status, EXIT_REFUSED, "the new version failed verification; the live "
+                     "index is unchanged", result, list(exc.problems))
     except (RelatedPostsError, OSError) as exc:
-        say(f"error: {getattr(exc, 'message', None) or exc}", err=True)
-        return EXIT_ERROR
+        return _fail(status, EXIT_ERROR, f"{getattr(exc, 'message', None) or exc}", result)
     code = reload_services(settings, stages)
     total = sum(stages.values())
     say("time: " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items()) +
         f"; total {total:.1f}s")
+    if status is not None:
+        status.finish(code, "" if code == EXIT_OK else "the new version is live on disk, but "
+                      "announcing it failed: services switch to it within "
+                      f"{settings.reload_check_seconds:g}s", **result)
     return code
 
 
-def _scrape(settings: Settings, quiet: bool, stages: dict[str, float]) -> ScrapeReport:
-    """Scrape the configured site (pruning pages gone from it) and report what happened."""
+def _fail(status: RebuildStatus | None, code: int, message: str, result: dict[str, object],
+          problems: list[str] | None = None) -> int:
+    """Say why the rebuild stopped, record it in status, and return its exit status."""
+    say(f"error: {message}", err=True)
+    if status is not None:
+        status.finish(code, message, problems=problems or [], **result)
+    return code
+
+
+def _scrape(settings: Settings, quiet: bool, stages: dict[str, float],
+            status: RebuildStatus | None = None) -> dict[str, object]:
+    """Scrape the configured site (pruning pages gone from it); report and count what happened."""
     from tqdm import tqdm
 
     from relatedposts.ingest.crawl import scrape
+    from relatedposts.ingest.store import load_state
 
     t0 = time.perf_counter()
+    known = {r.get("url") for r in load_state(settings.corpus_dir).values()}
+    if status is not None:
+        status.stage("scraping")
     with tqdm(desc="scraping", unit="page", leave=False,
               disable=True if quiet else None) as bar:
-        report = scrape(settings.site, settings, prune=True, progress=bar)
+        report = scrape(settings.site, settings, prune=True,
+                        progress=bar if status is None else _Both(bar, status))
     stages["scrape"] = time.perf_counter() - t0
+    _say_scrape(report)
+    added = sum(1 for a in report.articles if a.url not in known)
+    return {"fetched": len(report.articles), "added": added,
+            "changed": len(report.articles) - added, "unchanged": report.unchanged,
+            "removed": report.removed, "skipped": sum(1 for f in report.failures if f.skipped),
+            "failed": sum(1 for f in report.failures if not f.skipped)}
+
+
+class _Both:
+    """Two progress bars advanced together (the terminal's and the status file's)."""
+
+    def __init__(self, *bars: Progress) -> None:
+        self.bars = bars
+
+    def reset(self, total: int | None = None) -> None:
+        for bar in self.bars:
+            bar.reset(total=total)
+
+    def update(self, n: float | None = 1) -> None:
+        for bar in self.bars:
+            bar.update(n)
+
+
+def _say_scrape(report: ScrapeReport) -> None:
+    """Print what the scrape fetched, skipped, failed and removed."""
     failed = [f for f in report.failures if not f.skipped]
     skipped = [f for f in report.failures if f.skipped]  # listing pages: as `scrape` says
     say(f"scrape: {len(report.articles)} pages fetched (new or changed), {report.unchanged} "
@@ -85,10 +140,10 @@ def _scrape(settings: Settings, quiet: bool, stages: dict[str, float]) -> Scrape
         say(f"  note {f.url}: {f.reason}")
     if report.prune_skipped:
         say(f"  kept records of unlisted pages: {report.prune_skipped}")
-    return report
 
 
-def _build(settings: Settings, force: bool, quiet: bool, stages: dict[str, float]) -> None:
+def _build(settings: Settings, force: bool, quiet: bool, stages: dict[str, float],
+           status: RebuildStatus | None = None) -> dict[str, object]:
     """Build from the corpus with the embedding cache; verify and switch (may raise)."""
     from relatedposts.indexing.build import build_index, refuse_unknown_pins
     from relatedposts.indexing.embedders import make_embedder
@@ -100,12 +155,15 @@ def _build(settings: Settings, force: bool, quiet: bool, stages: dict[str, float
     t0 = time.perf_counter()
     embedder = make_embedder(settings, build=True)
     stages["model"] = time.perf_counter() - t0
-    result = build_index(articles, embedder, settings, force=force, progress=not quiet)
+    result = build_index(articles, embedder, settings, force=force, progress=not quiet,
+                         on_progress=status.progress if status is not None else None)
     stages.update(result.seconds)
     m = result.manifest
     say(f"build: {m.articles} articles, {m.chunks} chunks; {result.embedded} chunks embedded, "
         f"{result.reused} reused from the cache")
     say(f"live: version {m.version} ({result.version_dir})")
+    return {"version": m.version, "articles": m.articles, "chunks": m.chunks,
+            "embedded": result.embedded, "reused": result.reused}
 
 
 def reload_services(settings: Settings, stages: dict[str, float]) -> int:

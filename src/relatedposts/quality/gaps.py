@@ -1,13 +1,14 @@
 """Content gaps: what patients search for that no article answers, grouped into topics.
 
-A logged search is unanswered when it found nothing, or when no passage of the live index is
-at least Settings.gap_min_similarity similar to it (the relevance floor), or
-gap_unknown_word_similarity when it uses a word no article contains ("tailbone" on a blog that
-never says it: the model then finds neighbours by the rest of the words, "pain when sitting").
-It is judged against the index as it is now, so writing the missing article closes the gap.
-Unanswered queries, each followed by the clinical terms of the vocabulary groups it uses, are
-embedded and grouped by meaning (average-linkage agglomerative clustering on cosine distance,
-cut at Settings.gap_cluster_distance); each topic is labelled by its most common words,
+A logged search is unanswered when search itself, asked again now, answers it with no article:
+the live Searcher, with the live index, its spelling correction ("sciatia" is sciatica), its
+vocabulary and its minimum relevance as served, finds none that answers (a weak page, the
+closest few labelled as such, counts as none). So a gap is exactly what a patient would see
+as no answer, and writing the missing article closes it. Only the query text as logged (the
+scrubber's output) is used; these searches are not logged again. Unanswered queries, each
+followed by the clinical terms of the vocabulary groups it uses, are embedded and grouped by
+meaning (average-linkage agglomerative clustering on cosine distance, cut at
+Settings.gap_cluster_distance); each topic is labelled by its most common words,
 counted, illustrated by a few queries and paired with the nearest article and its strength.
 """
 
@@ -21,9 +22,9 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from relatedposts.config import Settings
-from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.index import IndexData
 from relatedposts.indexing.keywords import Vocabulary
+from relatedposts.search import Searcher
 from relatedposts.text import counted, stems, words
 
 # What the query log's scrubber leaves (logs/scrub.PLACEHOLDERS): never a topic.
@@ -52,18 +53,20 @@ class Gap:
         return f"{counted(self.count, 'search', 'searches')} about {self.label}; {nearest}"
 
 
-def _distinct(entries: list[dict[str, Any]]) -> tuple[Counter[str], set[str]]:
-    """Count normalized queries; note those that ever found nothing."""
+def _distinct(entries: list[dict[str, Any]]) -> Counter[str]:
+    """Count the normalized logged queries (their scrubbed text)."""
     counts: Counter[str] = Counter()
-    empty: set[str] = set()
     for e in entries:
         query = " ".join(str(e.get("query", "")).lower().split())
         if not [w for w in words(query) if w not in PLACEHOLDERS]:
             continue  # blank, or nothing but scrubbed personal data
         counts[query] += 1
-        if e.get("results") == 0:
-            empty.add(query)
-    return counts, empty
+    return counts
+
+
+def unanswered(queries: list[str], searcher: Searcher) -> list[int]:
+    """Return the positions of the queries search answers with no article (weak ones count)."""
+    return [i for i, q in enumerate(queries) if not len(searcher.rank(q)[1])]
 
 
 def _best_passages(data: IndexData, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,15 +92,6 @@ def clinical(query: str, vocab: Vocabulary) -> str:
     return f"{query} ({', '.join(dict.fromkeys(terms))})" if terms else query
 
 
-def _floor(query: str, data: IndexData, settings: Settings) -> float:
-    """Return the similarity a search needs to count as answered."""
-    known = data.keyword.bm25.vocab_dict
-    unknown = [w for w in words(query)
-               if len(w) >= 4 and w not in PLACEHOLDERS and not w.isdigit()
-               and stems([w])[0] not in known]
-    return settings.gap_unknown_word_similarity if unknown else settings.gap_min_similarity
-
-
 def _clusters(vectors: np.ndarray, distance: float) -> np.ndarray:
     """Return a cluster label per vector (average linkage, cosine distance cut)."""
     if len(vectors) == 1:
@@ -116,28 +110,25 @@ def _label(queries: list[str], counts: Counter[str]) -> str:
     return " ".join(w for w, _ in tally.most_common(3)) or queries[0]
 
 
-def find_gaps(entries: list[dict[str, Any]], data: IndexData, embedder: Embedder,
-              settings: Settings, min_count: int = 1) -> list[Gap]:
-    """Group the logged searches the live index does not answer into topics, largest first."""
-    counts, empty = _distinct(entries)
-    if not counts:
-        return []
+def find_gaps(entries: list[dict[str, Any]], searcher: Searcher, settings: Settings,
+              min_count: int = 1) -> list[Gap]:
+    """Group the logged searches the live search answers with nothing into topics, largest
+    first."""
+    counts = _distinct(entries)
     queries = list(counts)
-    vectors = np.asarray(embedder.encode(queries), dtype=np.float32)
-    best, _ = _best_passages(data, vectors)
-    unanswered = [i for i, q in enumerate(queries)
-                  if q in empty or best[i] < _floor(q, data, settings)]
-    if not unanswered:
+    missed = unanswered(queries, searcher)
+    if not missed:
         return []
     # Cluster on the queries with their clinical terms added: "coccyx" and "tailbone" are one
     # topic to an editor, though the model puts them apart.
+    data, embedder = searcher.data, searcher.embedder
     vocab = Vocabulary.load(settings.vocabulary_file)
-    vecs = np.asarray(embedder.encode([clinical(queries[i], vocab) for i in unanswered]),
+    vecs = np.asarray(embedder.encode([clinical(queries[i], vocab) for i in missed]),
                       dtype=np.float32)
     labels = _clusters(vecs, settings.gap_cluster_distance)
     gaps = []
     for label in np.unique(labels):
-        members = [queries[unanswered[i]] for i in np.flatnonzero(labels == label)]
+        members = [queries[missed[i]] for i in np.flatnonzero(labels == label)]
         total = sum(counts[q] for q in members)
         if total < min_count:
             continue

@@ -29,11 +29,6 @@ class LogSettings:
     log_retention_days: float = setting(90.0, "days query and event log rows are kept")
     event_log: str = setting("events.sqlite3", "click/impression store, a SQLite file (a bare "
                              "name is in INDEX_DIR; NAME.jsonl as for QUERY_LOG); empty: off")
-    gap_min_similarity: float = setting(
-        0.5, "a logged search whose best passage is less similar than this is a content gap",
-        ge=-1, le=1)
-    gap_unknown_word_similarity: float = setting(
-        0.6, "the same floor for a search using a word no article contains", ge=-1, le=1)
     gap_cluster_distance: float = setting(
         0.5, "cosine distance under which unanswered searches join one topic", ge=0, le=2)
     links_per_article: int = setting(3, "internal-link suggestions per article at most", ge=0)
