@@ -12,7 +12,9 @@ console table has rows.
 
 from __future__ import annotations
 
+import os
 import random
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from relatedposts.console.app import create_app
 from relatedposts.console.data import build_view
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.indexing.rebuild_status import status_path, write_status
 from relatedposts.ingest.crawl import scrape
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +56,7 @@ def build_service(tmp: Path) -> tuple[Any, Settings]:
     build_index(articles, FakeEmbedder(), settings, force=True)
     app = create_app(settings, embedder=FakeEmbedder())
     _seed(app)
+    STATUS["path"] = status_path(settings.index_dir)
     return app, settings
 
 
@@ -156,6 +160,28 @@ def _refused_change(driver: Any, origin: str) -> None:
     _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "p.err[role=alert]"))
 
 
+# Where the service keeps its rebuild status (set by build_service), so the status page can be
+# checked running, done and failed without waiting for a real rebuild.
+STATUS: dict[str, Path] = {}
+_REBUILDS: dict[str, dict[str, Any]] = {
+    "running": {"state": "running", "stage": "embedding", "done": 120, "total": 275},
+    "done": {"state": "done", "stage": "done", "exit_code": 0, "version": "v-a11y",
+             "articles": 45, "added": 1, "changed": 2, "removed": 0, "unchanged": 42,
+             "skipped": 7, "failed": 0, "embedded": 14, "reused": 261},
+    "failed": {"state": "failed", "stage": "publishing", "exit_code": 1,
+               "error": "overrides.json pins a post the index does not have: /blog/nope/"},
+}
+
+
+def _rebuild(state: str) -> Callable[[Any, str], None]:
+    def load(driver: Any, origin: str) -> None:
+        write_status(STATUS["path"], {"job": f"a11y-{state}", "by": "console", "pid": os.getpid(),
+                                      "started": time.time() - 42, "finished": time.time()}
+                     | _REBUILDS[state])
+        driver.get(origin + "/admin/rebuild/status")
+    return load
+
+
 def _visit(path: str) -> Callable[[Any, str], None]:
     def load(driver: Any, origin: str) -> None:
         driver.get(origin + path)
@@ -177,9 +203,13 @@ PAGES: dict[str, tuple[Callable[[Any, str], None], str]] = {
     "console: dashboard": (_visit("/admin?done=override"), "#links table .url, #links td a"),
     "console: draft checked": (_draft, "#draft-result"),
     "console: a change refused": (_refused_change, "p.err[role=alert]"),
+    "console: rebuild running": (_rebuild("running"), "progress#rebuild-progress"),
+    "console: rebuild done": (_rebuild("done"), "p.ok[role=status]"),
+    "console: rebuild failed": (_rebuild("failed"), "p.err[role=alert]"),
 }
 CONSOLE = [name for name in PAGES if name.startswith("console")]
-SIGNED_IN = {"console: dashboard", "console: draft checked", "console: a change refused"}
+SIGNED_IN = {"console: dashboard", "console: draft checked", "console: a change refused",
+             "console: rebuild running", "console: rebuild done", "console: rebuild failed"}
 
 
 def open_page(driver: Any, origin: str, name: str) -> None:

@@ -78,3 +78,26 @@ def test_console_tables_stay_tables_on_a_phone(driver, origin) -> None:  # noqa:
         "const td = document.querySelector('#links td[data-label]');"
         "return [getComputedStyle(td).display, getComputedStyle(td, '::before').content]")
     assert labels == ["block", '"In: "']
+
+
+def test_rebuild_status_updates_in_place_without_a_timed_reload(driver, origin) -> None:  # noqa: F811
+    """While a rebuild runs the page polls; when it ends the result replaces the progress."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from relatedposts.indexing.rebuild_status import read_status, write_status
+
+    a11ykit.set_width(driver, 1280)
+    a11ykit.open_page(driver, origin, "console: rebuild running")
+    driver.execute_script("window.__same_page = true")  # gone if the page reloads
+    running = read_status(a11ykit.STATUS["path"]) or {}
+    write_status(a11ykit.STATUS["path"], running | {"done": 200})
+    WebDriverWait(driver, 15).until(
+        lambda d: "200 of 275" in d.find_element("id", "rebuild-progress-text").text)
+    write_status(a11ykit.STATUS["path"], running | {
+        "state": "done", "stage": "done", "exit_code": 0, "version": "v-next", "articles": 45,
+        "added": 0, "changed": 1, "removed": 0, "unchanged": 44, "skipped": 7, "failed": 0,
+        "embedded": 3, "reused": 272})
+    WebDriverWait(driver, 15).until(
+        lambda d: "Rebuilt: version v-next is live" in d.find_element("id", "rebuild-h").text)
+    assert driver.execute_script("return window.__same_page") is True
+    assert not driver.find_elements("css selector", "#rebuild[data-running]")

@@ -36,7 +36,8 @@ from relatedposts.web.params import loads_json
 from relatedposts.web.ratelimit import note_failed_admin_auth
 
 bp = Blueprint("console", __name__, template_folder="templates")
-CSP = ("default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
+CSP = ("default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
+       "connect-src 'self'; img-src 'self' data:; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 DONE = {"rollback": "Rolled back: the previous version is live now.",
         "override": "Override saved. It is applied at the next build.",
