@@ -46,6 +46,8 @@ def _snippet(text: str, query_stems: frozenset[str], width: int) -> str:
             plain.append(tok)
     out.append(_plain(plain, out))
     if end < len(tokens):
+        if out[-1].endswith("; "):  # the window ends at an item's end: no "; …"
+            out[-1] = out[-1][:-2] + " "
         out.append("…")
     return "".join(out).strip()
 
