@@ -59,6 +59,11 @@ NOISE_RE = re.compile(
     re.I,
 )
 
+# Bumped when the same page extracts to different text: a record of an older format is
+# fetched and extracted again even if the server says 304. 2: lists kept as lists (issue 25).
+EXTRACT_FORMAT = 2
+
+
 @dataclass(frozen=True)
 class Page:
     """An extracted article and what looked wrong on the page (reported, not fatal)."""
