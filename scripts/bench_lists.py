@@ -65,6 +65,14 @@ def _top5(index: Path, questions: list[str]) -> list[list[str]]:
             for q in questions]
 
 
+def _related(index: Path, env: dict[str, str]) -> str:
+    """Return the related lists' P@5, R@5 and coverage on the sample blog's labels."""
+    _, out = run_cli(["evaluate-related", "--labels", "corpus/related-labels.json",
+                      "--index", str(index), "--json"], env)
+    got = json.loads(out)["relatedposts"]
+    return f"P@5 {got['precision']:.3f}, R@5 {got['recall']:.3f}, coverage {got['coverage']:.3f}"
+
+
 def moved(seed: Path, index: Path) -> str:
     """Return how many top-1s stayed and the share of the top 5 kept, seed vs new index."""
     lines = QUESTIONS["clinic2"][0].read_text("utf-8").splitlines()
@@ -95,6 +103,7 @@ def measure(name: str, seed: Path, work: Path, env: dict[str, str]) -> dict[str,
         row["before"] = _evaluate(name, seed, env)
     else:
         row["moved"] = moved(seed, index)
+        row["related"] = [_related(i, env) for i in (index, seed)]
         _, out = run_cli(["search", QUERY, "--index", str(index), "--limit", "1", "--json"], env)
         row["snippet"] = json.loads(out)["results"][0]["snippet"]
     return row
@@ -119,7 +128,8 @@ def main() -> None:
                   "nDCG@10 (before)", "Recall@10 (before)", "MRR@10 (before)"],
                  [[r["corpus"], r["articles"], r["chunks"], r["lists"], r["embedded"],
                    r["reused"], *_quality(r)] for r in rows])
-    snippets = [f"- {r['corpus']}: {r['moved']}; `{QUERY}`, first snippet: {r['snippet']}"
+    snippets = [f"- {r['corpus']}: search {r['moved']}; related lists {r['related'][0]} "
+                f"(before: {r['related'][1]}); `{QUERY}`, first snippet: {r['snippet']}"
                 for r in rows if "snippet" in r]
     command = "python scripts/bench_lists.py " + " ".join(sys.argv[1:])
     text = "\n\n".join([
