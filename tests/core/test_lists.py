@@ -12,6 +12,7 @@ from relatedposts.lists import (
     separator,
     unmarked,
 )
+from relatedposts.models import Article, Section
 
 
 def test_item_lines_round_trip_with_depth_and_number() -> None:
@@ -53,3 +54,9 @@ def test_render_list_is_flat_work_for_deep_lists() -> None:
     html = render_list([Item("x", d) for d in range(MAX_DEPTH + 1)] * 2000)
     assert html.count("<li>") == 2000 * (MAX_DEPTH + 1)
     assert html.count("<ul>") == html.count("</ul>")
+
+
+def test_an_articles_word_count_does_not_count_list_markers() -> None:
+    text = "Watch for:\n\n- Fever\n- Numb groin"
+    article = Article("https://c.example/a", "T", (Section("", text),))
+    assert article.word_count == 5
