@@ -93,3 +93,13 @@ def test_a_snippet_cut_inside_a_list_has_no_dangling_separator() -> None:
         html = make_snippet(text, set(stems(["groin"])), width=width)
         assert "<mark>groin</mark>" in html and "\n" not in html and "- " not in html
         assert not html.lstrip("…").startswith(";") and "; …" not in html, html
+
+
+def test_a_snippet_inside_a_list_starts_at_its_item_not_mid_item() -> None:
+    text = ("These nerves also serve the legs, and trouble here is an emergency for you. "
+            "Seek care at once if back pain comes with:\n- Numbness in the groin, genitals, "
+            "inner thighs or buttocks, often called saddle numbness\n- New difficulty starting "
+            "to urinate, or loss of bladder control\n- Loss of bowel control")
+    html = make_snippet(text, set(stems(["bladder", "bowel"])), width=160)
+    assert html.startswith("…Numbness in the groin"), html
+    assert "<mark>bladder</mark> control; Loss of <mark>bowel</mark>" in html

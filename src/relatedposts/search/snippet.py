@@ -18,6 +18,7 @@ from relatedposts.text import STOPWORDS, stems
 
 TOKEN_RE = re.compile(r"\w+(?:'\w+)?|\W+")
 # An item's marker at the start of its line: the line break alone is kept (see _plain).
+LINE_BACK = 40  # tokens a snippet may reach back for the start of the list item it is in
 MARKER_RE = re.compile(r"(^|\n)[ \t]*(?:-|\d{1,4}\.)[ \t]+")
 
 
@@ -109,7 +110,17 @@ def _best_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, 
     end = max(last + 1, bisect_right(chars, chars[best] + width) - 1)
     start = best
     # Start at a sentence or word boundary rather than mid-phrase when one is close.
-    while start > 0 and start > best - 6 and "\n" not in tokens[start - 1] and not tokens[
-            start - 1].rstrip().endswith((".", "!", "?")):
+    while start > 0 and start > best - 6 and not _opens(tokens[start - 1]):
         start -= 1
+    if start > 1 and not _opens(tokens[start - 1]):  # none that close: a list item's start?
+        item = next((i for i in range(start - 1, max(0, best - LINE_BACK), -1)
+                     if "\n" in tokens[i]), None)
+        if item is not None:
+            start = item + 1
+            end = max(last + 1, min(end, bisect_right(chars, chars[start] + width) - 1))
     return (0 if start <= 1 else start), max(end, start + 1)
+
+
+def _opens(token: str) -> bool:
+    """Return True when a sentence or a list item starts after token."""
+    return "\n" in token or token.rstrip().endswith((".", "!", "?"))
