@@ -7,6 +7,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from relatedposts.lists import flatten
+
 
 @dataclass(frozen=True)
 class Section:
@@ -37,8 +39,8 @@ class Article:
 
     @property
     def word_count(self) -> int:
-        """Return how many words the body has."""
-        return len(self.body.split())
+        """Return how many words the body has (a list's "- " markers are not words)."""
+        return sum(len(flatten(p).split()) for p in self.body.split("\n\n"))
 
     def content_hash(self) -> str:
         """Return a hash of everything that affects indexing."""

@@ -145,6 +145,26 @@ def test_conditional_requests_skip_unchanged_pages(settings, site, validator: st
     assert _mtimes(settings) == before  # no record rewritten
 
 
+def test_records_of_an_older_extractor_are_fetched_again_despite_validators(settings,
+                                                                           site) -> None:
+    """Issue 25: a 304 must not keep a record whose lists an older extractor ran together."""
+    publish_tiny(site)
+    scrape([f"{site.base}/sitemap.xml"], settings)
+    for path in settings.corpus_dir.glob("*.json"):  # as the extractor before lists wrote it
+        record = json.loads(path.read_text("utf-8"))
+        del record["extract_format"]
+        path.write_text(json.dumps(record), "utf-8")
+    site.hits[:] = []
+    again = scrape([f"{site.base}/sitemap.xml"], settings)
+    pages = [h for h in site.hits if h.path.startswith("/blog/")]
+    assert pages and not any("If-None-Match" in h.headers for h in pages)
+    assert (len(again.articles), again.unchanged) == (7, 0)  # same text: nothing re-embeds
+    site.hits[:] = []
+    third = scrape([f"{site.base}/sitemap.xml"], settings)
+    assert third.unchanged == 7 and {h.status for h in site.hits if h.path.startswith(
+        "/blog/")} == {304}
+
+
 def test_changed_pages_are_refetched_and_same_bodies_not_rewritten(settings, site) -> None:
     publish_tiny(site)
     for page in site.pages.values():  # a server that ignores conditional requests

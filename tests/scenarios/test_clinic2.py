@@ -44,6 +44,12 @@ def test_second_site_bodies_are_clean(settings) -> None:
         assert "(555) 010-7788" not in article.body and "cookies" not in article.body
     tele = by_title["We Now Offer Telehealth Visits"]
     assert tele.body.startswith("We now offer telehealth visits")
+    # Lists stay lists (issue 25): one item a line, the table beside them still joined rows.
+    assert ("- Avoid steep downhill running until the pain settles.\n"
+            "- Strengthen the hips and thighs three times a week.") in knee.body
+    tips = by_title["How Heavy Should a School Backpack Be?"].sections[1]
+    assert tips.heading == "Tips" and tips.text.startswith(
+        "- Use both straps and tighten them so the pack sits high on the back.\n- Put the")
 
 
 def test_titles_that_are_only_the_site_name_fall_back_with_a_warning(settings) -> None:

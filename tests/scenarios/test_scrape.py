@@ -19,6 +19,10 @@ def test_local_directory_of_sample_site(settings) -> None:
     records = list(settings.corpus_dir.glob("*.json"))
     assert len(records) == len(report.articles)
     assert read_corpus(settings.corpus_dir)[0].sections
+    # Its bullet lists stay lists (issue 25), never "bladder control Loss of bowel control".
+    flags = next(a for a in report.articles if "back-pain-red-flags" in a.url)
+    assert ("loss of bladder control\n- Loss of bowel control\n- Sexual dysfunction"
+            in flags.body)
 
 
 def test_http_site_from_sitemap_index_skips_bad_pages(settings, site_server) -> None:

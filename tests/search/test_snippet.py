@@ -71,3 +71,35 @@ def test_snippet_marks_and_escapes_with_cached_stems() -> None:
     again = make_snippet(text, set(stems(["pain"])))  # same passage, stems from the cache
     assert first.count("<mark>Sciatica</mark>") + first.count("<mark>sciatica</mark>") == 2
     assert again.count("<mark>pain</mark>") == 2 and "&lt;b&gt;" in again and "<b>" not in again
+
+
+LISTED = ("Go to the emergency department if you notice:\n- Loss of bladder control\n"
+          "- Loss of bowel control\n  - Numbness in the groin\n3. Weak legs.\nCall us first.")
+
+
+def test_a_snippet_across_list_items_keeps_them_apart() -> None:
+    html = make_snippet(LISTED, set(stems(["bladder", "bowel"])))
+    plain = html.replace("<mark>", "").replace("</mark>", "")
+    assert "control Loss" not in plain and "- " not in plain and "\n" not in plain
+    assert plain == ("Go to the emergency department if you notice: Loss of bladder control; "
+                     "Loss of bowel control; Numbness in the groin; Weak legs. Call us first.")
+    assert "<mark>bladder</mark> control; Loss of <mark>bowel</mark>" in html
+
+
+def test_a_snippet_cut_inside_a_list_has_no_dangling_separator() -> None:
+    text = "\n".join(f"- Item {n} about the back" for n in range(40)).replace(
+        "Item 20 about the back", "Item 20 about the groin")
+    for width in (30, 60, 80, 120):
+        html = make_snippet(text, set(stems(["groin"])), width=width)
+        assert "<mark>groin</mark>" in html and "\n" not in html and "- " not in html
+        assert not html.lstrip("…").startswith(";") and "; …" not in html, html
+
+
+def test_a_snippet_inside_a_list_starts_at_its_item_not_mid_item() -> None:
+    text = ("These nerves also serve the legs, and trouble here is an emergency for you. "
+            "Seek care at once if back pain comes with:\n- Numbness in the groin, genitals, "
+            "inner thighs or buttocks, often called saddle numbness\n- New difficulty starting "
+            "to urinate, or loss of bladder control\n- Loss of bowel control")
+    html = make_snippet(text, set(stems(["bladder", "bowel"])), width=160)
+    assert html.startswith("…Numbness in the groin"), html
+    assert "<mark>bladder</mark> control; Loss of <mark>bowel</mark>" in html

@@ -4,9 +4,11 @@ patient page, and friendly error pages."""
 from __future__ import annotations
 
 from relatedposts.config import Settings
+from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.models import Article, Section
 from relatedposts.web.app import create_app
-from tests.support import SPASMS
+from tests.support import SPASMS, TINY
 
 
 def _html(resp, status: int = 200) -> str:
@@ -124,3 +126,19 @@ def test_the_widget_and_fragment_default_heading_is_the_setting(built) -> None:
     assert '"More from \\"Spine\\" \\u003c/script>"' in body and "You Might Also" not in body
     block = client.get(f"/fragment/related?url={SPASMS}").get_data(as_text=True)
     assert '<h2 class="rp-heading">More from &#34;Spine&#34; &lt;/script&gt;</h2>' in block
+
+
+def test_demo_renders_an_articles_lists_as_lists_with_their_text_escaped(settings) -> None:
+    url = "https://clinic.example/blog/flags/"
+    text = ("Go now if you notice:\n\n- Loss of <b>bladder</b> control\n- Loss of bowel control"
+            "\n  - numb groin\n\n1. Call us\n2. Go\n\n- a lone line")
+    build_index([*TINY, Article(url=url, title="Red flags", sections=(Section("", text),),
+                                date="2024-02-02")], FakeEmbedder(), settings)
+    page = _html(create_app(settings, embedder=FakeEmbedder()).test_client().get(
+        f"/demo?url={url}"))
+    assert "<p>Go now if you notice:</p>" in page
+    assert ("<ul><li>Loss of &lt;b&gt;bladder&lt;/b&gt; control</li><li>Loss of bowel control"
+            "<ul><li>numb groin</li></ul></li></ul>") in page
+    assert "<ol><li>Call us</li><li>Go</li></ol>" in page
+    assert "<ul><li>a lone line</li></ul>" in page
+    assert "<b>bladder" not in page

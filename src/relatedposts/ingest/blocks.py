@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from relatedposts.errors import ExtractError
+from relatedposts.text import INVISIBLE
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+LISTS = {"ul", "ol", "menu"}
 # Inline elements: their text joins the paragraph around them. Everything else breaks it.
 INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i",
           "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time",
@@ -24,15 +26,6 @@ INLINE = {"a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "
 BOLD = {"b", "strong"}
 # Elements whose own text the density fallback scores (readability-style).
 BLOCK_SCORED = ["p", "li", "blockquote", "pre", "dd", "dt", "td", "th", "figcaption", "div"]
-# Headings that introduce a block of links to other posts.
-RELATED_RE = re.compile(
-    r"^\s*(you might also (enjoy|like)|you may also (enjoy|like)|related( posts| articles| "
-    r"reading| stories| content)?|read next|keep reading|more (articles|posts|stories|"
-    r"from (the|our) blog)|recommended( for you| reading)?|further reading|"
-    r"popular posts|recent posts)\s*[.:…!]*\s*$",
-    re.I,
-)
-MAX_HEADING_NODES = 8  # elements in such a heading at most ("<h2><span>Related</span></h2>")
 BYLINE_RE = re.compile(r"^(posted|published|written|updated|last updated|by)\b", re.I)
 
 
@@ -106,10 +99,21 @@ def measure(root: Tag) -> dict[int, Size]:
 
 @dataclass(frozen=True)
 class Block:
-    """A heading or a paragraph of the body, in reading order."""
+    """A heading, a paragraph or a list item of the body, in reading order."""
 
-    kind: str  # "h1", "heading" or "para"
+    kind: str  # "h1", "heading", "para" or "item"
     text: str
+    depth: int = 0  # an item's: how many lists it is nested in, beyond the first
+    number: int = 0  # an item's number in an ordered list; 0 for a bullet
+
+
+@dataclass
+class _Item:
+    """An open <li>: where it sits, and where its text went in the blocks (-1: not yet)."""
+
+    depth: int
+    number: int
+    at: int = -1
 
 
 class _Run:
@@ -126,22 +130,24 @@ class _Run:
             self.bold_only = self.bold_only and bold
             self.linked += len(text.strip()) if linked else 0
 
-    def flush(self) -> Block | None:
+    def flush(self, in_item: bool = False) -> Block | None:
         text = " ".join(" ".join(self.parts).split())
         bold, linked = self.bold_only, self.linked
         self.parts, self.bold_only, self.linked = [], True, 0
-        if not text or linked > 0.6 * len(text):
-            return None  # empty, or mostly links: a tag list, "Read more", a menu
-        if bold and len(text) < 90 and not text.endswith((".", ":")):
+        if not text.translate(INVISIBLE).strip() or linked > 0.6 * len(text):
+            return None  # empty or invisible, or mostly links: a tag list, "Read more", a menu
+        if bold and not in_item and len(text) < 90 and not text.endswith((".", ":")):
             return Block("heading", text)  # a bold line alone: a heading without an h tag
         return Block("para", text)
 
 
 def blocks(content: Tag) -> list[Block]:
-    """Return content's headings and paragraphs in order (one pass, no recursion)."""
+    """Return content's headings, paragraphs and list items in order (one pass, no recursion)."""
     out: list[Block] = []
     run = _Run()
     rows: list[int] = []  # where each open <tr> started in out
+    lists: list[list[int]] = []  # per open list: [1 if ordered else 0, items so far]
+    items: list[_Item] = []  # the open <li>s, innermost last
     stack: list[tuple[Tag, Iterator, int, bool]] = [(content, iter(content.children), 0, False)]
     steps = 0
     while stack:
@@ -152,29 +158,31 @@ def blocks(content: Tag) -> list[Block]:
         if child is None:
             stack.pop()
             if el.name not in INLINE:
-                _emit(out, run)
+                _emit(out, run, items)
                 if el.name == "tr" and rows:
                     _join_row(out, rows.pop())
+                _close_list(el, lists, items)
             continue
         if isinstance(child, Comment) or not isinstance(child, (Tag, NavigableString)):
             continue
         if isinstance(child, NavigableString):
             run.add(str(child), bold > 0, linked)
         elif child.name == "br":
-            _emit(out, run)
+            _emit(out, run, items)
         elif child.name in HEADINGS or (child.name == "dt" and _short(child)):
-            _emit(out, run)
+            _emit(out, run, items)
             text = " ".join(child.get_text(" ").split())
             if text:
                 out.append(Block("h1" if child.name == "h1" else "heading", text))
         else:
             if child.name not in INLINE:
-                _emit(out, run)
+                _emit(out, run, items)
             if child.name == "tr":
                 rows.append(len(out))
+            _open_list(child, lists, items)
             stack.append((child, iter(child.children), bold + (child.name in BOLD),
                           linked or child.name == "a"))
-    _emit(out, run)
+    _emit(out, run, items)
     return out
 
 
@@ -182,15 +190,48 @@ def _short(el: Tag) -> bool:
     return len(el.get_text(" ", strip=True)) < 150
 
 
-def _emit(out: list[Block], run: _Run) -> None:
-    block = run.flush()
-    if block is not None:
+def _open_list(el: Tag, lists: list[list[int]], items: list[_Item]) -> None:
+    """Note a list or an item being entered (an <li> outside any list is an item too)."""
+    if el.name in LISTS:
+        start = str(el.get("start") or "1").strip()
+        lists.append([int(el.name == "ol"), int(start) - 1 if start.isdigit() else 0])
+    elif el.name == "li":
+        if lists:
+            lists[-1][1] += 1
+        ordered = bool(lists and lists[-1][0])
+        items.append(_Item(max(len(lists) - 1, 0), lists[-1][1] if ordered else 0))
+
+
+def _close_list(el: Tag, lists: list[list[int]], items: list[_Item]) -> None:
+    """Note a list or an item being left."""
+    if el.name in LISTS and lists:
+        lists.pop()
+    elif el.name == "li" and items:
+        items.pop()
+
+
+def _emit(out: list[Block], run: _Run, items: list[_Item]) -> None:
+    """Append the run as a block: inside an <li>, its item (a second paragraph joins it)."""
+    item = items[-1] if items else None
+    block = run.flush(item is not None)
+    if block is None:
+        return
+    if item is None:
         out.append(block)
+    elif item.at >= 0 and item.at == len(out) - 1:
+        last = out[-1]
+        out[-1] = Block("item", f"{last.text} {block.text}", last.depth, last.number)
+    else:  # its first text, or text after a nested list: a line of its own
+        number = item.number if item.at < 0 else 0
+        item.at = len(out)
+        out.append(Block("item", block.text, item.depth, number))
 
 
 def _join_row(out: list[Block], start: int) -> None:
     """Join a table row's short cells into one paragraph: 'Wall sit | 3 x 30 s | ...'."""
     cells = out[start:]
+    if any(c.kind == "item" for c in cells):
+        return  # a list in a cell stays a list
     if len(cells) > 1 and all(len(c.text) < 120 for c in cells):
         out[start:] = [Block("para", " | ".join(c.text for c in cells))]
 
@@ -216,51 +257,3 @@ def page_root(soup: BeautifulSoup) -> Tag:
 def gone(tag: Tag) -> bool:
     """Return True for a decomposed tag (bs4's own .decomposed walks the subtree)."""
     return bool(tag.__dict__.get("_decomposed", False))
-
-
-def drop_related_blocks(soup: BeautifulSoup) -> None:
-    """Remove blocks introduced by a heading such as 'You Might Also Enjoy...'."""
-    sizes = measure(page_root(soup))
-    for n, el in enumerate(soup.find_all(list(HEADINGS) + ["b", "strong", "div", "p", "span"])):
-        CpuBudget.check(n)
-        size = sizes.get(id(el), Size())
-        # Only short elements of a few tags can be such a heading: walking the text of every
-        # element of a deep chain (20,000 unclosed <b><i>) was quadratic.
-        if gone(el) or size.text > 60 or size.nodes > MAX_HEADING_NODES:
-            continue
-        if not RELATED_RE.match(el.get_text(" ", strip=True) or "x"):
-            continue
-        node = el
-        # Climb while this is the first thing in a wrapper: the wrapper is the block.
-        while _leads_wrapper(node):
-            node = node.parent
-        if node is el or node.name in HEADINGS:
-            _drop_heading_run(node)
-        else:
-            node.decompose()
-
-
-def _drop_heading_run(heading: Tag) -> None:
-    """Remove a heading and its following siblings up to the next heading."""
-    for sib in list(heading.next_siblings):
-        if isinstance(sib, Tag) and sib.name in HEADINGS:
-            break
-        sib.extract()
-    heading.decompose()
-
-
-def _leads_wrapper(node: Tag) -> bool:
-    """Return True when node is the first thing inside a wrapper below body/main/article."""
-    parent = node.parent
-    return (parent is not None and parent.name not in ("body", "main", "article")
-            and _first_element(parent) is node)
-
-
-def _first_element(parent: Tag) -> Tag | None:
-    """Return the first child tag of parent, ignoring whitespace."""
-    for child in parent.children:
-        if isinstance(child, Tag):
-            return child
-        if isinstance(child, NavigableString) and child.strip():
-            return None
-    return None

@@ -18,7 +18,7 @@ from relatedposts.config import Settings
 from relatedposts.errors import ExtractError, FetchError, FetchHTTPStatus, NotAnArticle, NotAPage
 from relatedposts.ingest import store
 from relatedposts.ingest.charset import decode_html
-from relatedposts.ingest.extract import extract_page
+from relatedposts.ingest.extract import EXTRACT_FORMAT, extract_page
 from relatedposts.ingest.fetch import Fetcher
 from relatedposts.ingest.sitemap import SitemapWalk, walk_sitemaps
 from relatedposts.ingest.sources import read_url_lists, web_origins
@@ -229,11 +229,14 @@ def _scrape_one(target: Target, fetcher: Fetcher, previous: dict | None,
         return Failure(target.url, f"skipped: the crawl deadline ({limits.seconds:g} s, "
                                    "RELATEDPOSTS_CRAWL_DEADLINE) was reached")
     try:
+        # A record the extractor of today did not write is extracted again (no 304 for it).
+        current = (previous or {}).get("extract_format") == EXTRACT_FORMAT
         if target.path is not None:
-            raw, charset, validators = target.path.read_bytes(), None, {}
+            raw, charset = target.path.read_bytes(), None
+            validators: dict[str, object] = {}
             fetched = target.url
         else:
-            prev = previous or {}
+            prev = previous if current and previous is not None else {}
             resp = fetcher.get(target.url, prev.get("etag"), prev.get("last_modified"))
             if resp.not_modified:
                 return None
@@ -241,9 +244,10 @@ def _scrape_one(target: Target, fetcher: Fetcher, previous: dict | None,
             validators = {"etag": resp.etag, "last_modified": resp.last_modified}
         text, _ = decode_html(raw, charset)
         page = extract_page(text, target.url, limits.cpu_seconds)
-        if previous and previous.get("content_hash") == page.article.content_hash():
+        if current and previous and previous.get("content_hash") == page.article.content_hash():
             return None  # the same article again: leave its record alone
         validators["page_hash"] = hashlib.sha256(raw).hexdigest()[:16]
+        validators["extract_format"] = EXTRACT_FORMAT
         return Scraped(page.article, validators, page.warnings, fetched)
     except FetchHTTPStatus as exc:
         failure = Failure(target.url, exc.message)

@@ -22,7 +22,6 @@ from relatedposts.ingest.blocks import (
     CpuBudget,
     Size,
     blocks,
-    drop_related_blocks,
     first_sentence,
     gone,
     is_byline,
@@ -39,6 +38,8 @@ from relatedposts.ingest.metadata import (
     page_meta,
     site_name,
 )
+from relatedposts.ingest.relatedblocks import drop_related_blocks
+from relatedposts.lists import flatten, item_line, list_items
 from relatedposts.models import Article, Section
 from relatedposts.urls import safe_link, url_key
 
@@ -57,6 +58,11 @@ NOISE_RE = re.compile(
     r"entry-meta|post-meta|byline|posted-on|entry-footer|tags-links|cat-links)([-_ ]|$)",
     re.I,
 )
+
+# Bumped when the same page extracts to different text: a record of an older format is
+# fetched and extracted again even if the server says 304. 2: lists kept as lists (issue 25).
+EXTRACT_FORMAT = 2
+
 
 @dataclass(frozen=True)
 class Page:
@@ -109,8 +115,9 @@ def _extract_page(html: str | bytes, url: str) -> Page:
     if not any(s.text.strip() for s in sections):
         raise ExtractError("no body text")
     paras = [p for s in sections for p in s.text.split("\n\n")]
-    # The first real paragraph, not a stray byline or caption.
-    first_para = next((p for p in paras if len(p.split()) >= 12), paras[0])
+    # The first real paragraph, not a stray byline, caption or list.
+    first_para = next((p for p in paras if len(p.split()) >= 12 and not list_items(p)),
+                      flatten(paras[0]))
     summary = meta.get("description") or meta.get("og:description") or _trim(first_para, 300)
     article = Article(url=canonical, title=title, sections=tuple(sections), date=date,
                       summary=clean(summary), image=_image(meta, content, canonical),
@@ -213,19 +220,31 @@ def _densest(body: Tag, sizes: dict[int, Size]) -> Tag | None:
 
 
 def _sections(body: list[Block], title: str, site: str) -> list[Section]:
-    """Split the blocks into sections at headings; paragraphs joined by blank lines."""
+    """Split the blocks into sections at headings; paragraphs joined by blank lines.
+
+    A list's items are one paragraph, a line each (lists.py), so no item runs into another.
+    """
     sections: list[Section] = []
-    heading, paras = "", []
+    heading, paras = "", list[str]()
     skip = {title.casefold(), site.casefold(), ""}
+    in_list = False
     for block in body:
         if block.text.casefold() in skip:
             continue  # the title again (h1, bold line) or the site's name
-        if block.kind == "para":
+        if block.kind == "item":
+            line = item_line(block.text, block.depth, block.number)
+            # A bullet list right after a numbered one (or back) is a list of its own.
+            if in_list and (block.depth or (block.number > 0) == paras[-1][:1].isdigit()):
+                paras[-1] += "\n" + line
+            else:
+                paras.append(line)
+        elif block.kind == "para":
             paras.append(block.text)
         elif block.kind == "heading":
             if paras:
                 sections.append(Section(heading, "\n\n".join(paras)))
             heading, paras = block.text, []
+        in_list = block.kind == "item"
     if paras:
         sections.append(Section(heading, "\n\n".join(paras)))
     return sections

@@ -24,11 +24,13 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from relatedposts.blockhtml import DEFAULT_HEADING
 from relatedposts.config import Settings
 from relatedposts.errors import BadRequest, NotFound, RelatedPostsError
+from relatedposts.lists import list_items, render_list
 from relatedposts.live.service import Service
 from relatedposts.models import Article
 from relatedposts.search import Filters, find_red_flags
@@ -208,6 +210,13 @@ def nice_date(value: str | None) -> str:
     except ValueError:
         return value or ""
     return f"{day:%B} {day.day}, {day.year}"
+
+
+@bp.app_template_filter("list_html")
+def list_html(para: str) -> Markup:
+    """Render a list paragraph of an article as <ul>/<ol>, escaped ('' for other text)."""
+    items = list_items(para, single=True)
+    return Markup(render_list(items)) if items else Markup("")  # escaped by render_list
 
 
 bp.add_app_template_filter(safe_snippet, "safe_snippet")
