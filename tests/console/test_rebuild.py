@@ -104,6 +104,8 @@ def test_a_second_click_while_a_rebuild_runs_is_refused_and_search_still_answers
         assert "Rebuilding: Scraping the site" in running and "started from the console" in running
         assert "data-running" in running and "setTimeout(poll, every)" in running
         assert 'http-equiv="refresh"' not in running and "<progress" in running
+        csp = client.get("/admin/rebuild/status").headers["Content-Security-Policy"]
+        assert "script-src 'nonce-" in csp and "connect-src 'self'" in csp
         assert 'aria-valuemax="7"' in running and " of 7 pages" in running
         assert "Rebuild now" not in running
         assert "A rebuild is running" in client.get("/admin").get_data(as_text=True)
@@ -172,3 +174,4 @@ def test_the_rebuild_pages_carry_the_consoles_headers(editor) -> None:
     assert resp.headers["Cache-Control"] == "no-store"
     nonce = re.search(r"style-src 'nonce-([^']+)'", resp.headers["Content-Security-Policy"])
     assert nonce and f'<style nonce="{nonce.group(1)}">' in resp.get_data(as_text=True)
+    assert "script-src" not in resp.headers["Content-Security-Policy"]  # nothing to watch

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from relatedposts.config import ENV_PREFIX, Settings
@@ -185,6 +185,7 @@ def _live_version(service: Service) -> str | None:
 def _status_page(service: Service, busy: str | None = None,
                  status: int = 200) -> ResponseReturnValue:
     view = _settle(service)
+    g.csp_script = bool(view and view["running"])  # the page's poller (console/routes.py CSP)
     return render_template("console_rebuild.html", job=view, busy=busy,
                            live=_live_version(service), csrf=auth.csrf_token(),
                            refresh=REFRESH_SECONDS if view and view["running"] else None,

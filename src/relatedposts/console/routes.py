@@ -36,8 +36,7 @@ from relatedposts.web.params import loads_json
 from relatedposts.web.ratelimit import note_failed_admin_auth
 
 bp = Blueprint("console", __name__, template_folder="templates")
-CSP = ("default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; "
-       "connect-src 'self'; img-src 'self' data:; "
+CSP = ("default-src 'none'; style-src 'nonce-{nonce}'; {script}img-src 'self' data:; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 DONE = {"rollback": "Rolled back: the previous version is live now.",
         "override": "Override saved. It is applied at the next build.",
@@ -74,7 +73,11 @@ def _nonce() -> None:
 @bp.after_request
 def _headers(resp: Response) -> Response:
     if resp.mimetype == "text/html":
-        resp.headers["Content-Security-Policy"] = CSP.format(nonce=g.get("csp_nonce", ""))
+        nonce = g.get("csp_nonce", "")
+        # Script-free, except the one page that watches a running rebuild (console/rebuild.py).
+        script = f"script-src 'nonce-{nonce}'; connect-src 'self'; " if g.get("csp_script") \
+            else ""
+        resp.headers["Content-Security-Policy"] = CSP.format(nonce=nonce, script=script)
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["Referrer-Policy"] = "no-referrer"
     return resp
