@@ -20,6 +20,7 @@ from relatedposts.indexing.index import IndexData
 from relatedposts.indexing.keywords import Vocabulary
 from relatedposts.models import SearchHit, SearchPage
 from relatedposts.search.analysis import QueryAnalyzer
+from relatedposts.search.answers import count_answering, unknown_share
 from relatedposts.search.attributes import AttributeScorer
 from relatedposts.search.curation import Curation
 from relatedposts.search.facets import count_facets
@@ -122,7 +123,8 @@ class Searcher:
         mask = self._filter_mask(filters) if filters else None
         if mask is not None:
             order = order[mask[order]]
-        answering = self._answering(scored.fused[order])
+        share = unknown_share(scored.keyword_words, self.data.keyword.bm25.vocab_dict)
+        answering = count_answering(scored.fused[order], share, self.settings)
         lead = int(urgent and len(order) > 0 and bool(self._red_flags[order[0]]))
         if lead:
             answering = max(answering, 1)  # the red-flag article answers an urgent query
@@ -132,14 +134,6 @@ class Searcher:
             order = np.concatenate([order[:lead], pins, order[lead:]])
             answering += len(pins)
         return scored, order, answering
-
-    def _answering(self, fused: np.ndarray) -> int:
-        """Return how many of these (sorted) scores answer: at the floor and near the top."""
-        if not len(fused):
-            return 0
-        cut = max(self.settings.search_min_relevance,
-                  self.settings.search_relative_relevance * float(fused[0]))
-        return int(np.count_nonzero(fused >= cut))
 
     def _red_flag_article_first(self, order: np.ndarray) -> np.ndarray:
         """Move the best-ranked red-flag article (if the blog has one) to the front."""

@@ -36,6 +36,12 @@ class SearchSettings:
     search_relative_relevance: float = setting(
         0.0, "an article answers only at this share of the best article's fused score or more "
              "(fused scores differ from site to site; the best one sets the scale)", ge=0, le=1)
+    search_unknown_words_share: float = setting(
+        0.25, "a query at least this share of whose words no article contains (after typo "
+              "fixing) is answered only at `search_unknown_words_floor`", ge=0, le=1)
+    search_unknown_words_floor: float = setting(
+        0.65, "the fused score the best article needs to answer such a query; below it the page "
+              "shows the closest few labelled weak (total 0)", ge=0)
     weak_results: int = setting(3, "closest articles shown, labelled weak, when none answers",
                                 ge=0)
     urgent_article_first: bool = setting(
