@@ -88,6 +88,15 @@ def test_spelling_suggestion_from_title_words() -> None:
     assert title_spelling("chocolate cake recipe", TINY) is None
 
 
+def test_spelling_suggestion_leaves_real_words_alone() -> None:
+    """A weak page once offered "tailbone pain when quitting" for "... when sitting"."""
+    quitting = [Article(url="https://clinic.example/blog/quit/", title="Quitting Smoking Helps "
+                        "Your Spine", sections=(Section("", "Smoking slows healing."),))]
+    assert title_spelling("pain when sitting", quitting) == "pain when quitting"  # no guard
+    assert title_spelling("pain when sitting", quitting, frozenset({"sitting", "pain"})) is None
+    assert title_spelling("pain when siting", quitting, frozenset({"sitting"})) is not None
+
+
 def test_title_suggestion_for_a_misspelled_title() -> None:
     assert title_match("spinal stenossis", TINY).url == "https://clinic.example/blog/stenosis/"
     assert title_match("qqqq", TINY) is None and title_match("ab", TINY) is None

@@ -156,7 +156,7 @@ def search_page() -> ResponseReturnValue:
     page = service.search(query, limit, offset, filters if active else None, log_query=True,
                           visitor=request.remote_addr)
     service.events.impressions("search", [h.url for h in page.results], offset + 1)
-    model = build_model(query, page, limit, find_red_flags(query), articles)
+    model = build_model(query, page, limit, find_red_flags(query), articles, service.dictionary)
     return render_template("search.html", query=query, model=model, filters=active,
                            topics=popular_topics(articles) if model.weak else (),
                            limit=limit if limit != DEFAULT_LIMIT else None)

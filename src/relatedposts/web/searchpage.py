@@ -109,14 +109,18 @@ def popular_topics(articles: list[Article], n: int = 8) -> tuple[str, ...]:
     return tuple(t for t, _ in counts.most_common(n))
 
 
-def title_spelling(query: str, articles: list[Article]) -> str | None:
-    """Return the query with unknown words swapped for close title or tag words, if any."""
+def title_spelling(query: str, articles: list[Article],
+                   real_words: frozenset[str] = frozenset()) -> str | None:
+    """Return the query with unknown words swapped for close title or tag words, if any.
+
+    A real word is no typo ("sitting" is not a misspelt "quitting"), whatever the titles say.
+    """
     vocab = {w for a in articles for w in WORD_RE.findall(f"{a.title} {' '.join(a.tags)}".lower())
              if len(w) > 3}
     out, changed = [], False
     for word in query.split():
         low = word.lower()
-        if len(low) > 3 and low.isalpha() and low not in vocab:
+        if len(low) > 3 and low.isalpha() and low not in vocab and low not in real_words:
             cutoff = 80.0 if len(low) <= 5 else 75.0 if len(low) <= 7 else 65.0
             best = process.extractOne(low, vocab, scorer=fuzz.ratio, score_cutoff=cutoff)
             if best:
@@ -139,13 +143,14 @@ def title_match(query: str, articles: list[Article]) -> Article | None:
 
 
 def build_model(query: str, page: SearchPage, limit: int, flags: list[RedFlag],
-                articles: list[Article]) -> PageModel:
+                articles: list[Article], real_words: frozenset[str] = frozenset()) -> PageModel:
     """Assemble the search page from a search result and the index's articles."""
     weak = is_weak(page)
     return PageModel(
         query=query, results=page.results,
         pager=Pager(page.offset, limit, page.total, len(page.results)),
-        corrected=page.corrected_query or (title_spelling(query, articles) if weak else None),
+        corrected=page.corrected_query or (
+            title_spelling(query, articles, real_words) if weak else None),
         weak=weak,
         # The search's own notice (what /api/search sends); flags for pages built without one.
         urgent=page.urgent.groups if page.urgent else tuple(red_flag_groups(flags)),
