@@ -8,6 +8,7 @@ import pytest
 from relatedposts.indexing import duplicates as dup
 from relatedposts.indexing.related import compute_related
 from relatedposts.models import Article, Section
+from relatedposts.text import stems, words
 from tests.support import URL
 
 COPD_A = ("Chronic obstructive pulmonary disease is a long-term lung condition that makes it hard "
@@ -81,3 +82,30 @@ def test_short_texts_are_one_shingle_and_long_ones_a_bounded_sketch() -> None:
     assert len(a) == dup.SKETCH and len(b) == dup.SKETCH
     # Exact Jaccard: 9,996 shared of ~30,000 distinct shingles; the sketch estimates it.
     assert dup.jaccard(a, b) == pytest.approx(1 / 3, abs=0.07)
+
+
+TEMPLATE = ("The resources below provide information about treatment options for this condition. "
+            "If you have questions about your treatment, talk with your health care provider.")
+
+
+def test_a_template_body_under_titles_naming_different_conditions_is_not_a_copy(
+        settings) -> None:
+    articles = [_art("leber-treatment", "Leber congenital amaurosis (Treatment)", TEMPLATE),
+                _art("unverricht-treatment", "Unverricht-Lundborg disease (Treatment)", TEMPLATE),
+                _art("leber", "Leber congenital amaurosis", COPD_A)]
+    # The same body, but each title names its own condition: different texts.
+    assert dup.find_duplicates(articles, [[1], [0], []], 0.8) == []
+    rel = compute_related(articles, _vectors(0.5, 1), settings)
+    assert rel.duplicates == []
+    assert 0 in rel.ids[2].tolist() and 1 in rel.ids[2].tolist()
+
+
+def test_titles_agree_when_most_words_of_the_shorter_are_in_the_other() -> None:
+    def t(title: str) -> frozenset[str]:
+        return frozenset(stems(words(title)))
+
+    assert dup.titles_agree(t("COPD"), t("Living with COPD"))
+    assert dup.titles_agree(t("Back pain tips"), t("Five ways to ease back pain"))
+    assert not dup.titles_agree(t("Parkinson disease type 9 (Diagnosis)"),
+                                t("Mitochondrial encephalomyopathy (Diagnosis)"))
+    assert dup.titles_agree(t(""), t(""))

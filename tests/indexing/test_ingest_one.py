@@ -15,6 +15,7 @@ from relatedposts.indexing.incremental import Change
 from relatedposts.indexing.ingest_one import publish_changes
 from relatedposts.indexing.overrides import load_overrides
 from relatedposts.indexing.related import compute_related
+from relatedposts.indexing.related_passages import Passages
 from relatedposts.indexing.versions import VersionStore
 from tests.support import make_article
 
@@ -44,7 +45,10 @@ def frozen_reference(settings, stats) -> dict[str, list[tuple[str, float, int]]]
     the statistics frozen at the last full build (the reference a publish must equal)."""
     data = idx.load(VersionStore(settings.index_dir).current())
     overrides = load_overrides(settings.overrides_file, [a.url for a in data.articles])
-    rel = compute_related(data.articles, data.article_vectors, settings, overrides, stats=stats)
+    passages = Passages.of_chunks(data.faiss_index.reconstruct_n(0, data.faiss_index.ntotal),
+                                  data.chunks, len(data.articles))
+    rel = compute_related(data.articles, data.article_vectors, settings, overrides, stats=stats,
+                          passages=passages)
     return {a.url: [(data.articles[j].url, round(float(s), 5), int(f))
                     for j, s, f in zip(rel.ids[i], rel.scores[i], rel.flags[i], strict=True)
                     if j >= 0] for i, a in enumerate(data.articles)}

@@ -24,11 +24,14 @@ def test_weights_are_normalised_and_zero_stays_zero() -> None:
     w = rs.Weights(1.0, 0.0, 0.5, 0.5, 0.0, 0.0).normalised()
     assert w.dense == pytest.approx(0.5) and w.title == pytest.approx(0.25)
     assert rs.Weights(0, 0, 0, 0, 0, 0).normalised() == rs.Weights(0, 0, 0, 0, 0, 0)
+    both = rs.Weights(0.5, 0, 0, 0, 0, 0, passage=0.5).normalised()
+    assert both.passage == pytest.approx(0.5) and both.dense == pytest.approx(0.5)
 
 
 def test_each_view_alone_scores_what_it_should(settings) -> None:
     only = dict(related_dense_weight=0.0, related_centred_weight=0.0, related_title_weight=0.0,
-                related_bm25_weight=0.0, related_lexical_weight=0.0, related_tag_weight=0.0)
+                related_bm25_weight=0.0, related_lexical_weight=0.0, related_tag_weight=0.0,
+                related_passage_weight=0.0)
     dense = rs.Similarity(ARTICLES, VECTORS, settings.replace(
         **{**only, "related_dense_weight": 1.0})).matrix([0, 1, 2])
     assert dense[0, 1] == pytest.approx(0.8) and dense[0, 2] == pytest.approx(0.0)

@@ -25,6 +25,7 @@ from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.keywords import KeywordIndex
 from relatedposts.indexing.overrides import Overrides, load_overrides, pin_problems
 from relatedposts.indexing.related import article_vectors, compute_related
+from relatedposts.indexing.related_passages import Passages
 from relatedposts.indexing.related_similarity import Weights
 from relatedposts.indexing.verify import GateRefused, verify
 from relatedposts.indexing.versions import VersionStore
@@ -110,7 +111,8 @@ def assemble(articles: list[Article], chunks: list[Chunk], vectors: np.ndarray,
     faiss_index = make_chunk_index(vectors, settings)
     art_vecs = article_vectors(vectors, chunks, len(articles))
     overrides = load_overrides(settings.overrides_file, [a.url for a in articles])
-    related = compute_related(articles, art_vecs, settings, overrides)
+    related = compute_related(articles, art_vecs, settings, overrides,
+                              passages=Passages.of_chunks(vectors, chunks, len(articles)))
     keyword = KeywordIndex.build([article_document(a, settings.title_weight) for a in articles],
                                  settings.decompound)
     manifest = make_manifest(articles, chunks, faiss_index, embedder, settings, overrides)

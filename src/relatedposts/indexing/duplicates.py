@@ -1,7 +1,11 @@
 """Near-duplicates are the same text at two URLs, judged on the words, never on the vectors.
 
 Two articles are duplicates when their bodies are identical once whitespace and case are
-ignored, or when the Jaccard overlap of their word 5-gram shingles reaches the threshold.
+ignored, or when the Jaccard overlap of their word 5-gram shingles reaches the threshold, and
+their titles agree (most words of the shorter title are in the other): a templated page
+("The resources below provide information about treatment options for this condition")
+whose only own words are its title names a different condition under each title, so it is a
+different text, not a copy.
 Two different texts about one condition are close in meaning (vector cosine 0.98 happens) but
 share few 5-word runs, so they stay each other's best candidates. Shingles are hashed to 64-bit
 integers (CRC-32 of each word, combined); a long text keeps only its SKETCH smallest hashes (a
@@ -20,11 +24,14 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from relatedposts.models import Article
+from relatedposts.text import stems, words
 
 SHINGLE = 5  # words per shingle
 SKETCH = 512  # hashes kept per article: exact Jaccard for texts up to ~500 words
 PRIME = np.uint64(1_000_003)
 PEEK = 64  # hashes compared first, to turn most pairs down cheaply
+TITLE_AGREE = 0.5  # share of the shorter title's words the other title must have
+TEMPLATE_PEERS = 20  # same-body articles a title is compared with (bounded per article)
 
 
 def shingles(text: str, size: int = SHINGLE, sketch: int = SKETCH) -> np.ndarray:
@@ -67,23 +74,15 @@ def _could_match(a: np.ndarray, b: np.ndarray, threshold: float) -> bool:
 
 def find_duplicates(articles: list[Article], pairs: list[list[int]],
                     threshold: float) -> list[set[int]]:
-    """Group articles that are the same text: same body, or shingle Jaccard ≥ threshold."""
+    """Group articles that are the same text: same body, or shingle Jaccard ≥ threshold,
+    under titles that agree."""
     n = len(articles)
-    rows: list[int] = []
-    cols: list[int] = []
-    by_body: dict[str, int] = {}
-    for i, a in enumerate(articles):
-        body = " ".join(a.body.lower().split())
-        if not body:
-            continue  # an article without text is nobody's copy
-        first = by_body.setdefault(hashlib.sha1(body.encode()).hexdigest(), i)
-        if first != i:
-            rows.append(first)
-            cols.append(i)
+    titles = [frozenset(stems(words(a.title))) for a in articles]
+    rows, cols = _same_body(articles, titles)
     sketches: dict[int, np.ndarray] = {}
     for i, candidates in enumerate(pairs):
         for j in candidates:
-            if j <= i:
+            if j <= i or not titles_agree(titles[i], titles[j]):
                 continue
             one, other = _sketch(sketches, articles, i), _sketch(sketches, articles, j)
             if _could_match(one, other, threshold) and jaccard(one, other) >= threshold:
@@ -96,6 +95,38 @@ def find_duplicates(articles: list[Article], pairs: list[list[int]],
         members[label].append(i)
     # Ordered by their first article, as callers and the stored format expect.
     return sorted((set(m) for m in members if len(m) > 1), key=min)
+
+
+def titles_agree(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Say whether two titles (stemmed word sets) can name one text: most words of the
+    shorter are in the other (two empty titles agree)."""
+    short, other = sorted((a, b), key=len)
+    return not short or len(short & other) >= TITLE_AGREE * len(short)
+
+
+def _same_body(articles: list[Article],
+               titles: list[frozenset[str]]) -> tuple[list[int], list[int]]:
+    """Return the edges between articles with the same body and agreeing titles.
+
+    Each article is compared with at most TEMPLATE_PEERS earlier ones of its body (the
+    distinct titles seen so far), so a template shared by thousands of pages stays linear.
+    """
+    rows: list[int] = []
+    cols: list[int] = []
+    seen: dict[str, list[int]] = {}
+    for i, a in enumerate(articles):
+        body = " ".join(a.body.lower().split())
+        if not body:
+            continue  # an article without text is nobody's copy
+        peers = seen.setdefault(hashlib.sha1(body.encode()).hexdigest(), [])
+        match = next((p for p in peers[:TEMPLATE_PEERS] if titles_agree(titles[p], titles[i])),
+                     None)
+        if match is None:
+            peers.append(i)
+        else:
+            rows.append(match)
+            cols.append(i)
+    return rows, cols
 
 
 def _sketch(cache: dict[int, np.ndarray], articles: list[Article], i: int) -> np.ndarray:

@@ -25,6 +25,7 @@ from relatedposts.indexing.embcache import cache_dir, cache_name, embed_cached
 from relatedposts.indexing.embedders import Embedder
 from relatedposts.indexing.overrides import load_overrides
 from relatedposts.indexing.related import article_vectors
+from relatedposts.indexing.related_passages import Passages
 from relatedposts.indexing.related_update import update_related
 from relatedposts.models import Article, Chunk
 from relatedposts.text import article_document
@@ -72,8 +73,10 @@ def apply_changes(data: idx.IndexData, changes: list[Change], settings: Settings
     seconds["embed"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
     overrides = load_overrides(settings.overrides_file, [a.url for a in articles])
+    passages = Passages.of_chunks(faiss_index.reconstruct_n(0, faiss_index.ntotal), chunks,
+                                  len(articles))
     related, rows = update_related(data.related, remap, articles, art_vecs, touched, settings,
-                                   overrides, state=idx.load_state(data))
+                                   overrides, state=idx.load_state(data), passages=passages)
     seconds["related"] = round(time.perf_counter() - t0, 3)
     t0 = time.perf_counter()
     docs = [article_document(a, settings.title_weight) for a in articles]

@@ -22,6 +22,7 @@ from relatedposts.indexing.overrides import Overrides
 from relatedposts.indexing.reasons import FALLBACK, PINNED, SIMILAR, key_terms
 from relatedposts.indexing.related_candidates import Neighbours, neighbours
 from relatedposts.indexing.related_diversity import Row, cap_in_degree, mmr
+from relatedposts.indexing.related_passages import Passages
 from relatedposts.indexing.related_similarity import Similarity
 from relatedposts.indexing.related_state import RelatedState, fingerprint, rows_to_arrays
 from relatedposts.indexing.related_stats import CorpusStats
@@ -67,15 +68,17 @@ def article_vectors(chunk_vectors: np.ndarray, chunks: list[Chunk], n_articles: 
 
 def compute_related(articles: list[Article], vectors: np.ndarray, settings: Settings,
                     overrides: Overrides | None = None, today: date | None = None,
-                    stats: CorpusStats | None = None) -> RelatedLists:
+                    stats: CorpusStats | None = None,
+                    passages: Passages | None = None) -> RelatedLists:
     """Compute every article's related list (see the module docstring for the order).
 
     stats: corpus statistics to score under (a previous build's, frozen); fitted when None.
+    passages: the articles' passage vectors (None: each article's vector is its one passage).
     """
     # Thousands of tiny matrix products: BLAS threads only add hand-off cost (7x slower).
     with threadpool_limits(limits=1):
         context = RelatedContext(articles, vectors, settings, overrides, today,
-                                 make_parts(articles, vectors, settings, stats))
+                                 make_parts(articles, vectors, settings, stats, passages))
         out = context.empty()
         context.fill(out, range(len(articles)))
         out.state = context.state()
@@ -83,9 +86,9 @@ def compute_related(articles: list[Article], vectors: np.ndarray, settings: Sett
 
 
 def make_parts(articles: list[Article], vectors: np.ndarray, settings: Settings,
-               stats: CorpusStats | None = None) -> Parts:
+               stats: CorpusStats | None = None, passages: Passages | None = None) -> Parts:
     """Score the whole corpus: similarity, every neighbour list and pool, the copies."""
-    similarity = Similarity(articles, vectors, settings, stats)
+    similarity = Similarity(articles, vectors, settings, stats, passages=passages)
     near = neighbours(similarity, settings.related_candidates)
     pools = near.pools()
     groups = find_duplicates(articles, [pools[i] for i in range(len(articles))],

@@ -1,10 +1,12 @@
 """How related two posts are: a weighted sum of views of the pair, one block at a time.
 
 The views: the plain cosine of whole-article vectors (the mean of the passage vectors), the
-same after centring, the TF-IDF cosine of the titles, BM25 with each title as the query over
-the other's text, the TF-IDF cosine of the bodies, and the Jaccard overlap of the tags. The
-weights come from the settings and were chosen on the dev-derived labels (docs/benchmarks.md,
-section "related-weights"). The corpus statistics (idf, centring mean) come from
+passage-level (Chamfer) similarity of the passages themselves (related_passages.py), the
+same whole-article cosine after centring, the TF-IDF cosine of the titles, BM25 with each
+title as the query over the other's text, the TF-IDF cosine of the bodies, and the Jaccard
+overlap of the tags. The weights come from the settings and were chosen on the dev-derived
+labels (docs/benchmarks.md, section "related-weights"). The corpus statistics (idf,
+centring mean) come from
 related_stats.py: fitted by a full build, frozen for the publishes until the next one.
 """
 
@@ -16,6 +18,7 @@ import numpy as np
 from scipy import sparse
 
 from relatedposts.config import Settings
+from relatedposts.indexing.related_passages import Passages
 from relatedposts.indexing.related_stats import CorpusStats, Views
 from relatedposts.models import Article
 
@@ -30,13 +33,15 @@ class Weights:
     bm25: float
     body: float
     tags: float
+    passage: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Weights:
         """Read the related_*_weight settings."""
         return cls(settings.related_dense_weight, settings.related_centred_weight,
                    settings.related_title_weight, settings.related_bm25_weight,
-                   settings.related_lexical_weight, settings.related_tag_weight)
+                   settings.related_lexical_weight, settings.related_tag_weight,
+                   settings.related_passage_weight)
 
     def normalised(self) -> Weights:
         """Return the weights scaled to sum to 1 (all zero stays all zero)."""
@@ -54,13 +59,16 @@ class Similarity:
     """Every view of every article, ready to score any block of articles against each other."""
 
     def __init__(self, articles: list[Article], vectors: np.ndarray, settings: Settings,
-                 stats: CorpusStats | None = None, views: Views | None = None) -> None:
+                 stats: CorpusStats | None = None, views: Views | None = None,
+                 passages: Passages | None = None) -> None:
         """Score these articles: under stats (a full build's, frozen) when given, else fitted
-        here; views, when given, are the articles' already under those stats."""
+        here; views, when given, are the articles' already under those stats; passages: their
+        passage vectors (None: each article's vector is its one passage)."""
         self.weights = Weights.from_settings(settings).normalised()
         self.stats = stats if stats is not None else CorpusStats.fit(articles, vectors, settings)
         self.views = views if views is not None else self.stats.views(articles, settings)
         self.dense = unit_rows(vectors)
+        self.passages = passages if passages is not None else Passages.of_articles(self.dense)
         # Centring removes what every post on one blog shares (hubness), at some cost in
         # plain relatedness; its weight is 0 by default (see the landscape).
         self.centred = unit_rows(vectors - self.stats.mean)
@@ -83,6 +91,8 @@ class Similarity:
         out = np.zeros((len(rows), len(cols)), np.float32)
         if w.dense:
             out += w.dense * (self.dense[rows] @ self.dense[cols].T)
+        if w.passage:
+            out += w.passage * self.passages.block(rows, cols)
         if w.centred:
             out += w.centred * (self.centred[rows] @ self.centred[cols].T)
         if w.title:

@@ -34,6 +34,7 @@ from relatedposts.indexing.overrides import Overrides
 from relatedposts.indexing.reasons import SIMILAR
 from relatedposts.indexing.related import Parts, RelatedContext, RelatedLists, compute_related
 from relatedposts.indexing.related_diversity import Row
+from relatedposts.indexing.related_passages import Passages
 from relatedposts.indexing.related_publish import carry_groups, carry_neighbours
 from relatedposts.indexing.related_similarity import Similarity
 from relatedposts.indexing.related_state import (
@@ -48,21 +49,24 @@ from relatedposts.models import Article
 def update_related(old: RelatedLists, remap: np.ndarray, articles: list[Article],
                    vectors: np.ndarray, touched: list[int], settings: Settings,
                    overrides: Overrides | None = None, today: date | None = None,
-                   state: RelatedState | None = None) -> tuple[RelatedLists, list[int]]:
+                   state: RelatedState | None = None,
+                   passages: Passages | None = None) -> tuple[RelatedLists, list[int]]:
     """Return the new lists and the rows whose lists changed.
 
     remap[old id] is its new id (-1: removed or replaced); touched: new ids of added or
-    changed articles; state: the old version's (None: recompute everything).
+    changed articles; state: the old version's (None: recompute everything); passages: the
+    new corpus' passage vectors (related_passages.py).
     """
     overrides = overrides or Overrides()
     fits = (state is not None and len(articles) > 1 and len(remap) == state.near.dense_ids.shape[0]
             and state.fingerprint == fingerprint(settings, overrides, [a.url for a in articles]))
     if state is None or not fits:
-        out = compute_related(articles, vectors, settings, overrides, today)
+        out = compute_related(articles, vectors, settings, overrides, today,
+                              passages=passages)
     else:
         with threadpool_limits(limits=1):
             out = _incremental(old, state, remap, articles, vectors, touched, settings,
-                               overrides, today)
+                               overrides, today, passages)
     carried_ids, carried_flags = _carried(old, remap, len(articles), out.ids.shape[1])
     differs = ((out.ids != carried_ids) | (out.flags != carried_flags)).any(axis=1)
     # A list that held a removed or replaced article changed, even in its last slot.
@@ -73,14 +77,15 @@ def update_related(old: RelatedLists, remap: np.ndarray, articles: list[Article]
 
 def _incremental(old: RelatedLists, state: RelatedState, remap: np.ndarray,
                  articles: list[Article], vectors: np.ndarray, touched: list[int],
-                 settings: Settings, overrides: Overrides, today: date | None) -> RelatedLists:
+                 settings: Settings, overrides: Overrides, today: date | None,
+                 passages: Passages | None = None) -> RelatedLists:
     """Return every list, ranking again only the rows the change reaches."""
     n, kept = len(articles), np.flatnonzero(remap >= 0)
     order = np.empty(n, np.int64)
     order[np.concatenate([remap[kept], np.asarray(touched, np.int64)])] = np.arange(n)
     fresh = [articles[i] for i in touched]
     views = state.views.take(kept).stacked(state.stats.views(fresh, settings), order)
-    similarity = Similarity(articles, vectors, settings, state.stats, views)
+    similarity = Similarity(articles, vectors, settings, state.stats, views, passages)
     near, moved, entered = carry_neighbours(state.near, remap, similarity, touched,
                                             settings.related_candidates)
     pools = near.pools()
