@@ -1,13 +1,15 @@
 """Issue 25's ranking levers, before and after in one run, on the dev set and on clinic2.
 
-Usage: python scripts/bench_ranking.py --dev-index DIR --clinic2-index DIR [--write]
+Usage: python scripts/bench_ranking.py --dev-index DIR --clinic2-index DIR [--long] [--write]
        python scripts/bench_ranking.py --dev-index DIR --sweep NAME=V1,V2,...
 
 Every row is the same loaded index with other search settings (Searcher.with_settings, query
 vectors shared), so "before" and "after" are measured in the same run. Rows are cumulative:
 each one adds a lever to the row above; "before" switches every lever of issue 25 off.
---sweep prints one setting's landscape on top of the shipped defaults. --write puts the
-tables into docs/benchmarks.md (section "ranking-issue25").
+--sweep prints one setting's landscape on top of the shipped defaults. --long adds the dev
+set's messages of 15+ words and its courtesy-wrapped questions (dev queries, not held out).
+--write puts the tables into docs/benchmarks.md (section "ranking-issue25", or --section NAME
+headed by the command and the load average, for sweeps and floors too).
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ STEPS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("+ title weight 0.25", {"title_signal_weight": None}),
     ("+ minimum relevance 0.36 (= shipped)", {"search_min_relevance": None}),
 )
+# The defaults before the softmax/feedback change (8fd8ed2), for the "today" row.
+TODAY: dict[str, Any] = {"aggregation": "max_bonus", "dense_feedback_weight": 0.0,
+                         "title_signal_weight": 0.2, "search_min_relevance": 0.3}
 # Long messages: the dev questions of 15+ words (patient messages, not "What is X?"), and
 # every dev question wrapped in issue 15's longer courtesy. Both are dev queries, not held out.
 LONG_WORDS = 15
@@ -82,6 +87,7 @@ def rows_for(base: Searcher, queries: dict[str, str],
     for label, step in STEPS:
         current = {k: v for k, v in current.items() if k not in step}
         configs.append((label, dict(current)))
+    configs.append(("today (8fd8ed2: max_bonus, no feedback, title 0.2, floor 0.3)", TODAY))
     rows, before = [], None
     for label, changes in configs:
         m = measure(base, changes, queries, qrels)

@@ -85,3 +85,11 @@ def test_feedback_costs_no_second_model_call(built) -> None:
     embedder = CountingEmbedder()
     _searcher(built.replace(dense_feedback_weight=0.4), embedder).score(QUERY)
     assert embedder.texts.count(QUERY) == 1
+
+
+def test_the_cosine_is_the_best_passage_to_the_query_as_typed(built) -> None:
+    """search_min_similarity judges the query's own cosine, never the feedback-lifted score."""
+    searcher = _searcher(built.replace(dense_feedback_weight=0.6, aggregation="softmax"))
+    scores = searcher.dense.score(QUERY)
+    for a, sims in _chunk_sims(searcher, QUERY).items():
+        assert scores.cosine[a] == pytest.approx(max(0.0, sims[0]), abs=1e-5), a

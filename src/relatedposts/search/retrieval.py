@@ -18,10 +18,15 @@ from relatedposts.text import stems
 
 @dataclass(frozen=True)
 class DenseScores:
-    """One query's dense score per article, and the passage that earned it."""
+    """One query's dense score per article, and the passage that earned it.
+
+    cosine: each article's best passage cosine to the query as typed (before feedback and
+    aggregation), which search_min_similarity is about.
+    """
 
     scores: np.ndarray
     best_chunk: dict[int, int]
+    cosine: np.ndarray
 
 
 class DenseRetriever:
@@ -41,7 +46,8 @@ class DenseRetriever:
 
     def none(self) -> DenseScores:
         """Return all-zero dense scores (keyword-only search never loads the model)."""
-        return DenseScores(np.zeros(len(self.data.articles), dtype=np.float32), {})
+        zeros = np.zeros(len(self.data.articles), dtype=np.float32)
+        return DenseScores(zeros, {}, zeros)
 
     def score(self, query: str) -> DenseScores:
         """Aggregate the top chunk similarities into one dense score per article."""
@@ -50,6 +56,9 @@ class DenseRetriever:
                 self.data.faiss_index.ntotal)
         qv = self.embed_query(query).reshape(1, -1)
         sims, ids = self.data.faiss_index.search(qv, k)
+        found = ids[0] >= 0
+        cosine = np.zeros(n, dtype=np.float32)
+        np.maximum.at(cosine, self.chunk_owner[ids[0][found]], sims[0][found])
         moved = feedback_query(self.data.faiss_index, qv[0], ids[0], self.settings)
         if moved is not None:  # search again from the moved vector: no second model call
             sims, ids = self.data.faiss_index.search(moved.reshape(1, -1), k)
@@ -64,7 +73,7 @@ class DenseRetriever:
         dense = np.zeros(n, dtype=np.float32)
         for a, s in per_article.items():
             dense[a] = max(1e-6, aggregate(s, self.settings))
-        return DenseScores(dense, best_chunk)
+        return DenseScores(dense, best_chunk, cosine)
 
 
 def pool_size(settings: Settings, passages: int) -> int:
