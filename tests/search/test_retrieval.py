@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from relatedposts.config import Settings
+from relatedposts.indexing.build import build_index
 from relatedposts.live.service import Service
 from relatedposts.search import Searcher
-from tests.support import CountingEmbedder
+from tests.support import TINY, CountingEmbedder, FakeEmbedder
 
 QUERY = "sciatica leg pain when walking"
 
@@ -93,3 +94,13 @@ def test_the_cosine_is_the_best_passage_to_the_query_as_typed(built) -> None:
     scores = searcher.dense.score(QUERY)
     for a, sims in _chunk_sims(searcher, QUERY).items():
         assert scores.cosine[a] == pytest.approx(max(0.0, sims[0]), abs=1e-5), a
+
+
+def test_feedback_reads_passage_vectors_from_an_hnsw_index(settings) -> None:
+    """Large sites are served from HNSW: the feedback reconstructs its passages there too."""
+    hnsw = settings.replace(ann_threshold=1)
+    build_index(TINY, FakeEmbedder(), hnsw)
+    searcher = _searcher(hnsw.replace(dense_feedback_weight=0.4))
+    assert type(searcher.data.faiss_index).__name__ == "IndexHNSWFlat"
+    scores = searcher.dense.score(QUERY)
+    assert scores.scores.max() > 0 and scores.best_chunk
