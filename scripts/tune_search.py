@@ -25,7 +25,7 @@ from relatedposts.search import Searcher
 GRID = {
     "fusion": ["weighted", "rrf"],
     "dense_weight": [0.5, 0.6, 0.7, 0.8],
-    "aggregation": ["max", "topk_mean", "max_bonus"],
+    "aggregation": ["max", "topk_mean", "max_bonus", "softmax"],
     "aggregation_bonus": [0.05, 0.1, 0.2],
     "query_expansion": [True, False],
     "typo_correction": [True, False],
@@ -35,6 +35,7 @@ TITLE_WEIGHTS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
 COVERAGES = [0.0, 0.25, 0.5, 0.75, 1.0]
 HEADING_WEIGHTS = [0.0, 0.05, 0.1, 0.2, 0.3]
 BONUSES = [0.0, 0.05, 0.1, 0.2]
+TEMPERATURES = [0.02, 0.03, 0.04, 0.05]
 Signals = dict[str, tuple[np.ndarray, ...]]
 
 
@@ -50,7 +51,7 @@ def variant(service: Service, **changes: object) -> Searcher:
                                                share_cache=True)
 
 
-def signals(service: Service, queries: dict[str, str], **changes: float) -> Signals:
+def signals(service: Service, queries: dict[str, str], **changes: object) -> Signals:
     """Return each query's (candidates, dense, BM25/max, title, heading) arrays."""
     searcher = variant(service, **changes)
     out = {}
@@ -105,9 +106,14 @@ def landscape(service: Service, queries: dict[str, str],
     _table("heading weight", [("nDCG@10", [mean_ndcg(sig, qrels, ids, s.dense_weight,
                                                      s.title_signal_weight, wh)
                                            for wh in HEADING_WEIGHTS])], HEADING_WEIGHTS)
-    _table("aggregation bonus", [("nDCG@10", [mean_ndcg(
-        signals(service, queries, aggregation_bonus=b, **on), qrels, ids, s.dense_weight,
-        s.title_signal_weight, s.heading_signal_weight) for b in BONUSES])], BONUSES)
+    _table("aggregation bonus (max_bonus)", [("nDCG@10", [mean_ndcg(
+        signals(service, queries, aggregation="max_bonus", aggregation_bonus=b, **on), qrels,
+        ids, s.dense_weight, s.title_signal_weight, s.heading_signal_weight)
+        for b in BONUSES])], BONUSES)
+    _table("softmax temperature", [("nDCG@10", [mean_ndcg(
+        signals(service, queries, aggregation="softmax", aggregation_temperature=t, **on), qrels,
+        ids, s.dense_weight, s.title_signal_weight, s.heading_signal_weight)
+        for t in TEMPERATURES])], TEMPERATURES)
 
 
 WRAPS = [("{q}", "as written"),

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from relatedposts.config import Settings
+from relatedposts.indexing.build import build_index
 from relatedposts.live.service import Service
 from relatedposts.search import Searcher
-from tests.support import CountingEmbedder
+from tests.support import TINY, CountingEmbedder, FakeEmbedder
 
 QUERY = "sciatica leg pain when walking"
 
@@ -21,11 +22,12 @@ def _searcher(settings: Settings, embedder: CountingEmbedder | None = None) -> S
     return service.live.searcher
 
 
-def _chunk_sims(searcher: Searcher, query: str) -> dict[int, list[float]]:
+def _chunk_sims(searcher: Searcher, query: str,
+                vector: np.ndarray | None = None) -> dict[int, list[float]]:
     """Each article's chunk similarities to the query, best first, computed from the vectors."""
     index = searcher.data.faiss_index
     vectors = index.reconstruct_n(0, index.ntotal)
-    sims = vectors @ searcher.embedder.encode([query])[0]
+    sims = vectors @ (searcher.embedder.encode([query])[0] if vector is None else vector)
     out: dict[int, list[float]] = {}
     for cid, chunk in enumerate(searcher.data.chunks):
         out.setdefault(chunk.article, []).append(float(sims[cid]))
@@ -36,13 +38,16 @@ AGGREGATIONS: list[tuple[str, Callable[[list[float], Settings], float]]] = [
     ("max", lambda sims, s: sims[0]),
     ("topk_mean", lambda sims, s: float(np.mean(sims[:3]))),
     ("max_bonus", lambda sims, s: sims[0] + s.aggregation_bonus * sims[1]),
+    ("softmax", lambda sims, s: s.aggregation_temperature * float(
+        np.log(np.sum(np.exp(np.asarray(sims) / s.aggregation_temperature))))),
 ]
 
 
 @pytest.mark.parametrize("aggregation, expected", AGGREGATIONS, ids=[a for a, _ in AGGREGATIONS])
 def test_aggregation_modes_turn_passage_scores_into_article_scores(built, aggregation,
                                                                    expected) -> None:
-    settings = built.replace(fusion="dense", aggregation=aggregation, aggregation_bonus=0.3)
+    settings = built.replace(fusion="dense", aggregation=aggregation, aggregation_bonus=0.3,
+                             aggregation_temperature=0.05, dense_feedback_weight=0)
     searcher = _searcher(settings)
     per_article = _chunk_sims(searcher, QUERY)
     assert all(len(s) >= 2 for s in per_article.values())  # every mode differs from max
@@ -57,3 +62,45 @@ def test_the_dense_pool_grows_with_the_site_above_its_floor(settings) -> None:
     assert pool_size(settings, 6_699) == 200  # the floor on a small site
     assert pool_size(settings, 37_000) == 1_000
     assert pool_size(settings.replace(dense_candidates_per_passages=0), 37_000) == 200
+
+
+def test_feedback_moves_the_query_towards_its_nearest_passages(built) -> None:
+    """q' = q + weight x mean(nearest passages), normalised; articles scored from q'."""
+    settings = built.replace(fusion="dense", aggregation="max", dense_feedback_weight=0.5,
+                             dense_feedback_passages=2)
+    searcher = _searcher(settings)
+    index = searcher.data.faiss_index
+    vectors = index.reconstruct_n(0, index.ntotal)
+    q = searcher.embedder.encode([QUERY])[0]
+    nearest = np.argsort(-(vectors @ q))[:2]
+    moved = q + 0.5 * vectors[nearest].mean(axis=0)
+    moved /= np.linalg.norm(moved)
+    dense = searcher.score(QUERY).dense
+    for a, sims in _chunk_sims(searcher, QUERY, moved).items():
+        assert dense[a] == pytest.approx(max(1e-6, sims[0]), abs=1e-5), a
+    plain = _searcher(settings.replace(dense_feedback_weight=0)).score(QUERY).dense
+    assert not np.allclose(dense, plain)  # the feedback changed the scores
+
+
+def test_feedback_costs_no_second_model_call(built) -> None:
+    embedder = CountingEmbedder()
+    _searcher(built.replace(dense_feedback_weight=0.4), embedder).score(QUERY)
+    assert embedder.texts.count(QUERY) == 1
+
+
+def test_the_cosine_is_the_best_passage_to_the_query_as_typed(built) -> None:
+    """search_min_similarity judges the query's own cosine, never the feedback-lifted score."""
+    searcher = _searcher(built.replace(dense_feedback_weight=0.6, aggregation="softmax"))
+    scores = searcher.dense.score(QUERY)
+    for a, sims in _chunk_sims(searcher, QUERY).items():
+        assert scores.cosine[a] == pytest.approx(max(0.0, sims[0]), abs=1e-5), a
+
+
+def test_feedback_reads_passage_vectors_from_an_hnsw_index(settings) -> None:
+    """Large sites are served from HNSW: the feedback reconstructs its passages there too."""
+    hnsw = settings.replace(ann_threshold=1)
+    build_index(TINY, FakeEmbedder(), hnsw)
+    searcher = _searcher(hnsw.replace(dense_feedback_weight=0.4))
+    assert type(searcher.data.faiss_index).__name__ == "IndexHNSWFlat"
+    scores = searcher.dense.score(QUERY)
+    assert scores.scores.max() > 0 and scores.best_chunk

@@ -17,6 +17,8 @@ ABLATIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("without courtesy stripping", {"strip_courtesy": False}),
     ("without vocabulary expansion", {"query_expansion": False}),
     ("without typo fixing", {"typo_correction": False}),
+    ("without dense feedback", {"dense_feedback_weight": 0.0}),
+    ("best passage only (no softmax)", {"aggregation": "max"}),
     ("without BM25", {"dense_weight": 1.0}),
     ("without dense", {"dense_weight": 0.0}),
     ("dense alone", {"fusion": "dense"}),

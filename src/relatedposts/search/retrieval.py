@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+import faiss
 import numpy as np
 
 from relatedposts.config import Settings
@@ -17,10 +18,15 @@ from relatedposts.text import stems
 
 @dataclass(frozen=True)
 class DenseScores:
-    """One query's dense score per article, and the passage that earned it."""
+    """One query's dense score per article, and the passage that earned it.
+
+    cosine: each article's best passage cosine to the query as typed (before feedback and
+    aggregation), which search_min_similarity is about.
+    """
 
     scores: np.ndarray
     best_chunk: dict[int, int]
+    cosine: np.ndarray
 
 
 class DenseRetriever:
@@ -40,7 +46,8 @@ class DenseRetriever:
 
     def none(self) -> DenseScores:
         """Return all-zero dense scores (keyword-only search never loads the model)."""
-        return DenseScores(np.zeros(len(self.data.articles), dtype=np.float32), {})
+        zeros = np.zeros(len(self.data.articles), dtype=np.float32)
+        return DenseScores(zeros, {}, zeros)
 
     def score(self, query: str) -> DenseScores:
         """Aggregate the top chunk similarities into one dense score per article."""
@@ -49,6 +56,12 @@ class DenseRetriever:
                 self.data.faiss_index.ntotal)
         qv = self.embed_query(query).reshape(1, -1)
         sims, ids = self.data.faiss_index.search(qv, k)
+        found = ids[0] >= 0
+        cosine = np.zeros(n, dtype=np.float32)
+        np.maximum.at(cosine, self.chunk_owner[ids[0][found]], sims[0][found])
+        moved = feedback_query(self.data.faiss_index, qv[0], ids[0], self.settings)
+        if moved is not None:  # search again from the moved vector: no second model call
+            sims, ids = self.data.faiss_index.search(moved.reshape(1, -1), k)
         per_article: dict[int, list[float]] = {}
         best_chunk: dict[int, int] = {}
         for s, cid in zip(sims[0], ids[0], strict=True):
@@ -60,7 +73,7 @@ class DenseRetriever:
         dense = np.zeros(n, dtype=np.float32)
         for a, s in per_article.items():
             dense[a] = max(1e-6, aggregate(s, self.settings))
-        return DenseScores(dense, best_chunk)
+        return DenseScores(dense, best_chunk, cosine)
 
 
 def pool_size(settings: Settings, passages: int) -> int:
@@ -72,6 +85,23 @@ def pool_size(settings: Settings, passages: int) -> int:
     return max(settings.dense_candidates, passages // per if per > 0 else 0)
 
 
+def feedback_query(index: faiss.Index, query: np.ndarray, ids: np.ndarray,
+                   settings: Settings) -> np.ndarray | None:
+    """Return the query vector moved towards its nearest passages (Rocchio), or None when off.
+
+    q' = q + weight x mean(the dense_feedback_passages nearest passage vectors), normalised:
+    pseudo-relevance feedback by vector arithmetic, so it costs a FAISS search, not a model call.
+    """
+    weight, m = settings.dense_feedback_weight, settings.dense_feedback_passages
+    top = [int(i) for i in ids[:m] if i >= 0]
+    if weight <= 0 or not top:
+        return None
+    centroid = np.mean([index.reconstruct(i) for i in top], axis=0)
+    moved = query + weight * centroid
+    norm = float(np.linalg.norm(moved))
+    return np.ascontiguousarray(moved / norm, dtype=np.float32) if norm > 0 else None
+
+
 def aggregate(sims: list[float], settings: Settings) -> float:
     """Combine an article's chunk similarities (sorted best first) into one score."""
     how = settings.aggregation
@@ -79,6 +109,12 @@ def aggregate(sims: list[float], settings: Settings) -> float:
         return sims[0]
     if how == "topk_mean":
         return float(np.mean(sims[:3]))
+    if how == "softmax":
+        # A smooth max, T x log(sum exp(s / T)): passages close to the best one add up to
+        # T x log(n); ones far below it add almost nothing.
+        t = settings.aggregation_temperature
+        arr = np.asarray(sims, dtype=np.float64)
+        return float(arr[0] + t * np.log(np.exp((arr - arr[0]) / t).sum()))
     # max_bonus: the best passage, plus a little for a second supporting passage.
     return sims[0] + settings.aggregation_bonus * sims[1]
 

@@ -164,7 +164,9 @@ class Searcher:
         symptom, conflict = self._symptom_scores(kw_words), self._conflicts(kw_words)
         fused = with_attributes(fuse(dense.scores, kw, self.settings), title, heading,
                                 self.settings, symptom, conflict)
-        matched = (dense.scores >= self.settings.search_min_similarity) | (kw > 0)
+        # The passage cosine itself, not the score feedback and aggregation lifted: a question
+        # nothing answers stays unanswered.
+        matched = (dense.cosine >= self.settings.search_min_similarity) | (kw > 0)
         candidates = np.flatnonzero(matched) if n else np.zeros(0, np.int64)
         return Scored(fused, dense.scores, dense.best_chunk, candidates, kw_words,
                       analyzed.corrected, kw, title, heading, symptom, conflict)

@@ -31,7 +31,7 @@ class SearchSettings:
     search_min_similarity: float = setting(
         0.25, "a passage below this cosine only counts if the keywords match too", ge=-1, le=1)
     search_min_relevance: float = setting(
-        0.3, "an article answers (is listed, counts in `total`) at this fused score or more; "
+        0.36, "an article answers (is listed, counts in `total`) at this fused score or more; "
              "when none does, the closest few are shown labelled weak (total 0)", ge=0)
     search_relative_relevance: float = setting(
         0.0, "an article answers only at this share of the best article's fused score or more "
@@ -49,10 +49,20 @@ class SearchSettings:
               "tag: red flags, warning signs, emergency) first")
     rrf_k: int = setting(60, "the k of reciprocal rank fusion", ge=0)
     aggregation: str = setting(
-        "max_bonus", "passage scores to article score: `max`, `topk_mean` or `max_bonus`",
-        choices=("max", "topk_mean", "max_bonus"))
+        "softmax", "passage scores to article score: `max`, `topk_mean`, `max_bonus` or "
+                   "`softmax` (a smooth max over the article's passages in the pool)",
+        choices=("max", "topk_mean", "max_bonus", "softmax"))
     aggregation_bonus: float = setting(0.1, "bonus per further matching passage in `max_bonus`",
         ge=0)
+    aggregation_temperature: float = setting(
+        0.04, "`softmax` temperature T: T x log(sum exp(cosine / T)); small: the best passage "
+               "alone, large: every passage counts", gt=0, le=1)
+    dense_feedback_weight: float = setting(
+        0.2, "pseudo-relevance feedback: the query vector moves towards its nearest passages, "
+             "q + this x their mean, and searches again (no second model call); 0: off",
+        ge=0, le=2)
+    dense_feedback_passages: int = setting(
+        6, "how many nearest passages the feedback averages", ge=1, le=50)
     typo_correction: bool = setting(True, "fix misspelled query words from the blog's vocabulary")
     query_expansion: bool = setting(
         True, "add clinical terms for lay words (and back) at half weight")
@@ -60,7 +70,8 @@ class SearchSettings:
                                                 "(LRU), so repeated searches skip the model", ge=0)
     query_timeout_seconds: float = setting(5.0, "a slower search answers 503; <= 0 means no budget")
     title_signal_weight: float = setting(
-        0.2, "title signal: fused score x (1 + this x how much of the title the query names)", ge=0)
+        0.25, "title signal: fused score x (1 + this x how much of the title the query names)",
+        ge=0)
     heading_signal_weight: float = setting(
         0.1, "the same for the best passage's heading", ge=0)
     title_coverage: float = setting(
