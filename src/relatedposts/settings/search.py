@@ -40,7 +40,7 @@ class SearchSettings:
         0.25, "a query at least this share of whose words no article contains (after typo "
               "fixing) is answered only at `search_unknown_words_floor`", ge=0, le=1)
     search_unknown_words_floor: float = setting(
-        0.65, "the fused score the best article needs to answer such a query; below it the page "
+        0.75, "the fused score the best article needs to answer such a query; below it the page "
               "shows the closest few labelled weak (total 0)", ge=0)
     weak_results: int = setting(3, "closest articles shown, labelled weak, when none answers",
                                 ge=0)
