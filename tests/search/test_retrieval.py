@@ -57,3 +57,36 @@ def test_the_dense_pool_grows_with_the_site_above_its_floor(settings) -> None:
     assert pool_size(settings, 6_699) == 200  # the floor on a small site
     assert pool_size(settings, 37_000) == 1_000
     assert pool_size(settings.replace(dense_candidates_per_passages=0), 37_000) == 200
+
+
+def _loop_reference(sims, ids, owner, n, settings):
+    """The per-passage loop per_article() replaced: Python floats, first seen is best."""
+    from relatedposts.search.retrieval import aggregate
+
+    per, best_chunk = {}, {}
+    for s, cid in zip(sims, ids, strict=True):
+        a = int(owner[cid])
+        per.setdefault(a, []).append(float(s))
+        best_chunk.setdefault(a, int(cid))
+    dense = np.zeros(n, dtype=np.float32)
+    for a, s in per.items():
+        dense[a] = max(1e-6, aggregate(s, settings))
+    return dense, best_chunk
+
+
+@pytest.mark.parametrize("how", ["max", "max_bonus", "topk_mean"])
+@pytest.mark.parametrize("seed", range(15))
+def test_numpy_aggregation_gives_the_loops_scores_exactly(how: str, seed: int) -> None:
+    from relatedposts.search.retrieval import per_article
+
+    rng = np.random.default_rng(seed)
+    n, passages = int(rng.integers(1, 40)), int(rng.integers(1, 300))
+    owner = rng.integers(0, n, passages)
+    k = int(rng.integers(0, passages + 1))
+    ids = rng.permutation(passages)[:k]
+    sims = np.sort(rng.uniform(-0.2, 1.0, k).astype(np.float32))[::-1]
+    settings = Settings(aggregation=how)
+    got = per_article(sims, ids, owner, n, settings)
+    dense, best_chunk = _loop_reference(sims, ids, owner, n, settings)
+    assert np.array_equal(got.scores, dense)
+    assert list(got.best_chunk.items()) == list(best_chunk.items())  # ranked order too

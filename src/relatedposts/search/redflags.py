@@ -106,11 +106,20 @@ def find(query: str, table: tuple[Phrase, ...] | None = None) -> list[RedFlag]:
     qwords = set(normalize(query))
     if not qwords:
         return []
-    found: list[RedFlag] = []
-    for phrase in table if table is not None else phrases():
-        if all(any(word_matches(w, q) for q in qwords) for w in phrase.words):
-            found.append(RedFlag(phrase.text, phrase.group))
-    return found
+    by_letter: dict[str, list[str]] = {}  # a match keeps the first letter (word_matches)
+    for q in qwords:
+        by_letter.setdefault(q[0], []).append(q)
+    seen: dict[str, bool] = {}  # phrase words recur across phrases: each is tried once
+
+    def named(w: str) -> bool:
+        hit = seen.get(w)
+        if hit is None:
+            hit = seen[w] = any(word_matches(w, q) for q in by_letter.get(w[0], ()))
+        return hit
+
+    return [RedFlag(phrase.text, phrase.group)
+            for phrase in (table if table is not None else phrases())
+            if all(named(w) for w in phrase.words)]
 
 
 def is_urgent(query: str) -> bool:

