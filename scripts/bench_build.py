@@ -61,6 +61,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--baseline-ref", default="d5c295f")
     p.add_argument("--articles", type=int, default=0,
                    help="use only the first N articles (0: all); quality then is not the dev set's")
+    p.add_argument("--plain-st", action="store_true",
+                   help="after each `default` build, time plain SentenceTransformer.encode on "
+                        "its passages (the build-time target is a share of that)")
     p.add_argument("--no-write", action="store_true", help="print, do not touch docs/")
     return p.parse_args()
 
@@ -107,8 +110,15 @@ def export_models(env: dict[str, str]) -> dict[str, float]:
     out = {}
     for name, quantize in (("fp32", False), ("int8", True)):
         t0 = time.perf_counter()
-        ensure_onnx(model_dir, settings.onnx_cache_dir(), quantize)
+        path = ensure_onnx(model_dir, settings.onnx_cache_dir(), quantize)
         out[f"{name}_s"] = round(time.perf_counter() - t0, 1)
+    # A baseline revision from before the fused int8 file quantizes the plain export: made
+    # here too, so no build row pays for an export.
+    plain_int8 = path.with_name("model-int8.onnx")
+    if not plain_int8.is_file():
+        from relatedposts.indexing.embedders.onnx_export import quantize_int8
+
+        quantize_int8(path.with_name("model.onnx"), plain_int8)
     return out
 
 
@@ -151,6 +161,43 @@ def measure(name: str, work: Path, base_env: dict[str, str], src: Path,
     return row
 
 
+ST_ENCODE = """
+import json, sys, time
+from sentence_transformers import SentenceTransformer
+texts = json.load(open(sys.argv[2], encoding="utf-8"))
+model = SentenceTransformer(sys.argv[1], device="cpu")
+model.encode(texts[:32], batch_size=32)  # warm-up: the first call pays for lazy set-up
+t0 = time.perf_counter()
+model.encode(texts, batch_size=32)
+print(json.dumps({"encode_s": time.perf_counter() - t0, "max_seq_length": model.max_seq_length}))
+"""
+
+
+def plain_st(work: Path, env: dict[str, str], index: Path) -> dict[str, object]:
+    """Time plain SentenceTransformer.encode (torch fp32, batch 32) on the index's passages.
+
+    The same unique passage texts the build embedded, in a fresh process, the model's own
+    settings (its max_seq_length); only encode() is timed, model loading is not.
+    """
+    from relatedposts.indexing.versions import current_version
+
+    version = current_version(index)
+    with open(version / "chunks.jsonl", encoding="utf-8") as f:
+        texts = list(dict.fromkeys(json.loads(line)["text"] for line in f))
+    path = work / "st-texts.json"
+    path.write_text(json.dumps(texts), "utf-8")
+    load0 = os.getloadavg()[0]
+    proc = subprocess.run([sys.executable, "-c", ST_ENCODE,
+                           str(Settings.from_env(env).model_path()), str(path)],
+                          capture_output=True, text=True, env=env, check=True)
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    row = {"config": "plain-sentence-transformers", "texts": len(texts),
+           "encode_s": round(out["encode_s"], 1), "max_seq_length": out["max_seq_length"],
+           "load_start": round(load0, 2), "load_end": round(os.getloadavg()[0], 2)}
+    print(json.dumps(row), flush=True)
+    return row
+
+
 def main() -> None:
     """Export once, build every configuration (interleaved rounds), record the figures."""
     args = parse_args()
@@ -168,14 +215,21 @@ def main() -> None:
                 record.unlink()
     exports = export_models(env)
     print(f"exports: {exports}", flush=True)
-    rows = []
+    rows: list[dict[str, object]] = []
+    st_rows: list[dict[str, object]] = []
     for r in range(args.repeat):
         for name in names:
             src = baseline_src(work, args.baseline_ref) if CONFIGS[name][1] else ROOT / "src"
             rows.append(measure(name, work, env, src, r))
+            if args.plain_st and name == "default":
+                reference = plain_st(work, {**env, "PYTHONPATH": str(ROOT / "src")},
+                                     work / f"idx-{name}-{r}")
+                reference["build_share"] = round(rows[-1]["build_s"] / reference["encode_s"], 3)
+                st_rows.append(reference)
     result = {"command": "python scripts/bench_build.py " + " ".join(sys.argv[1:]),
               "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-              "baseline_ref": args.baseline_ref, "exports": exports, "rows": rows}
+              "baseline_ref": args.baseline_ref, "exports": exports, "rows": rows,
+              "plain_st": st_rows}
     if not args.no_write:
         old = json.loads(RESULTS.read_text("utf-8")) if RESULTS.is_file() else {}
         old[",".join(names)] = result
@@ -195,10 +249,18 @@ def render(result: dict) -> str:
              r["embed_s"], r["chunks_per_s"], f"{r['load_start']} → {r['load_end']}",
              r["ndcg@10"], r["recall@10"], r["mrr@10"], r.get("ndcg@10_fp32_queries", ""),
              r.get("ndcg@10_int8_queries") or "—"] for r in result["rows"]]
+    st = [[r["texts"], r["max_seq_length"], r["encode_s"], f"{r['load_start']} → {r['load_end']}",
+           f"**{r['build_share']}x**"] for r in result.get("plain_st", [])]
+    tail = ("\n\nPlain sentence-transformers on the `default` build's passages, right after it "
+            "(torch fp32, `SentenceTransformer.encode(texts, batch_size=32)`, the model's own "
+            "length limit; encode only, model load not timed). Share = the whole `default` "
+            "build, process start to end, over this encode time:\n\n" + table(
+                ["unique passages", "max_seq_length", "encode s", "load avg",
+                 "default build / plain encode"], st)) if st else ""
     return head + "\n\n" + table(["configuration", "settings", "build s", "embed s",
                                    "chunks/s (embed)", "load avg", "nDCG@10", "Recall@10",
                                    "MRR@10", "nDCG@10 fp32 queries", "nDCG@10 int8 queries"],
-                                  rows)
+                                  rows) + tail
 
 
 def write_doc(runs: dict) -> None:

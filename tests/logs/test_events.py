@@ -11,6 +11,7 @@ import pytest
 
 from relatedposts.config import Settings
 from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.logs.background import flush_all
 from relatedposts.logs.events import EventStore
 from relatedposts.logs.querylog import QueryLog, read_entries
 from relatedposts.logs.sqlitestore import Retention
@@ -104,6 +105,7 @@ def test_nothing_stored_carries_an_ip_email_or_phone(built: Settings) -> None:
                       environ_base=env, headers=headers)
     assert bad.status_code == 400
     app.extensions["relatedposts"].events.flush()
+    flush_all()  # searches are stored by the query log's writer thread, after the answer
     stored = _all_text(built.index_dir)
     assert "sciatica [email] call [phone]" in stored
     assert "click" in [e["type"] for e in app.extensions["relatedposts"].events.entries()]

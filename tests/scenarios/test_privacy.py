@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from relatedposts.cli import main
 from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.logs.background import flush_all
 from relatedposts.logs.scrub import normalize
 from relatedposts.quality.privacy import load_corpus
 from relatedposts.web.app import create_app
@@ -36,6 +37,7 @@ def test_no_identifier_reaches_the_database_reports_or_console(built, monkeypatc
         env = {"REMOTE_ADDR": f"10.0.{n // 250}.{n % 250 + 1}"}
         assert client.get("/api/search", query_string={"q": message["text"]},
                           environ_base=env).status_code == 200
+    flush_all()  # searches are stored by the query log's writer thread, after the answer
     raw = b"".join(p.read_bytes() for p in built.index_dir.glob("queries.sqlite3*"))
     assert len(raw) > 10_000 and b"10.0.0.1" not in raw
     stored = raw.decode("utf-8", "replace")

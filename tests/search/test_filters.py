@@ -21,3 +21,10 @@ def test_the_date_range_is_inclusive_and_undated_articles_fail_it() -> None:
     assert f.allows((), None, "2024-01-01") and f.allows((), None, "2024-12-31")
     assert not f.allows((), None, "2023-12-31") and not f.allows((), None, "2025-01-01")
     assert not f.allows((), None, None)
+
+
+def test_empty_filters_are_inactive_and_allow_everything() -> None:
+    empty = Filters()
+    assert not empty.active and empty.allows((), None, None)
+    assert Filters(tag="neck").active and Filters(date_from="2024-01-01").active
+    assert Filters(date_to="2024-01-01").active

@@ -104,3 +104,39 @@ def test_feedback_reads_passage_vectors_from_an_hnsw_index(settings) -> None:
     assert type(searcher.data.faiss_index).__name__ == "IndexHNSWFlat"
     scores = searcher.dense.score(QUERY)
     assert scores.scores.max() > 0 and scores.best_chunk
+
+
+def _loop_reference(sims, ids, owner, n, settings):
+    """The per-passage loop per_article() replaced: Python floats, first seen is best."""
+    from relatedposts.search.retrieval import aggregate
+
+    per, best_chunk = {}, {}
+    for s, cid in zip(sims, ids, strict=True):
+        a = int(owner[cid])
+        per.setdefault(a, []).append(float(s))
+        best_chunk.setdefault(a, int(cid))
+    dense = np.zeros(n, dtype=np.float32)
+    for a, s in per.items():
+        dense[a] = max(1e-6, aggregate(s, settings))
+    return dense, best_chunk
+
+
+@pytest.mark.parametrize("how", ["max", "max_bonus", "topk_mean", "softmax"])
+@pytest.mark.parametrize("seed", range(15))
+def test_numpy_aggregation_gives_the_loops_scores_exactly(how: str, seed: int) -> None:
+    from relatedposts.search.retrieval import per_article
+
+    rng = np.random.default_rng(seed)
+    n, passages = int(rng.integers(1, 40)), int(rng.integers(1, 300))
+    owner = rng.integers(0, n, passages)
+    k = int(rng.integers(0, passages + 1))
+    ids = rng.permutation(passages)[:k]
+    sims = np.sort(rng.uniform(-0.2, 1.0, k).astype(np.float32))[::-1]
+    settings = Settings(aggregation=how)
+    got, got_chunk = per_article(sims, ids, owner, n, settings)
+    dense, best_chunk = _loop_reference(sims, ids, owner, n, settings)
+    if how == "softmax":  # a sum of exponentials: the order of additions may differ
+        np.testing.assert_allclose(got, dense, rtol=1e-6)
+    else:
+        assert np.array_equal(got, dense)
+    assert list(got_chunk.items()) == list(best_chunk.items())  # ranked order too

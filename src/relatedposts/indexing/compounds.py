@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,7 +76,7 @@ class Compounds:
         parts = min(self.known.get(a, 0), self.known.get(b.removesuffix("s"), 0))
         return count > 0 and count >= MIN_JOINED_SHARE * parts
 
-    def split(self, word: str, dictionary: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    def split(self, word: str, dictionary: Container[str] = frozenset()) -> tuple[str, str] | None:
         """Split a word neither the corpus nor the dictionary knows ("backpain"), else None."""
         if (word in self.known or word in self.joined or word in dictionary
                 or len(word) < MIN_COMPOUND):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -165,7 +166,7 @@ class KeywordIndex:
         return float(self._idf[tid]) if tid is not None else float(self._idf.max(initial=1.0))
 
     def split_unknown(self, query_words: list[str],
-                      dictionary: frozenset[str] = frozenset()) -> list[str]:
+                      dictionary: Container[str] = frozenset()) -> list[str]:
         """Replace each unknown word that spells two corpus words ("backpain") by those two."""
         out: list[str] = []
         for w in query_words:
@@ -173,7 +174,7 @@ class KeywordIndex:
         return out
 
     def correct(self, query_words: list[str],
-                dictionary: frozenset[str] = frozenset()) -> list[str]:
+                dictionary: Container[str] = frozenset()) -> list[str]:
         """Replace misspelled words (in neither the corpus nor the dictionary) by corpus words."""
         fixed = []
         budget = MAX_CORRECTIONS  # a pasted 1,000-character message must stay fast

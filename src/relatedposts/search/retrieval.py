@@ -62,18 +62,67 @@ class DenseRetriever:
         moved = feedback_query(self.data.faiss_index, qv[0], ids[0], self.settings)
         if moved is not None:  # search again from the moved vector: no second model call
             sims, ids = self.data.faiss_index.search(moved.reshape(1, -1), k)
-        per_article: dict[int, list[float]] = {}
-        best_chunk: dict[int, int] = {}
-        for s, cid in zip(sims[0], ids[0], strict=True):
-            if cid < 0:
-                continue
-            a = int(self.chunk_owner[cid])
-            per_article.setdefault(a, []).append(float(s))
-            best_chunk.setdefault(a, int(cid))
-        dense = np.zeros(n, dtype=np.float32)
-        for a, s in per_article.items():
-            dense[a] = max(1e-6, aggregate(s, self.settings))
+        keep = ids[0] >= 0
+        dense, best_chunk = per_article(sims[0][keep], ids[0][keep], self.chunk_owner, n,
+                                        self.settings)
         return DenseScores(dense, best_chunk, cosine)
+
+
+def per_article(sims: np.ndarray, ids: np.ndarray, owner: np.ndarray, n: int,
+                settings: Settings) -> tuple[np.ndarray, dict[int, int]]:
+    """Aggregate passage similarities (best first) into article scores, in NumPy.
+
+    An article's i-th best passage is its i-th occurrence in the ranked list: rounds of
+    "first occurrence" give what aggregate() needs, in doubles as Python floats were (the
+    same scores as the loop over the passages this replaces, at a fraction of its time).
+    """
+    articles = owner[ids]
+    dense = np.zeros(n, dtype=np.float32)
+    if not len(articles):
+        return dense, {}
+    if settings.aggregation == "softmax":
+        top, best = _softmax(articles, sims.astype(np.float64), settings.aggregation_temperature)
+    else:
+        top, best = _rounds(articles, sims, settings)
+    dense[top] = np.maximum(1e-6, best)
+    first_rank = np.sort(np.unique(articles, return_index=True)[1])  # the ranked order
+    return dense, dict(zip(articles[first_rank].tolist(), ids[first_rank].tolist(),
+                           strict=True))
+
+
+def _softmax(articles: np.ndarray, sims: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return each article and its smooth max, best + T x log(sum exp((s - best) / T))."""
+    top, first, inverse = np.unique(articles, return_index=True, return_inverse=True)
+    best = sims[first]
+    total = np.zeros(len(top))
+    np.add.at(total, inverse, np.exp((sims - best[inverse]) / t))
+    return top, best + t * np.log(total)
+
+
+def _rounds(articles: np.ndarray, sims: np.ndarray,
+            settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """Return each article and its max, max_bonus or topk_mean over its best passages."""
+    rounds: list[tuple[np.ndarray, np.ndarray]] = []  # (article, similarity) per round
+    left = np.arange(len(articles))
+    for _ in range(3 if settings.aggregation == "topk_mean" else 2):
+        if not len(left):
+            break
+        uniq, first = np.unique(articles[left], return_index=True)
+        rounds.append((uniq, sims[left[first]].astype(np.float64)))
+        left = np.delete(left, first)
+    top, best = rounds[0]
+    total, count = best.copy(), np.ones(len(top))
+    for a, s in rounds[1:]:
+        at = np.searchsorted(top, a)  # every later round's articles are among the first's
+        total[at] += s
+        count[at] += 1
+    if settings.aggregation == "max_bonus" and len(rounds) > 1:
+        a, s = rounds[1]
+        best = best.copy()
+        best[np.searchsorted(top, a)] += settings.aggregation_bonus * s
+    elif settings.aggregation == "topk_mean":
+        best = total / count
+    return top, best
 
 
 def pool_size(settings: Settings, passages: int) -> int:

@@ -120,7 +120,9 @@ class Searcher:
             order = rule.without(order)
         if urgent and self.settings.urgent_article_first:
             order = self._red_flag_article_first(order)
-        mask = self._filter_mask(filters) if filters else None
+        # /api/search always passes Filters: an empty one must not cost a pass over every
+        # article (0.3 ms a search on the dev set).
+        mask = self._filter_mask(filters) if filters is not None and filters.active else None
         if mask is not None:
             order = order[mask[order]]
         share = unknown_share(scored.keyword_words, self.data.keyword.bm25.vocab_dict)

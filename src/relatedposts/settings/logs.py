@@ -19,6 +19,10 @@ class LogSettings:
         "NAME.jsonl means NAME.sqlite3, a NAME.jsonl of before is imported once); empty: off")
     log_queries: bool = setting(True, "store searches in the query log at all (a site of the "
                                 "sites file can turn it off with log_queries = false)")
+    query_log_queue: int = setting(
+        1000, "searches waiting for the query log's writer thread (scrubbed and stored after "
+        "the answer is sent; when full, a search writes its row itself); 0: written before "
+        "the answer", ge=0)
     privacy_min_visitors: int = setting(
         3, "a query is shown (console, gaps, `report --queries`) once this many distinct "
         "visitors asked it", ge=1)

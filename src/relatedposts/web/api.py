@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from relatedposts.errors import BadRequest
@@ -58,6 +58,7 @@ def search() -> ResponseReturnValue:
                       date_to=date_arg("to"))
     page = service.search(q, limit, offset, filters, log_query=True,
                           visitor=request.remote_addr)
+    g.search_total = page.total  # read by metrics.py: a search no article answered
     return jsonify(page.to_dict(limit, query=q))
 
 

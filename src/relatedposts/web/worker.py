@@ -32,6 +32,7 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 
 from relatedposts.config import Settings
+from relatedposts.logs.background import close_all as close_query_logs
 
 log = logging.getLogger("relatedposts.server")
 BOOT_FAILED = 3  # a worker's exit status when it could not build the app
@@ -112,6 +113,7 @@ class Worker:
             if deadline is not None and (self._drained(now) or now > deadline):
                 break
         log.info("worker %d retired after %d requests", os.getpid(), self.tracker.done)
+        close_query_logs()  # os._exit skips atexit: the queued searches are written now
         logging.shutdown()
         os._exit(0)  # a stuck request thread must not keep the process alive
 

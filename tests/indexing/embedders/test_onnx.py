@@ -56,7 +56,7 @@ def test_export_is_cached_and_reused(settings) -> None:
 
 def test_int8_vectors_stay_close(settings, reference) -> None:
     int8 = make_embedder(settings.replace(embedder="onnx", onnx_quantize=True))
-    assert int8.onnx_file.name == "model-int8.onnx"
+    assert int8.onnx_file.name == "model-fused-int8.onnx"  # fused, then quantized
     fp32_bytes = (int8.onnx_file.parent / "model.onnx").stat().st_size
     assert int8.onnx_file.stat().st_size < fp32_bytes / 2
     assert (int8.encode(TEXTS) * reference).sum(axis=1).min() > 0.95
@@ -129,3 +129,29 @@ def test_int8_vectors_do_not_depend_on_their_batch(settings) -> None:
     together = int8.encode(TEXTS)
     alone = np.stack([int8.encode([t])[0] for t in TEXTS])
     assert np.allclose(together, alone, atol=1e-6)  # a Ray shard embeds as a local build
+
+
+def test_int8_lanes_embed_many_texts_side_by_side_as_each_alone(settings) -> None:
+    int8 = make_embedder(settings.replace(embedder="onnx", onnx_quantize=True, onnx_threads=2))
+    assert int8.lanes == 2 and int8.batch_size == 1
+    texts = [f"{t} {i}" for i in range(12) for t in TEXTS]  # enough for both lanes to work
+    together = int8.encode(texts)
+    one_lane = make_embedder(settings.replace(embedder="onnx", onnx_quantize=True,
+                                              onnx_threads=1))
+    assert one_lane.lanes == 1
+    alone = np.stack([one_lane.encode([t])[0] for t in texts])
+    cosine = (together * alone).sum(axis=1)
+    assert cosine.min() > 0.99999  # a passage's vector is its text's alone, lanes or not
+
+
+def test_session_options_for_one_thread_never_spin() -> None:
+    import onnxruntime as ort
+
+    from relatedposts.indexing.embedders.onnx import session_options
+
+    one = session_options(1)
+    assert one.intra_op_num_threads == 1 and one.inter_op_num_threads == 1
+    assert one.execution_mode == ort.ExecutionMode.ORT_SEQUENTIAL
+    assert one.graph_optimization_level == ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    assert one.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert session_options(0).intra_op_num_threads == 0  # a build's fp32 run: every core

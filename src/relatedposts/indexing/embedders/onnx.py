@@ -1,25 +1,17 @@
 """The sentence-transformers model on onnxruntime: exported once to ONNX, optionally int8.
 
-The transformer of a local sentence-transformers directory is exported with torch.onnx
-(dynamic batch and sequence axes), in a child process, into Settings.onnx_cache_dir(), keyed
-by a hash of the model files' contents; loading and running the file needs neither torch nor
-sentence-transformers, so a serving process stays small. Mean
+The model is exported once (onnx_export.py); loading and running the file needs neither
+torch nor sentence-transformers, so a serving process stays small. Mean
 pooling over the attention mask and L2 normalization happen here in NumPy, so vectors match
 the torch embedder's and an index built with one backend can be served with the other.
 """
 
 from __future__ import annotations
 
-import fcntl
-import functools
-import hashlib
 import json
 import os
-import subprocess
-import sys
-import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +20,9 @@ import numpy as np
 from relatedposts.config import Settings
 from relatedposts.errors import ModelError
 from relatedposts.indexing.embedders.base import model_name
-from relatedposts.indexing.embedders.exportdeps import require_export_libraries
-from relatedposts.indexing.embedders.onnx_fuse import FAILED as FUSE_FAILED
-from relatedposts.indexing.embedders.onnx_fuse import fuse
+from relatedposts.indexing.embedders.onnx_export import FUSED_INT8, ensure_onnx, fingerprint
 
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-OPSET = 17
+__all__ = ["OnnxEmbedder", "ensure_onnx", "fingerprint", "session_options", "transformer_dir"]
 
 
 class OnnxEmbedder:
@@ -44,12 +33,21 @@ class OnnxEmbedder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(0, threads)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(onnx_file), options,
-                                            providers=["CPUExecutionProvider"])
+        self.onnx_file = Path(onnx_file)
+        int8 = "-int8" if self.onnx_file.name.endswith("-int8.onnx") else ""  # fused = plain
+        # fp32 fused gives the plain vectors; int8 of the fused graph quantizes other operators
+        # than int8 of the plain one (close, not equal): a cache entry of one is not the other's.
+        variant = "-fused-int8" if self.onnx_file.name == FUSED_INT8 else int8
+        # Dynamic int8 scales activations per tensor: in a batch, a text's vector would depend
+        # on its companions and their padding (cosine 0.99 apart). One text per run makes it a
+        # function of the text alone (a Ray build equals a local one, a passage embeds as the
+        # same query would). Many texts then run side by side, one core each (`lanes`).
+        self.batch_size = 1 if int8 else max(1, batch_size)
+        cores = threads if threads > 0 else (os.cpu_count() or 1)
+        self.lanes = cores if self.batch_size == 1 else 1
+        self.session = ort.InferenceSession(
+            str(onnx_file), session_options(1 if self.lanes > 1 or cores == 1 else threads),
+            providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.max_tokens = token_limit(model_dir, max_tokens)
@@ -58,16 +56,9 @@ class OnnxEmbedder:
         self.pad_id = self.tokenizer.token_to_id(_pad_token(model_dir)) or 0
         self.name = name
         self.dim = int(_read_json(model_dir / "config.json")["hidden_size"])
-        self.onnx_file = Path(onnx_file)
-        int8 = "-int8" if self.onnx_file.name.endswith("-int8.onnx") else ""  # fused = plain
-        # Dynamic int8 scales activations per tensor: in a batch, a text's vector would depend
-        # on its companions and their padding (cosine 0.99 apart). One text per run makes it a
-        # function of the text alone (a Ray build equals a local one, a passage embeds as the
-        # same query would) for about a sixth of the build's throughput.
-        self.batch_size = 1 if int8 else max(1, batch_size)
         # Vectors differ by precision and by where texts are cut: the embedding cache must not
         # mix them, while the manifest keeps the model's plain name (any variant serves it).
-        self.cache_name = f"{name}{int8}-t{self.max_tokens}"
+        self.cache_name = f"{name}{variant}-t{self.max_tokens}"
 
     @classmethod
     def from_settings(cls, settings: Settings, build: bool = False) -> OnnxEmbedder:
@@ -87,12 +78,24 @@ class OnnxEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
+        if len(texts) == 1:  # a query: no batch machinery (encode_batch wakes a thread pool)
+            return self._encode_batch([self.tokenizer.encode(texts[0]).ids])
         encodings = self.tokenizer.encode_batch(list(texts))
         # Bucketing by length: a batch is padded to its longest text, so sorting first means
         # almost no compute is spent on padding; the order is restored by position.
         order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start:start + self.batch_size]
+        batches = [order[start:start + self.batch_size]
+                   for start in range(0, len(order), self.batch_size)]
+        if self.lanes > 1 and len(batches) > 1:
+            # session.run releases the GIL: one single-threaded run per core beats one run
+            # spread over the cores (no barrier per operator; 1.9x here on 2 cores under load).
+            with ThreadPoolExecutor(min(self.lanes, len(batches))) as pool:
+                vectors = pool.map(lambda b: self._encode_batch([encodings[i].ids for i in b]),
+                                   batches)
+                for batch, vector in zip(batches, vectors, strict=True):
+                    out[batch] = vector
+            return out
+        for batch in batches:
             out[batch] = self._encode_batch([encodings[i].ids for i in batch])
         return out
 
@@ -111,6 +114,25 @@ class OnnxEmbedder:
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
+def session_options(threads: int) -> Any:
+    """Return onnxruntime options: every graph optimization, `threads` per run (0: cores).
+
+    One thread (a query in a serving worker, or one lane of a build) runs the operators on
+    the calling thread: no intra-op pool to wake, and no spinning pool stealing the core the
+    rest of the search runs on.
+    """
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = max(0, threads)
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads == 1:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
 
 
 def transformer_dir(model_path: Path) -> Path:
@@ -143,124 +165,6 @@ def token_limit(model_dir: Path, max_tokens: int) -> int:
     return min(limit, max_tokens) if max_tokens > 0 else limit
 
 
-def ensure_onnx(model_dir: Path, cache_dir: Path, quantize: bool) -> Path:
-    """Return the cached ONNX file for the model, exporting (fusing, quantizing) it if new.
-
-    fp32 serves the fused graph (onnx_fuse.py) when fusion worked for this model, else the
-    plain export; int8 is quantized from the plain export.
-    """
-    target_dir = cache_dir / f"{model_dir.resolve().name}-{fingerprint(model_dir)}"
-    raw, fused = target_dir / "model.onnx", target_dir / "model-fused.onnx"
-    int8 = target_dir / "model-int8.onnx"
-    wanted = int8 if quantize else fused
-    if wanted.is_file():
-        return wanted
-    if not quantize and raw.is_file() and (target_dir / FUSE_FAILED).is_file():
-        return raw
-    target_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(target_dir / ".lock"):
-        if not wanted.is_file():
-            if not raw.is_file():
-                require_export_libraries()  # before a child's traceback can say it worse
-            _convert_in_child(model_dir, raw, int8 if quantize else None,
-                              None if quantize else fused)
-    return wanted if wanted.is_file() else raw
-
-
-def convert(model_dir: Path, fp32: Path, int8: Path | None, fused: Path | None = None) -> None:
-    """Export the model to fp32 ONNX unless done, then quantize and/or fuse it as asked."""
-    if not fp32.is_file():
-        export_onnx(model_dir, fp32)
-    if int8 is not None and not int8.is_file():
-        quantize_int8(fp32, int8)
-    if fused is not None and not fused.is_file():
-        fuse(fp32, fused, model_dir)
-
-
-def _convert_in_child(model_dir: Path, fp32: Path, int8: Path | None,
-                      fused: Path | None) -> None:
-    """Run convert() in a child process, so torch never loads into a serving process."""
-    code = ("import sys; from pathlib import Path; "
-            "from relatedposts.indexing.embedders.onnx import convert; "
-            "p = [Path(a) if a else None for a in sys.argv[1:]]; convert(*p)")
-    # The child must import this same relatedposts, not whichever one its path finds first.
-    package_root = str(Path(__file__).resolve().parents[3])
-    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
-    proc = subprocess.run([sys.executable, "-c", code, str(model_dir), str(fp32),
-                           str(int8 or ""), str(fused or "")], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": path})
-    if proc.returncode != 0:
-        raise ModelError(f"cannot export the model to ONNX: {proc.stderr.strip()[-500:]}")
-
-
-def export_onnx(model_dir: Path, target: Path) -> None:
-    """Export the transformer to ONNX with dynamic batch and sequence axes (needs torch)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
-    from transformers import AutoModel
-
-    model = AutoModel.from_pretrained(str(model_dir)).eval()
-    names = [n for n in INPUTS if n != "token_type_ids" or model.config.type_vocab_size > 0]
-    wrapper = _keyword_wrapper(model, names)
-    dummy = tuple(torch.ones(2, 8, dtype=torch.long) for _ in names)
-    axes = {n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]}
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(wrapper, dummy, str(tmp), input_names=names,
-                          output_names=["last_hidden_state"], dynamic_axes=axes,
-                          opset_version=OPSET, dynamo=False)
-    os.replace(tmp, target)
-
-
-def quantize_int8(source: Path, target: Path) -> None:
-    """Write an int8 dynamically quantized copy of an ONNX model (per-channel weights)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    # Per-tensor int8 drifts badly on some inputs here (cosine 0.68); per-channel keeps > 0.97.
-    quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
-    os.replace(tmp, target)
-
-
-def fingerprint(model_dir: Path) -> str:
-    """Return a short sha256 of the model files' contents (names included).
-
-    Content, not modification times: a copied or re-installed model reuses its export, and a
-    changed weight file never serves a stale one. Hashed once per process and file state.
-    """
-    files = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns)
-                  for f in sorted(model_dir.iterdir()) if f.is_file())
-    return _content_hash(str(model_dir.resolve()), files)
-
-
-@functools.lru_cache(maxsize=16)
-def _content_hash(model_dir: str, files: tuple[tuple[str, int, int], ...]) -> str:
-    """Hash the contents of the listed files (the listing's stamps only key this memo)."""
-    h = hashlib.sha256()
-    for name, _size, _mtime in files:
-        h.update(f"{name}\0".encode())
-        with open(Path(model_dir) / name, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()[:16]
-
-
-def _keyword_wrapper(model: Any, names: list[str]) -> Any:
-    """Wrap the transformer so positional ONNX inputs reach it as keyword arguments."""
-    import torch
-
-    class LastHiddenState(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
-            return self.model(**dict(zip(names, tensors, strict=True))).last_hidden_state
-
-    return LastHiddenState()
-
-
 def _check_pooling(pooling_dir: Path) -> None:
     """Refuse models whose pooling is not mean-of-tokens: only that is implemented here."""
     config = pooling_dir / "config.json"
@@ -283,16 +187,6 @@ def _pad_token(model_dir: Path) -> str:
     return "[PAD]"
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive file lock: two workers starting together export only once."""
-    with open(path, "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 def _read_json(path: Path) -> Any:
     return json.loads(path.read_text("utf-8"))
+
