@@ -16,6 +16,7 @@ from relatedposts.cli import main
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.live.replicas import RedisEventSink, read_events
+from relatedposts.logs.background import flush_all
 from relatedposts.redisbus import RELOAD_CHANNEL, publish_reload
 from relatedposts.sites import settings_for
 from relatedposts.web.app import create_app
@@ -67,6 +68,7 @@ def test_query_log_and_clicks_are_aggregated_across_replicas(built, redis_server
     queries = ["sciatica", "my email is jo@example.com", "sciatica", "zzzqqq"]
     for i, q in enumerate(queries):
         assert clients[i % 2].get("/api/search", query_string={"q": q}).status_code == 200
+        flush_all()  # each replica's writer thread, in turn: the stream keeps their order
     clients[1].get("/api/search?q=sciatica&offset=10")  # later pages are not logged
     logged = [e["query"] for e in read_events(shared, "queries")]
     assert logged == ["sciatica", "my email is [email]", "sciatica", "zzzqqq"]

@@ -253,6 +253,7 @@ def configured_log(settings: Settings) -> QueryLog:
         raise ConfigError("no query log: RELATEDPOSTS_QUERY_LOG is empty (off); set it to a "
                           "file name, serve for a while, then run this again")
     database = legacy.database_for(path)
+    flush_all()  # a search of this process still queued would create the file
     if not database.is_file() and not legacy.legacy_files(legacy.source_for(database)):
         raise NotFound(f"no queries logged yet: {database} does not exist")
     return QueryLog(path, retention_of(settings))

@@ -38,6 +38,8 @@ log = logging.getLogger("relatedposts.server")
 BOOT_FAILED = 3  # a worker's exit status when it could not build the app
 IDLE_CLOSE_SECONDS = 0.5  # a draining worker closes a connection idle this long
 BEAT_SECONDS = 1.0
+# How the heartbeat states read in the log.
+STATE_WORDS = {"stuck": "is stuck", "retire": "reached its request cap"}
 
 
 class RequestTracker:
@@ -133,8 +135,8 @@ class Worker:
             return
         if state != last_state:
             if state != "ready":
-                log.warning("worker %d is %s (%d requests)", os.getpid(), state,
-                            self.tracker.done)
+                log.warning("worker %d %s (%d requests)", os.getpid(),
+                            STATE_WORDS.get(state, state), self.tracker.done)
             write_beat(self.beat_path, state)
         else:
             os.utime(self.beat_path)
