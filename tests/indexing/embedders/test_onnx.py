@@ -56,7 +56,12 @@ def test_export_is_cached_and_reused(settings) -> None:
 
 def test_int8_vectors_stay_close(settings, reference) -> None:
     int8 = make_embedder(settings.replace(embedder="onnx", onnx_quantize=True))
-    assert int8.onnx_file.name == "model-fused-int8.onnx"  # fused, then quantized
+    assert int8.onnx_file.name == "model-int8.onnx"  # the plain graph, quantized
+    fused = make_embedder(settings.replace(embedder="onnx", onnx_quantize=True,
+                                           onnx_int8_graph="fused"))
+    assert fused.onnx_file.name == "model-fused-int8.onnx"  # fused, then quantized
+    assert fused.cache_name != int8.cache_name  # other vectors: never one cache for both
+    assert (fused.encode(TEXTS) * reference).sum(axis=1).min() > 0.95
     fp32_bytes = (int8.onnx_file.parent / "model.onnx").stat().st_size
     assert int8.onnx_file.stat().st_size < fp32_bytes / 2
     assert (int8.encode(TEXTS) * reference).sum(axis=1).min() > 0.95

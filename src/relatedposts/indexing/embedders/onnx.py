@@ -65,11 +65,12 @@ class OnnxEmbedder:
         """Export (once) and load the configured model; `build` picks the build-time precision."""
         model_dir = transformer_dir(Path(settings.model_path()))
         quantize = settings.onnx_build_quantize if build else settings.onnx_quantize
-        onnx_file = ensure_onnx(model_dir, settings.onnx_cache_dir(), quantize)
+        graph = settings.onnx_int8_graph
+        onnx_file = ensure_onnx(model_dir, settings.onnx_cache_dir(), quantize, graph)
         if build and settings.onnx_quantize != quantize:
             # Export the query model too, now: a serving worker's first search then only
             # loads a file instead of waiting on an export.
-            ensure_onnx(model_dir, settings.onnx_cache_dir(), settings.onnx_quantize)
+            ensure_onnx(model_dir, settings.onnx_cache_dir(), settings.onnx_quantize, graph)
         return cls(onnx_file, model_dir, model_name(settings), settings.batch_size,
                    settings.onnx_threads, settings.max_tokens)
 

@@ -32,41 +32,46 @@ FUSED_INT8 = "model-fused-int8.onnx"
 OPSET = 17
 
 
-def ensure_onnx(model_dir: Path, cache_dir: Path, quantize: bool) -> Path:
+def ensure_onnx(model_dir: Path, cache_dir: Path, quantize: bool,
+                int8_graph: str = "plain") -> Path:
     """Return the cached ONNX file for the model, exporting (fusing, quantizing) it if new.
 
     fp32 serves the fused graph (onnx_fuse.py) when fusion worked for this model, else the
-    plain export; int8 is quantized from the same graph (model-fused-int8.onnx: fused
-    attention, 1.2x faster per text here, the same agreement with fp32; else model-int8.onnx).
+    plain export. int8 is quantized from the plain graph (model-int8.onnx) or, with
+    int8_graph "fused", from the fused one (model-fused-int8.onnx: 1.2x faster per text here,
+    but other vectors: the search defaults were tuned on the plain one's, see
+    `onnx_int8_graph`).
     """
     target_dir = cache_dir / f"{model_dir.resolve().name}-{fingerprint(model_dir)}"
-    ready = _served(target_dir, quantize)
+    fused_int8 = int8_graph == "fused"
+    ready = _served(target_dir, quantize, fused_int8)
     if ready.is_file():
         return ready
     target_dir.mkdir(parents=True, exist_ok=True)
     with _locked(target_dir / ".lock"):
         raw = target_dir / "model.onnx"
-        if not _served(target_dir, quantize).is_file():
+        if not _served(target_dir, quantize, fused_int8).is_file():
             if not raw.is_file():
                 require_export_libraries()  # before a child's traceback can say it worse
             _convert_in_child(model_dir, raw, target_dir / "model-int8.onnx" if quantize
-                              else None, target_dir / "model-fused.onnx")
-    return _served(target_dir, quantize)
+                              else None, target_dir / "model-fused.onnx", fused_int8)
+    return _served(target_dir, quantize, fused_int8)
 
 
-def _served(target_dir: Path, quantize: bool) -> Path:
-    """Return the file that serves this precision: the fused graph's unless fusion failed."""
+def _served(target_dir: Path, quantize: bool, fused_int8: bool = False) -> Path:
+    """Return the file that serves this precision (a fused graph unless fusion failed)."""
     failed = (target_dir / FUSE_FAILED).is_file()
     if quantize:
-        return target_dir / ("model-int8.onnx" if failed else FUSED_INT8)
+        return target_dir / (FUSED_INT8 if fused_int8 and not failed else "model-int8.onnx")
     return target_dir / ("model.onnx" if failed else "model-fused.onnx")
 
 
-def convert(model_dir: Path, fp32: Path, int8: Path | None, fused: Path | None = None) -> None:
+def convert(model_dir: Path, fp32: Path, int8: Path | None, fused: Path | None = None,
+            fused_int8: bool = False) -> None:
     """Export the model to fp32 ONNX unless done, then fuse and/or quantize it as asked.
 
-    int8 names the plain graph's quantized file; when fusion worked, the fused graph is
-    quantized instead, into model-fused-int8.onnx beside it.
+    int8 names the plain graph's quantized file; with fused_int8 (and fusion working) the
+    fused graph is quantized instead, into model-fused-int8.onnx beside it.
     """
     if not fp32.is_file():
         export_onnx(model_dir, fp32)
@@ -74,23 +79,25 @@ def convert(model_dir: Path, fp32: Path, int8: Path | None, fused: Path | None =
         fuse(fp32, fused, model_dir)
     if int8 is None:
         return
-    source, target = (fused, int8.with_name(FUSED_INT8)) if fused is not None and \
-        fused.is_file() else (fp32, int8)
+    source, target = (fused, int8.with_name(FUSED_INT8)) if fused_int8 and \
+        fused is not None and fused.is_file() else (fp32, int8)
     if not target.is_file():
         quantize_int8(source, target)
 
 
 def _convert_in_child(model_dir: Path, fp32: Path, int8: Path | None,
-                      fused: Path | None) -> None:
+                      fused: Path | None, fused_int8: bool) -> None:
     """Run convert() in a child process, so torch never loads into a serving process."""
     code = ("import sys; from pathlib import Path; "
             "from relatedposts.indexing.embedders.onnx_export import convert; "
-            "p = [Path(a) if a else None for a in sys.argv[1:]]; convert(*p)")
+            "p = [Path(a) if a else None for a in sys.argv[1:5]]; "
+            "convert(*p, fused_int8=sys.argv[5] == '1')")
     # The child must import this same relatedposts, not whichever one its path finds first.
     package_root = str(Path(__file__).resolve().parents[3])
     path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     proc = subprocess.run([sys.executable, "-c", code, str(model_dir), str(fp32),
-                           str(int8 or ""), str(fused or "")], capture_output=True, text=True,
+                           str(int8 or ""), str(fused or ""), "1" if fused_int8 else "0"],
+                          capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": path})
     if proc.returncode != 0:
         raise ModelError(f"cannot export the model to ONNX: {proc.stderr.strip()[-500:]}")
