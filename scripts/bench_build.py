@@ -36,6 +36,7 @@ RESULTS = ROOT / "docs/bench-build.json"
 CONFIGS: dict[str, tuple[dict[str, str], bool]] = {
     "baseline": ({}, True),
     "default": ({}, False),
+    "int8-fused": ({"RELATEDPOSTS_ONNX_INT8_GRAPH": "fused"}, False),
     "torch-256": ({"RELATEDPOSTS_EMBEDDER": "sentence-transformers",
                    "RELATEDPOSTS_MAX_TOKENS": "256"}, False),
     "onnx-fp32-256": ({"RELATEDPOSTS_MAX_TOKENS": "256",

@@ -32,8 +32,8 @@ class ModelSettings:
     onnx_quantize: bool = setting(True, "int8 ONNX model for query embedding (2x faster "
                                         "queries; dev-set figures in docs/benchmarks.md)")
     onnx_build_quantize: bool = setting(True, "build with the int8 ONNX model (one text per "
-                                              "core side by side: ~4x plain sentence-"
-                                              "transformers' speed; dev-set nDCG@10 0.9043)")
+                                              "core side by side: 0.18x plain sentence-"
+                                              "transformers' time; dev-set nDCG@10 0.9105)")
     onnx_int8_graph: str = setting(
         "plain", "the graph the int8 model is quantized from: `plain` (the search defaults "
                  "were tuned on its vectors: dev nDCG@10 0.9105) or `fused` (1.2x faster per "
