@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from relatedposts.search import redflags
+from tests.components import missing
 
 
 @pytest.mark.parametrize("query", [
@@ -105,8 +106,9 @@ def test_the_red_flag_article_is_found_by_title_before_tag() -> None:
     assert found == {0: 2, 1: 1}
 
 
-@pytest.mark.skipif(not DEV_QUERIES.is_file(), reason="the dev set is not on this machine")
 def test_no_dev_question_raises_the_notice() -> None:
+    if not DEV_QUERIES.is_file():  # under CI=true a failure, as for any missing component
+        missing("the consumer-health-dev set", f"expected at {DEV_QUERIES}")
     texts = [json.loads(line)["text"] for line in DEV_QUERIES.read_text("utf-8").splitlines()
              if line.strip()]
     false = [t for t in texts if redflags.urgent(t)]
