@@ -174,3 +174,17 @@ def test_the_passage_analysis_cache_is_bounded() -> None:
     finally:
         _analysed.cache_clear()
         snippet._snippet.cache_clear()
+
+
+def test_warm_analyses_passages_up_to_the_cache_bound() -> None:
+    _analysed.cache_clear()
+    try:
+        snippet.warm(["Back pain eases.", "Neck pain."])
+        assert _analysed.cache_info().currsize == 2
+        make_snippet("Back pain eases.", {"pain"})
+        assert _analysed.cache_info().hits == 1  # the search found it analysed
+        snippet.warm([f"passage {n}" for n in range(ANALYSED_CACHE + 10)])
+        assert _analysed.cache_info().currsize == ANALYSED_CACHE
+    finally:
+        _analysed.cache_clear()
+        snippet._snippet.cache_clear()

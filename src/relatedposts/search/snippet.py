@@ -106,6 +106,17 @@ def _analysed(text: str) -> Analysed:
                     array(code, at))
 
 
+def warm(texts: Sequence[str]) -> None:
+    """Analyse passages now (as many as the cache holds), so no search result pays for it.
+
+    Run once per index version with the passage postings, at the first search: on the dev
+    set 6,699 passages, ~0.4 s and ~11 MB per worker, after which every snippet of a new
+    question costs ~16 us instead of ~80 us for each passage not shown before.
+    """
+    for text in texts[:ANALYSED_CACHE]:
+        _analysed(text)
+
+
 def _best_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, int]:
     """Find the token span of about width characters holding the most hits."""
     chars = [0, *accumulate(map(len, tokens))]
