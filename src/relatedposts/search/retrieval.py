@@ -150,7 +150,8 @@ def feedback_query(index: faiss.Index, query: np.ndarray, ids: np.ndarray,
     top = [int(i) for i in ids[:m] if i >= 0]
     if weight <= 0 or not top:
         return None
-    centroid = np.mean([index.reconstruct(i) for i in top], axis=0)
+    # One call for the m vectors (the same float32 rows as m reconstruct() calls).
+    centroid = np.mean(index.reconstruct_batch(np.asarray(top, dtype=np.int64)), axis=0)
     moved = query + weight * centroid
     norm = float(np.linalg.norm(moved))
     return np.ascontiguousarray(moved / norm, dtype=np.float32) if norm > 0 else None
