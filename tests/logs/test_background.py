@@ -102,3 +102,46 @@ def test_a_batch_is_one_transaction(tmp_path) -> None:
     inner.record_many([("a", 1, None), ("b", 0, "192.0.2.1"), ("c", 2, None)])
     assert writes == [3]
     assert [r["query"] for r in inner.entries()] == ["a", "b", "c"]
+
+
+class CountingLog:
+    """A wrapped log counting its batches (record_many calls)."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.rows = 0
+
+    def record_many(self, items: list[tuple[str, int, str | None]]) -> None:
+        self.batches.append([q for q, _, _ in items])
+        self.rows += len(items)
+
+    def record(self, query: str, results: int, visitor: str | None = None) -> None:
+        self.record_many([(query, results, visitor)])
+
+
+def test_searches_within_the_linger_share_one_batch_written_soon_after(monkeypatch) -> None:
+    monkeypatch.setattr(background, "LINGER_SECONDS", 0.3)
+    inner = CountingLog()
+    log = BackgroundLog(inner)
+    for i in range(5):
+        log.record(f"hip pain {i}", 1)
+    for _ in range(200):  # no reader hurries it: written once the linger is over
+        if inner.rows == 5:
+            break
+        threading.Event().wait(0.01)
+    assert inner.batches == [[f"hip pain {i}" for i in range(5)]]
+    log.close()
+
+
+def test_a_reader_and_close_never_wait_for_the_linger(tmp_path, monkeypatch) -> None:
+    import time
+
+    monkeypatch.setattr(background, "LINGER_SECONDS", 30.0)
+    log = BackgroundLog(QueryLog(tmp_path / "q.sqlite3"))
+    log.record("knee pain", 1)
+    t0 = time.monotonic()
+    assert [r["query"] for r in log.entries()] == ["knee pain"]
+    log.record("knee pain again", 1)
+    log.close()
+    assert time.monotonic() - t0 < 5.0
+    assert len(log.inner.entries()) == 2

@@ -21,3 +21,12 @@ def test_unknown_empty_and_stopword_queries_count_nothing() -> None:
 
 def test_no_passages() -> None:
     assert PassageTerms([]).counts(["pain"]).tolist() == []
+
+
+def test_warm_runs_once_over_the_passages_when_the_postings_are_built() -> None:
+    seen: list[list[str]] = []
+    terms = PassageTerms(["Back pain.", "Neck pain."], warm=lambda texts: seen.append(list(texts)))
+    assert seen == []  # nothing before the first count
+    terms.counts(["pain"])
+    terms.counts(["back"])
+    assert seen == [["Back pain.", "Neck pain."]]

@@ -78,6 +78,15 @@ def test_packaged_phrases_load() -> None:
     assert all(p.words and p.group for p in table)
 
 
+def test_every_phrase_names_itself_and_its_letters_rule_out_the_rest() -> None:
+    table = redflags.phrases()
+    for phrase in table:
+        assert phrase.letters == {w[0] for w in phrase.words}
+        assert phrase.text in [f.phrase for f in redflags.find(phrase.text, table)]
+    # the first-letter test keeps typo matches: "bak" still names "back"
+    assert redflags.find("bak pain after a bad fall")
+
+
 @pytest.mark.parametrize("want, got, expected", [
     ("back", "bak", True), ("bladder", "bladdr", True), ("giving", "gives", True),
     ("incontinence", "incontinance", True), ("numbness", "numbnes", True),

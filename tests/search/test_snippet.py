@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import html
 import random
 
 import pytest
 
-from relatedposts.search.snippet import TOKEN_RE, _best_window, make_snippet
-from relatedposts.text import stems
+from relatedposts.search import snippet
+from relatedposts.search.snippet import (
+    ANALYSED_CACHE,
+    MARKER_RE,
+    TOKEN_RE,
+    _analysed,
+    _best_window,
+    _plain,
+    make_snippet,
+)
+from relatedposts.text import STOPWORDS, stems
 
 
 def _reference_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, int]:
@@ -103,3 +113,78 @@ def test_a_snippet_inside_a_list_starts_at_its_item_not_mid_item() -> None:
     html = make_snippet(text, set(stems(["bladder", "bowel"])), width=160)
     assert html.startswith("…Numbness in the groin"), html
     assert "<mark>bladder</mark> control; Loss of <mark>bowel</mark>" in html
+
+
+def _joined_reference(text: str, query_stems: set[str], width: int) -> str:
+    """The snippet built token by token: each token stemmed and joined, no cached offsets."""
+    if "\n" in text:
+        text = MARKER_RE.sub(r"\1", text).strip("\n")
+    tokens = TOKEN_RE.findall(text)
+    lowered = [t.lower() for t in tokens]
+    hits = [w[:1].isalnum() and w not in STOPWORDS and stems([w.split("'")[0]])[0] in query_stems
+            for w in lowered]
+    start, end = _best_window(tokens, hits, width)
+    out = ["…"] if start > 0 else []
+    plain: list[str] = []
+    for tok, hit in zip(tokens[start:end], hits[start:end], strict=True):
+        if hit:
+            out += [_plain("".join(plain), out), f"<mark>{html.escape(tok, quote=True)}</mark>"]
+            plain = []
+        else:
+            plain.append(tok)
+    out.append(_plain("".join(plain), out))
+    if end < len(tokens):
+        if out[-1].endswith("; "):
+            out[-1] = out[-1][:-2] + " "
+        out.append("…")
+    return "".join(out).strip()
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_sliced_snippet_is_the_token_by_token_one(seed: int) -> None:
+    rng = random.Random(seed)
+    vocab = ["back", "pain", "a", "sciatica", "of", "the", "Loss", "bladder", "bowel", "groin",
+             "<b>", "&", "don't", "patient's", "é", "Supercalifragilistic"]
+    seps = [" ", " ", " ", "\n", "\n- ", "\n  - ", "\n3. ", "\n\n", "  "]
+    text = rng.choice(["", "- ", "1. "]) + "".join(
+        rng.choice(vocab) + rng.choice(["", "", ".", ",", ":", "?"]) + rng.choice(seps)
+        for _ in range(rng.randint(0, 80)))
+    query = set(stems(rng.sample(["back", "pain", "bladder", "bowel", "groin", "patient"],
+                                 rng.randint(0, 3))))
+    for width in (8, 30, 80, 160, 240):
+        assert make_snippet(text, query, width) == _joined_reference(text, query, width)
+
+
+def test_a_passage_analysis_tiles_its_text_and_keeps_only_matchable_words() -> None:
+    found = _analysed("- The patient's back\n- Pain, easing.")
+    assert found.shown == "The patient's back\nPain, easing."
+    pieces = [found.shown[a:b] for a, b in zip(found.chars, found.chars[1:], strict=False)]
+    assert "".join(pieces) == found.shown and pieces == TOKEN_RE.findall(found.shown)
+    assert [pieces[i] for i in found.at] == ["patient's", "back", "Pain", "easing"]
+    assert found.words == tuple(stems(["patient", "back", "pain", "easing"]))
+
+
+def test_the_passage_analysis_cache_is_bounded() -> None:
+    _analysed.cache_clear()
+    try:
+        for n in range(ANALYSED_CACHE + 50):
+            make_snippet(f"passage number{n} about pain", {"pain"})
+        info = _analysed.cache_info()
+        assert info.maxsize == ANALYSED_CACHE and info.currsize == ANALYSED_CACHE
+    finally:
+        _analysed.cache_clear()
+        snippet._snippet.cache_clear()
+
+
+def test_warm_analyses_passages_up_to_the_cache_bound() -> None:
+    _analysed.cache_clear()
+    try:
+        snippet.warm(["Back pain eases.", "Neck pain."])
+        assert _analysed.cache_info().currsize == 2
+        make_snippet("Back pain eases.", {"pain"})
+        assert _analysed.cache_info().hits == 1  # the search found it analysed
+        snippet.warm([f"passage {n}" for n in range(ANALYSED_CACHE + 10)])
+        assert _analysed.cache_info().currsize == ANALYSED_CACHE
+    finally:
+        _analysed.cache_clear()
+        snippet._snippet.cache_clear()

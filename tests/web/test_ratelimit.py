@@ -192,3 +192,13 @@ def test_rate_limit_can_be_disabled_and_is_validated(built) -> None:
     with pytest.raises(ConfigError, match="RELATEDPOSTS_RATE_LIMIT_STORAGE="):
         create_app(built.replace(rate_limit="5/minute", rate_limit_storage="bogus://x"),
                    embedder=FakeEmbedder())
+
+
+def test_with_the_search_limit_off_only_the_budgets_still_on_count(built) -> None:
+    client = _client(built, admin_token=TOKEN, rate_limit="", admin_rate_limit="2/minute",
+                     suggest_rate_limit="3/minute")
+    assert _searches_until_429(client, 100) == 100  # skipped by the request filter
+    assert [client.get("/api/suggest?q=ba").status_code for _ in range(4)] == [200] * 3 + [429]
+    guesses = [client.post("/admin/reload", headers={"Authorization": f"Bearer x{i}"})
+               for i in range(3)]
+    assert [r.status_code for r in guesses] == [401, 401, 429]

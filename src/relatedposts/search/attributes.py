@@ -76,7 +76,7 @@ class AttributeScorer:
         self._postings = {t: (np.array([a for a, _ in p], dtype=np.int64),
                               np.array([w for _, w in p], dtype=np.float32))
                           for t, p in postings.items()}
-        self._headings: dict[str, WeightedTerms] = {}
+        self._headings: dict[str, tuple[WeightedTerms, frozenset[str], float]] = {}
 
     def weigh(self, text: str) -> WeightedTerms:
         """Return a field's terms, each weighted by its corpus IDF (and note its compounds)."""
@@ -122,21 +122,25 @@ class AttributeScorer:
                  coverage: float) -> np.ndarray:
         """Return the heading signal of the given article -> heading (0 elsewhere)."""
         mass, totals = np.zeros(self._n, np.float32), np.ones(self._n, np.float32)
-        fields = {a: self._heading(heading) for a, heading in headings.items()}
         query_terms = self.expand(query_terms)
-        for a, field in fields.items():
-            mass[a] = field.matched(query_terms)
-            totals[a] = sum(field.weights) or 1.0
+        for a, heading in headings.items():
+            field, terms, total = self._heading(heading)
+            # A heading naming none of the query's terms blends to 0 whatever its total: one
+            # set test instead of weighing it (most of the ~100 shown a search, issue 26).
+            if not terms.isdisjoint(query_terms):
+                mass[a] = field.matched(query_terms)
+                totals[a] = total
         return blend(mass, totals, coverage)
 
-    def _heading(self, heading: str) -> WeightedTerms:
-        """Return a heading's weighted terms (headings repeat across articles: cached)."""
-        field = self._headings.get(heading)
-        if field is None:
+    def _heading(self, heading: str) -> tuple[WeightedTerms, frozenset[str], float]:
+        """Return a heading's weighted terms, their set and total weight (cached)."""
+        found = self._headings.get(heading)
+        if found is None:
             field = self.weigh(heading)
+            found = field, frozenset(field.terms), sum(field.weights) or 1.0
             if len(self._headings) < 100_000:  # bounded: the index's headings, not queries
-                self._headings[heading] = field
-        return field
+                self._headings[heading] = found
+        return found
 
 
 def blend(mass: np.ndarray, totals: np.ndarray, coverage: float) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -20,8 +20,11 @@ from relatedposts.text import stems, words
 class PassageTerms:
     """Postings from each stemmed word to the passages holding it, built on first use."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str],
+                 warm: Callable[[Sequence[str]], None] | None = None) -> None:
+        """texts: the passages; warm: also run over them once, when the postings are built."""
         self._texts = texts
+        self._warm = warm
         self._postings: dict[str, np.ndarray] | None = None
         self._lock = threading.Lock()
 
@@ -40,6 +43,8 @@ class PassageTerms:
             with self._lock:
                 if self._postings is None:
                     self._postings = _postings(self._texts)
+                    if self._warm is not None:  # e.g. the snippets' analysis, in the same pass
+                        self._warm(self._texts)
                 postings = self._postings
         return postings
 

@@ -10,7 +10,7 @@ when sitting" quiet while "bak pain after a bad fall" still raises the notice.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -35,6 +35,12 @@ class Phrase:
     text: str
     words: tuple[str, ...]
     group: str
+    # The words' first letters: a query naming a phrase has a word starting with each (a
+    # match keeps the first letter), so most phrases are ruled out by one subset test.
+    letters: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "letters", frozenset(w[0] for w in self.words))
 
 
 @dataclass(frozen=True)
@@ -117,9 +123,10 @@ def find(query: str, table: tuple[Phrase, ...] | None = None) -> list[RedFlag]:
             hit = seen[w] = any(word_matches(w, q) for q in by_letter.get(w[0], ()))
         return hit
 
+    letters = by_letter.keys()
     return [RedFlag(phrase.text, phrase.group)
             for phrase in (table if table is not None else phrases())
-            if all(named(w) for w in phrase.words)]
+            if phrase.letters <= letters and all(named(w) for w in phrase.words)]
 
 
 def is_urgent(query: str) -> bool:

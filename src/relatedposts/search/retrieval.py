@@ -81,22 +81,27 @@ def per_article(sims: np.ndarray, ids: np.ndarray, owner: np.ndarray, n: int,
     if not len(articles):
         return dense, {}
     if settings.aggregation == "softmax":
-        top, best = _softmax(articles, sims.astype(np.float64), settings.aggregation_temperature)
+        top, first, inverse = np.unique(articles, return_index=True, return_inverse=True)
+        best = _softmax(first, inverse, sims.astype(np.float64),
+                        settings.aggregation_temperature)
     else:
         top, best = _rounds(articles, sims, settings)
+        first = np.unique(articles, return_index=True)[1]
     dense[top] = np.maximum(1e-6, best)
-    first_rank = np.sort(np.unique(articles, return_index=True)[1])  # the ranked order
+    first_rank = np.sort(first)  # each article's first passage, in the ranked order
     return dense, dict(zip(articles[first_rank].tolist(), ids[first_rank].tolist(),
                            strict=True))
 
 
-def _softmax(articles: np.ndarray, sims: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
-    """Return each article and its smooth max, best + T x log(sum exp((s - best) / T))."""
-    top, first, inverse = np.unique(articles, return_index=True, return_inverse=True)
+def _softmax(first: np.ndarray, inverse: np.ndarray, sims: np.ndarray, t: float) -> np.ndarray:
+    """Return each article's smooth max, best + T x log(sum exp((s - best) / T)).
+
+    first, inverse: np.unique's of the passages' articles (computed once, in per_article).
+    """
     best = sims[first]
-    total = np.zeros(len(top))
+    total = np.zeros(len(first))
     np.add.at(total, inverse, np.exp((sims - best[inverse]) / t))
-    return top, best + t * np.log(total)
+    return best + t * np.log(total)
 
 
 def _rounds(articles: np.ndarray, sims: np.ndarray,
@@ -145,7 +150,8 @@ def feedback_query(index: faiss.Index, query: np.ndarray, ids: np.ndarray,
     top = [int(i) for i in ids[:m] if i >= 0]
     if weight <= 0 or not top:
         return None
-    centroid = np.mean([index.reconstruct(i) for i in top], axis=0)
+    # One call for the m vectors (the same float32 rows as m reconstruct() calls).
+    centroid = np.mean(index.reconstruct_batch(np.asarray(top, dtype=np.int64)), axis=0)
     moved = query + weight * centroid
     norm = float(np.linalg.norm(moved))
     return np.ascontiguousarray(moved / norm, dtype=np.float32) if norm > 0 else None

@@ -32,6 +32,7 @@ from relatedposts.search.redflags import red_flag_articles
 from relatedposts.search.redflags import urgent as urgent_notice
 from relatedposts.search.retrieval import DenseRetriever, keyword_scores
 from relatedposts.search.snippet import make_snippet
+from relatedposts.search.snippet import warm as warm_snippets
 from relatedposts.text import normalize, stems
 
 __all__ = ["Filters", "Scored", "Searcher"]
@@ -70,7 +71,7 @@ class Searcher:
         n = len(data.articles)
         self.analyzer = QueryAnalyzer(data.keyword, settings, self.vocabulary, dictionary)
         self.dense = DenseRetriever(data, embedder, settings, self.cache)
-        self._passages = PassageTerms([c.text for c in data.chunks])
+        self._passages = PassageTerms([c.text for c in data.chunks], warm_snippets)
         self.curation = Curation.of(data)  # the editor's pins and hides per query
         self._attributes: dict[bool, AttributeScorer] = {}  # by the decompound setting
         self._red_flags = np.zeros(n, dtype=np.int8)  # 2: title names red flags, 1: a tag

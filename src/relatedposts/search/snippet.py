@@ -2,6 +2,11 @@
 
 A passage holding a list (one item a line, lists.py) shows its items apart: "loss of bladder
 control; loss of bowel control", never "control Loss of".
+
+What does not depend on the query is worked out once per passage (_analysed): where each
+token starts and which of them are words worth matching, with their stems. A search then
+looks its stems up among those words and slices the passage text around them (issue 26: a
+tenth of the time of tokenizing and stemming each shown passage again).
 """
 
 from __future__ import annotations
@@ -9,9 +14,12 @@ from __future__ import annotations
 import html
 import re
 import sys
+from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from functools import lru_cache
 from itertools import accumulate
+from typing import NamedTuple
 
 from relatedposts.lists import separator
 from relatedposts.text import STOPWORDS, stems
@@ -20,6 +28,18 @@ TOKEN_RE = re.compile(r"\w+(?:'\w+)?|\W+")
 # An item's marker at the start of its line: the line break alone is kept (see _plain).
 LINE_BACK = 40  # tokens a snippet may reach back for the start of the list item it is in
 MARKER_RE = re.compile(r"(^|\n)[ \t]*(?:-|\d{1,4}\.)[ \t]+")
+# Passages whose analysis stays cached (~1.5 KB each on the dev set): a site of 8,000
+# passages is held whole, so a unique question's results rarely stem a passage again.
+ANALYSED_CACHE = 8192
+
+
+class Analysed(NamedTuple):
+    """A passage's query-independent analysis (tokens tile `shown`, so offsets suffice)."""
+
+    shown: str  # the text as snippets show it: a list's markers off (else the text itself)
+    chars: Sequence[int]  # where each token starts, then where the text ends
+    words: tuple[str, ...]  # the stems of the words a query can match (no stopwords)
+    at: Sequence[int]  # the token each of those words is
 
 
 def make_snippet(text: str, query_stems: set[str], width: int = 240) -> str:
@@ -30,32 +50,28 @@ def make_snippet(text: str, query_stems: set[str], width: int = 240) -> str:
 @lru_cache(maxsize=8192)
 def _snippet(text: str, query_stems: frozenset[str], width: int) -> str:
     """Build the snippet; cached, so a repeated search costs a lookup per result."""
-    if "\n" in text:  # a list's lines: markers off, each break shown as a separator
-        text = MARKER_RE.sub(r"\1", text).strip("\n")
-    tokens = TOKEN_RE.findall(text)  # cheap (C); only the stems are worth caching
-    token_stems = _analysed(text)
-    hits = [stem is not None and stem in query_stems for stem in token_stems]
-    start, end = _best_window(tokens, hits, width)
+    shown, chars, words, at = _analysed(text)
+    marks = [at[k] for k, stem in enumerate(words) if stem in query_stems]
+    tokens = len(chars) - 1
+    start, end = _window(shown, chars, marks, width)
+    end = min(end, tokens)  # an empty passage: no token to end at
     out = ["…"] if start > 0 else []
-    plain: list[str] = []  # escaped a run at a time: one html.escape call per run, not token
-    for tok, hit in zip(tokens[start:end], hits[start:end], strict=True):
-        if hit:
-            out.append(_plain(plain, out))
-            out.append(f"<mark>{html.escape(tok, quote=True)}</mark>")
-            plain = []
-        else:
-            plain.append(tok)
-    out.append(_plain(plain, out))
-    if end < len(tokens):
+    pos = chars[start]  # the text between marks is sliced out and escaped a run at a time
+    for i in marks:
+        if start <= i < end:
+            out.append(_plain(shown[pos:chars[i]], out))
+            out.append(f"<mark>{html.escape(shown[chars[i]:chars[i + 1]], quote=True)}</mark>")
+            pos = chars[i + 1]
+    out.append(_plain(shown[pos:chars[end]], out))
+    if end < tokens:
         if out[-1].endswith("; "):  # the window ends at an item's end: no "; …"
             out[-1] = out[-1][:-2] + " "
         out.append("…")
     return "".join(out).strip()
 
 
-def _plain(tokens: list[str], before: list[str]) -> str:
-    """Escape a run of unmarked tokens, a line break becoming '; ' (or ' ' after a stop)."""
-    text = "".join(tokens)
+def _plain(text: str, before: list[str]) -> str:
+    """Escape a run of unmarked text, a line break becoming '; ' (or ' ' after a stop)."""
     if "\n" in text:
         lines = text.split("\n")
         prior = before[-1] if before else ""
@@ -68,33 +84,54 @@ def _plain(tokens: list[str], before: list[str]) -> str:
     return html.escape(text, quote=True)
 
 
-@lru_cache(maxsize=4096)
-def _analysed(text: str) -> tuple[str | None, ...]:
-    """Stem a passage's tokens once (None for stopwords and punctuation), token by token.
+@lru_cache(maxsize=ANALYSED_CACHE)
+def _analysed(text: str) -> Analysed:
+    """Tokenize and stem a passage once: token offsets, and its matchable words' stems.
 
     Passages are fixed for an index's lifetime and the same ones come up again and again,
-    so this is cached: a search then only looks its query stems up. Only the stems are kept,
-    as a tuple of interned strings (one copy of each stem, shared across passages): caching
-    the tokens too cost ~10 KB a passage, ~43 MB per worker when the cache is full.
+    so this is cached. Kept compact: offsets as 2-byte arrays, and only the words a query
+    can match (stopwords and punctuation are never marked), their stems interned (one copy
+    of each stem, shared across passages). Caching the tokens themselves cost ~10 KB a
+    passage; a stem per token ~2.4 KB.
     """
-    tokens = TOKEN_RE.findall(text)
+    shown = text
+    if "\n" in text:  # a list's lines: markers off, each break shown as a separator
+        shown = MARKER_RE.sub(r"\1", text).strip("\n")
+    tokens = TOKEN_RE.findall(shown)
     lowered = [t.lower() for t in tokens]
-    words = [i for i, w in enumerate(lowered) if w[:1].isalnum() and w not in STOPWORDS]
-    token_stems: list[str | None] = [None] * len(tokens)
-    for i, stem in zip(words, stems([lowered[i].split("'")[0] for i in words]), strict=True):
-        token_stems[i] = sys.intern(stem)
-    return tuple(token_stems)
+    at = [i for i, w in enumerate(lowered) if w[:1].isalnum() and w not in STOPWORDS]
+    words = tuple(sys.intern(s) for s in stems([lowered[i].split("'")[0] for i in at]))
+    code = "H" if len(shown) < 1 << 16 else "I"
+    return Analysed(shown, array(code, [0, *accumulate(map(len, tokens))]), words,
+                    array(code, at))
+
+
+def warm(texts: Sequence[str]) -> None:
+    """Analyse passages now (as many as the cache holds), so no search result pays for it.
+
+    Run once per index version with the passage postings, at the first search: on the dev
+    set 6,699 passages, ~0.4 s and ~11 MB per worker, after which every snippet of a new
+    question costs ~16 us instead of ~80 us for each passage not shown before.
+    """
+    for text in texts[:ANALYSED_CACHE]:
+        _analysed(text)
 
 
 def _best_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, int]:
-    """Find the token span of about width characters holding the most hits.
-
-    Only windows starting at a hit need trying (one starting earlier holds no more hits),
-    each found by bisecting character offsets: a tenth of the sliding window's Python loop,
-    which cost about 0.1 ms a result (issue 14).
-    """
+    """Find the token span of about width characters holding the most hits."""
     chars = [0, *accumulate(map(len, tokens))]
-    marks = [i for i, hit in enumerate(hits) if hit]
+    return _window("".join(tokens), chars, [i for i, hit in enumerate(hits) if hit], width)
+
+
+def _window(text: str, chars: Sequence[int], marks: list[int],
+            width: int) -> tuple[int, int]:
+    """Find the token span of about width characters holding the most marked tokens.
+
+    chars: where each token of text starts, then the text's end; marks: the marked tokens,
+    in order. Only windows starting at a mark need trying (one starting earlier holds no
+    more), each found by bisecting character offsets: a tenth of the sliding window's Python
+    loop, which cost about 0.1 ms a result (issue 14).
+    """
     if not marks:
         return 0, max(1, bisect_right(chars, width) - 1)
     count, first, end = -1, 0, 0
@@ -109,12 +146,16 @@ def _best_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, 
     best = min(marks[first], max(floor, bisect_left(chars, chars[last + 1] - width)))
     end = max(last + 1, bisect_right(chars, chars[best] + width) - 1)
     start = best
+
+    def token(i: int) -> str:
+        return text[chars[i]:chars[i + 1]]
+
     # Start at a sentence or word boundary rather than mid-phrase when one is close.
-    while start > 0 and start > best - 6 and not _opens(tokens[start - 1]):
+    while start > 0 and start > best - 6 and not _opens(token(start - 1)):
         start -= 1
-    if start > 1 and not _opens(tokens[start - 1]):  # none that close: a list item's start?
+    if start > 1 and not _opens(token(start - 1)):  # none that close: a list item's start?
         item = next((i for i in range(start - 1, max(0, best - LINE_BACK), -1)
-                     if "\n" in tokens[i]), None)
+                     if "\n" in token(i)), None)
         if item is not None:
             start = item + 1
             end = max(last + 1, min(end, bisect_right(chars, chars[start] + width) - 1))
