@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class Service:
         self.events = make_event_store(settings)  # clicks and impressions (issue 16)
         self._search_pool = ThreadPoolExecutor(max_workers=SEARCH_THREADS,
                                                thread_name_prefix="relatedposts-search")
+        self.on_reload: Callable[[], object] | None = None  # after each swap (live/warmup.py)
 
     @property
     def embedder(self) -> Embedder:
@@ -132,6 +134,8 @@ class Service:
             by_key = {url_key(a.url): i for i, a in enumerate(data.articles)}
             self._live = Live(data, searcher, by_key)
             self.load_error = None
+            if self.on_reload is not None:
+                self.on_reload()
             return data.manifest
 
     def try_reload(self) -> bool:

@@ -63,6 +63,9 @@ class ServeSettings:
     max_requests_jitter: int = setting(
         0, "a random 0..N added to max_requests per worker, so workers do not retire together",
         ge=0)
+    serve_warm_up: bool = setting(
+        True, "`serve` runs one search in each worker before it takes requests and after "
+              "each reload (model, postings, snippets), so no visitor's search pays for them")
     serve_log_file: str = setting("", "`serve` logs to this file (SIGUSR1 reopens it, e.g. after "
                             "logrotate); empty: stderr")
     debug_routes: bool = setting(

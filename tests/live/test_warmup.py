@@ -1,0 +1,81 @@
+"""Warm-up: a serving worker builds the model and the search lookups before visitors ask."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from relatedposts.config import Settings
+from relatedposts.indexing.build import build_index
+from relatedposts.indexing.embedders import FakeEmbedder
+from relatedposts.live.service import Service
+from relatedposts.live.warmup import keep_warm, warm
+from relatedposts.web.context import get_service
+from relatedposts.web.worker import build_app
+from tests.support import TINY, make_article
+
+
+class CountingFactory:
+    """Stands in for make_embedder: counts model loads."""
+
+    def __init__(self) -> None:
+        self.loads = 0
+
+    def __call__(self, settings: Settings, build: bool = False) -> FakeEmbedder:
+        self.loads += 1
+        return FakeEmbedder()
+
+
+def _postings_built(service: Service) -> bool:
+    return service.live.searcher._passages._postings is not None
+
+
+def test_a_warmed_service_has_its_model_and_postings_before_any_search(built, monkeypatch):
+    factory = CountingFactory()
+    monkeypatch.setattr("relatedposts.live.service.make_embedder", factory)
+    service = Service(built)
+    service.reload()
+    assert not service.model_loaded and not _postings_built(service)
+    assert keep_warm(service) is not None
+    assert factory.loads == 1 and _postings_built(service)
+    service.search("sciatica")
+    assert factory.loads == 1  # the visitor's search loaded nothing
+
+
+def test_each_reloaded_version_is_warmed_in_the_background(built) -> None:
+    service = Service(built, FakeEmbedder())
+    service.reload()
+    keep_warm(service)
+    build_index([*TINY, make_article("new-post", "A New Post", "Brand new words. " * 30)],
+                FakeEmbedder(), built)
+    service.reload()
+    deadline = time.monotonic() + 10
+    while not _postings_built(service) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _postings_built(service) and len(service.live.data.articles) == len(TINY) + 1
+
+
+def test_warming_without_an_index_does_nothing(settings) -> None:
+    service = Service(settings, FakeEmbedder())
+    assert not service.try_reload()
+    assert warm(service) is None
+
+
+def test_a_failing_warm_up_is_logged_and_serving_goes_on(built, caplog) -> None:
+    class Broken(FakeEmbedder):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            raise RuntimeError("model file unreadable")
+
+    service = Service(built, Broken())
+    service.reload()
+    with caplog.at_level(logging.WARNING):
+        assert warm(service) is None
+    assert "warm-up search failed: model file unreadable" in caplog.text
+    assert service.related(TINY[0].url)[1]  # lookups still answer
+
+
+def test_serve_warms_each_worker_unless_told_not_to(built) -> None:
+    warmed = get_service(build_app(built, workers=1))
+    assert warmed.model_loaded and _postings_built(warmed)
+    cold = get_service(build_app(built.replace(serve_warm_up=False), workers=1))
+    assert not cold.model_loaded and not _postings_built(cold)
