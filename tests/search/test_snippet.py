@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import random
+from itertools import accumulate
 
 import pytest
 
@@ -13,11 +14,17 @@ from relatedposts.search.snippet import (
     MARKER_RE,
     TOKEN_RE,
     _analysed,
-    _best_window,
     _plain,
+    _window,
     make_snippet,
 )
 from relatedposts.text import STOPWORDS, stems
+
+
+def _best_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, int]:
+    """The window over plain token lists (the snippet itself passes cached offsets)."""
+    chars = [0, *accumulate(map(len, tokens))]
+    return _window("".join(tokens), chars, [i for i, hit in enumerate(hits) if hit], width)
 
 
 def _reference_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, int]:

@@ -117,12 +117,6 @@ def warm(texts: Sequence[str]) -> None:
         _analysed(text)
 
 
-def _best_window(tokens: list[str], hits: list[bool], width: int) -> tuple[int, int]:
-    """Find the token span of about width characters holding the most hits."""
-    chars = [0, *accumulate(map(len, tokens))]
-    return _window("".join(tokens), chars, [i for i, hit in enumerate(hits) if hit], width)
-
-
 def _window(text: str, chars: Sequence[int], marks: list[int],
             width: int) -> tuple[int, int]:
     """Find the token span of about width characters holding the most marked tokens.
