@@ -98,3 +98,15 @@ def test_leg_symptoms_point_to_the_lumbar_titles_and_arm_symptoms_to_the_neck() 
     # An arm symptom is the neck's: "Pinched Nerve in the Neck" is no conflict for it.
     assert not regions.conflicts(arm)[0]
     assert not regions.symptom_lift(stems(words("sciatica treatment options"))).any()
+
+
+def test_pain_between_the_shoulder_blades_points_to_the_neck_titles() -> None:
+    from relatedposts.search.attributes import spine_levels
+
+    titles = TITLES + ["Is Your SI Joint the Real Source of Your Low Back Pain?"]
+    regions = BodyRegions(titles, body_regions(), spine_levels())
+    for query in ("pain between my shoulder blades", "upper back pain from my desk"):
+        terms = stems(words(query))
+        lift = [bool(x) for x in regions.symptom_lift(terms)]
+        assert lift == [True] + [False] * (len(titles) - 1), query  # the neck title only
+        assert not regions.conflicts(terms)[0], query
