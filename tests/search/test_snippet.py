@@ -16,6 +16,7 @@ from relatedposts.search.snippet import (
     _analysed,
     _plain,
     _window,
+    ellipsised,
     make_snippet,
 )
 from relatedposts.text import STOPWORDS, stems
@@ -131,7 +132,7 @@ def _joined_reference(text: str, query_stems: set[str], width: int) -> str:
     hits = [w[:1].isalnum() and w not in STOPWORDS and stems([w.split("'")[0]])[0] in query_stems
             for w in lowered]
     start, end = _best_window(tokens, hits, width)
-    out = ["…"] if start > 0 else []
+    out: list[str] = []
     plain: list[str] = []
     for tok, hit in zip(tokens[start:end], hits[start:end], strict=True):
         if hit:
@@ -140,11 +141,7 @@ def _joined_reference(text: str, query_stems: set[str], width: int) -> str:
         else:
             plain.append(tok)
     out.append(_plain("".join(plain), out))
-    if end < len(tokens):
-        if out[-1].endswith("; "):
-            out[-1] = out[-1][:-2] + " "
-        out.append("…")
-    return "".join(out).strip()
+    return ellipsised("".join(out), start > 0, end < len(tokens))
 
 
 @pytest.mark.parametrize("seed", range(60))
@@ -195,3 +192,27 @@ def test_warm_analyses_passages_up_to_the_cache_bound() -> None:
     finally:
         _analysed.cache_clear()
         snippet._snippet.cache_clear()
+
+
+@pytest.mark.parametrize("body, start, end, expected", [
+    (" started to ache", True, False, "…started to ache"),
+    ("If it aches", True, False, "…If it aches"),
+    (", and then it ached", True, False, "…and then it ached"),
+    ("it aches; ", False, True, "it aches…"),
+    ("it aches, ", False, True, "it aches…"),
+    ("It aches. ", False, True, "It aches. …"),
+    (" whole passage ", False, False, "whole passage"),
+])
+def test_every_cut_is_marked_the_same_way(body: str, start: bool, end: bool,
+                                          expected: str) -> None:
+    assert ellipsised(body, start, end) == expected
+
+
+def test_snippets_cut_at_a_space_or_a_word_read_alike() -> None:
+    text = " ".join(["filler words here"] * 30) + " If the pain started suddenly, call us. " + \
+        " ".join(["more filler text"] * 30)
+    for width in (20, 40, 60, 90):
+        html = make_snippet(text, set(stems(["pain"])), width=width)
+        assert html.startswith("…") and not html.startswith("… "), html
+        assert html.endswith("…") and not html[:-1].endswith((" ", ";", ",")) or \
+            html.endswith(". …"), html

@@ -55,7 +55,7 @@ def _snippet(text: str, query_stems: frozenset[str], width: int) -> str:
     tokens = len(chars) - 1
     start, end = _window(shown, chars, marks, width)
     end = min(end, tokens)  # an empty passage: no token to end at
-    out = ["…"] if start > 0 else []
+    out: list[str] = []
     pos = chars[start]  # the text between marks is sliced out and escaped a run at a time
     for i in marks:
         if start <= i < end:
@@ -63,11 +63,22 @@ def _snippet(text: str, query_stems: frozenset[str], width: int) -> str:
             out.append(f"<mark>{html.escape(shown[chars[i]:chars[i + 1]], quote=True)}</mark>")
             pos = chars[i + 1]
     out.append(_plain(shown[pos:chars[end]], out))
-    if end < tokens:
-        if out[-1].endswith("; "):  # the window ends at an item's end: no "; …"
-            out[-1] = out[-1][:-2] + " "
-        out.append("…")
-    return "".join(out).strip()
+    return ellipsised("".join(out), start > 0, end < tokens)
+
+
+def ellipsised(body: str, cut_start: bool, cut_end: bool) -> str:
+    """Return the excerpt with "…" where it was cut, the same way at every cut.
+
+    A window may begin or end on a space or a separator token; without this one snippet read
+    "…If" and the next "… started", and a cut list item left "; …".
+    """
+    body = body.strip()
+    if cut_start:
+        body = "…" + body.lstrip(" ,;:.")
+    if cut_end:
+        body = body.rstrip(" ,;:")
+        body += " …" if body.endswith((".", "!", "?")) else "…"
+    return body
 
 
 def _plain(text: str, before: list[str]) -> str:
