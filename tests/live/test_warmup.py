@@ -79,3 +79,29 @@ def test_serve_warms_each_worker_unless_told_not_to(built) -> None:
     assert warmed.model_loaded and _postings_built(warmed)
     cold = get_service(build_app(built.replace(serve_warm_up=False), workers=1))
     assert not cold.model_loaded and not _postings_built(cold)
+
+
+def test_serve_with_a_sites_file_loads_the_shared_model_before_ready(multi) -> None:
+    from relatedposts.web.context import get_registry
+
+    registry = get_registry(build_app(multi, workers=1))
+    assert registry is not None and registry.embedder().loaded
+    assert not registry._loaded  # the sites themselves still load on first use
+    cold = get_registry(build_app(multi.replace(serve_warm_up=False), workers=1))
+    assert cold is not None and not cold.embedder().loaded
+
+
+def test_a_failing_model_warm_up_is_logged_and_the_sites_still_answer(multi, caplog) -> None:
+    from relatedposts.live.sites import SiteRegistry
+    from relatedposts.live.warmup import warm_model
+
+    class Broken(FakeEmbedder):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            raise RuntimeError("model file unreadable")
+
+    registry = SiteRegistry(multi, Broken())
+    with caplog.at_level(logging.WARNING):
+        assert warm_model(registry) is None
+    assert "warm-up of the model failed: model file unreadable" in caplog.text
+    assert registry.get("summit").related(TINY[0].url.replace(
+        "https://clinic.example", "https://summit.example"))[1]

@@ -212,18 +212,21 @@ def share_cores(workers: int) -> int:
 def build_app(settings: Settings, workers: int,
               factory: Callable[[Settings], Any] | None = None) -> Any:
     """Create the app in this worker: the live index now, warmed unless SERVE_WARM_UP is off."""
-    from relatedposts.live.warmup import keep_warm
+    from relatedposts.live.warmup import keep_warm, warm_model
     from relatedposts.web.app import create_app
-    from relatedposts.web.context import EXTENSION, describe
+    from relatedposts.web.context import EXTENSION, SITES, describe
 
     t0 = time.perf_counter()
     share = share_cores(workers)
     if settings.onnx_threads <= 0:
         settings = settings.replace(onnx_threads=share)
     app = (factory or create_app)(settings)  # the factory sets torch's threads
-    service = getattr(app, "extensions", {}).get(EXTENSION)  # None with a sites file
+    extensions = getattr(app, "extensions", {})
+    service, registry = extensions.get(EXTENSION), extensions.get(SITES)  # one of the two
     if settings.serve_warm_up and service is not None:
         keep_warm(service)  # before "ready": a rolling restart hands visitors warm workers
+    elif settings.serve_warm_up and registry is not None:
+        warm_model(registry)  # sites load on first use; the model they share loads now
     state = describe(app)  # one Service, or a sites file's sites (loaded on first use)
     log.info("worker %d ready in %.1fs: %s", os.getpid(), time.perf_counter() - t0, state)
     return app
