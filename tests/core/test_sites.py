@@ -61,3 +61,14 @@ def test_site_defaults_and_relative_paths(tmp_path, settings) -> None:
         settings_for(s, None)
     with pytest.raises(ConfigError, match="needs a sites file"):
         settings_for(settings, "a")
+
+
+def test_every_site_shares_the_one_onnx_export_the_service_serves_with(tmp_path,
+                                                                        settings) -> None:
+    s = _write(tmp_path, "[sites.a]\n[sites.b]\nindex = 'idx/b'\n", settings)
+    shared = s.onnx_cache_dir()  # where the sites file's shared model looks
+    assert settings_for(s, "a").onnx_cache_dir() == shared
+    assert settings_for(s, "b").onnx_cache_dir() == shared  # not idx/b/onnx: one export
+    assert settings_for(settings_for(s, "a"), "a").onnx_cache_dir() == shared
+    own = tmp_path / "models"
+    assert settings_for(s.replace(onnx_dir=own), "b").onnx_cache_dir() == own
