@@ -32,6 +32,20 @@ from relatedposts.indexing.versions import current_version  # noqa: E402
 from relatedposts.quality.benchdoc import table, write_section  # noqa: E402
 
 FIRST = 6
+PREFIXES = ["sci", "kne", "hea", "bac"]  # first keystrokes, one connection each
+
+
+def first_suggests(port: int, prefixes: list[str], site: str = "") -> str:
+    """Time search-as-you-type's first completions, a connection each; return them in ms."""
+    out = []
+    for prefix in prefixes:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        t0 = time.perf_counter()
+        conn.request("GET", f"/api/suggest?{site}q={prefix}")
+        conn.getresponse().read()
+        out.append(f"{(time.perf_counter() - t0) * 1000:.0f}")
+        conn.close()
+    return ", ".join(out)
 
 
 def first_searches(port: int, questions: list[str], sites: list[str] | None = None
@@ -66,10 +80,11 @@ def measure(index: Path, work: Path, warm: bool, questions: list[str]) -> list[o
     server = Server(index, work / f"serve-warm-{warm}.log", 2, 4, env)
     try:
         ready = server.wait_ready()
+        suggests = first_suggests(server.port, PREFIXES)
         times = first_searches(server.port, questions)
     finally:
         server.stop()
-    return ["on (default)" if warm else "off", f"{ready:.2f}", *shown(times)]
+    return ["on (default)" if warm else "off", f"{ready:.2f}", suggests, *shown(times)]
 
 
 def sites_file(work: Path, indexes: list[Path]) -> tuple[Path, list[str]]:
@@ -97,11 +112,12 @@ def measure_sites(work: Path, indexes: list[Path], warm: bool,
     server = Server(base, work / f"serve-sites-warm-{warm}.log", 2, 4, env)
     try:
         ready = server.wait_ready()
+        suggests = first_suggests(server.port, PREFIXES, f"site={names[0]}&")
         times = first_searches(server.port, questions, names)
     finally:
         server.stop()
     return [f"{'on (default)' if warm else 'off'}, sites file of {len(names)}",
-            f"{ready:.2f}", *shown(times)]
+            f"{ready:.2f}", suggests, *shown(times)]
 
 
 def main() -> None:
@@ -131,12 +147,15 @@ def main() -> None:
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {load0:.2f} → "
         f"{load1:.2f}: `relatedposts serve --workers 2 --threads 4`, every other setting at "
         "its default; ready = start to every worker's \"ready in\" line and /healthz 200; "
-        f"then the first {FIRST} searches, each a new dev question on a new connection"
+        f"then {len(PREFIXES)} first keystrokes of search-as-you-type "
+        f"({', '.join(PREFIXES)}), then the first {FIRST} searches, each a new dev question "
+        "on a new connection"
         + (" (with the sites file, the sites in turn: each site's first searches; a new "
            "base index directory each, so the shared model's ONNX export, about 9 s, is "
            "still to make: the case of sites built before their builds shared that export, "
            "or of a cleared cache)" if args.sites else "") + ".", "",
-        table(["RELATEDPOSTS_SERVE_WARM_UP", "ready s", "first searches ms", "worst ms"],
+        table(["RELATEDPOSTS_SERVE_WARM_UP", "ready s", "first completions ms (/api/suggest)",
+               "first searches ms", "worst search ms"],
               rows)])
     if not args.no_write:
         write_section(ROOT / "docs/benchmarks.md", "warmup", body)

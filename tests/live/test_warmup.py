@@ -38,6 +38,7 @@ def test_a_warmed_service_has_its_model_and_postings_before_any_search(built, mo
     assert not service.model_loaded and not _postings_built(service)
     assert keep_warm(service) is not None
     assert factory.loads == 1 and _postings_built(service)
+    assert service.live.suggester  # search-as-you-type's completions are built too
     service.search("sciatica")
     assert factory.loads == 1  # the visitor's search loaded nothing
 
