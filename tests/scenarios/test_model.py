@@ -61,6 +61,14 @@ def test_pain_between_the_shoulder_blades_finds_the_neck_articles_not_the_low_ba
         assert "sacroiliac" not in " ".join(urls[:3]), (q, urls[:3])
 
 
+def test_a_lay_word_for_the_buttock_finds_the_sciatica_article(real_client) -> None:
+    # "butt" is no word of the blog: the vocabulary (piriformis, buttock) and the lumbar
+    # level's symptom regions carry it to the article about leg and buttock nerve pain.
+    body = real_client.get("/api/search?q=pain in my butt when sitting").get_json()
+    assert body["total"] > 0 and body["results"][0]["url"] == BASE + \
+        "conditions-that-can-cause-sciatica/"
+
+
 def test_an_urgent_query_carries_the_notice_and_the_red_flag_article_first(real_client) -> None:
     body = real_client.get(
         "/api/search?q=I cannot feel my legs and lost bladder control").get_json()
