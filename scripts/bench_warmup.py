@@ -100,24 +100,29 @@ def sites_file(work: Path, indexes: list[Path]) -> tuple[Path, list[str]]:
     return path, names
 
 
-def measure_sites(work: Path, indexes: list[Path], warm: bool,
-                  questions: list[str]) -> list[object]:
-    """Start a server of a sites file with the warm-up on or off; return its table row."""
+def measure_sites(work: Path, indexes: list[Path], warm: bool, questions: list[str],
+                  base: Path | None = None) -> tuple[list[object], Path]:
+    """Start a server of a sites file with the warm-up on or off; return its row and base.
+
+    base: the base index directory of an earlier run (its shared export made: a restart).
+    """
     path, names = sites_file(work, indexes)
-    # A fresh base directory each: its onnx/ cache is empty, as for sites built before the
-    # builds shared the service's export (each exported into its own index directory).
-    base = Path(tempfile.mkdtemp(prefix=f"sites-warm-{warm}-", dir=work))
+    again = base is not None
+    # A fresh base directory: its onnx/ cache is empty, as for sites built before the builds
+    # shared the service's export (each exported into its own index directory).
+    base = base or Path(tempfile.mkdtemp(prefix=f"sites-warm-{warm}-", dir=work))
     env = default_env(base, RELATEDPOSTS_SITES_FILE=str(path),
                       RELATEDPOSTS_SERVE_WARM_UP=str(warm).lower())
-    server = Server(base, work / f"serve-sites-warm-{warm}.log", 2, 4, env)
+    server = Server(base, work / f"serve-sites-warm-{warm}-{again}.log", 2, 4, env)
     try:
         ready = server.wait_ready()
         suggests = first_suggests(server.port, PREFIXES, f"site={names[0]}&")
         times = first_searches(server.port, questions, names)
     finally:
         server.stop()
-    return [f"{'on (default)' if warm else 'off'}, sites file of {len(names)}",
-            f"{ready:.2f}", suggests, *shown(times)]
+    when = "restart, export made" if again else "first start"
+    return [f"{'on (default)' if warm else 'off'}, sites file of {len(names)}, {when}",
+            f"{ready:.2f}", suggests, *shown(times)], base
 
 
 def main() -> None:
@@ -136,8 +141,9 @@ def main() -> None:
     rows = [measure(args.index, work, True, questions[:FIRST]),
             measure(args.index, work, False, questions[FIRST:])]
     if args.sites:
-        rows += [measure_sites(work, args.sites, True, questions[:FIRST]),
-                 measure_sites(work, args.sites, False, questions[FIRST:])]
+        first, base = measure_sites(work, args.sites, True, questions[:FIRST])
+        rows += [first, measure_sites(work, args.sites, True, questions[FIRST:], base)[0],
+                 measure_sites(work, args.sites, False, questions[FIRST:])[0]]
     load1 = os.getloadavg()[0]
     body = "\n".join([
         "## The first searches after a start, warm-up on and off (issue 26)", "",
