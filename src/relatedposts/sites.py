@@ -153,7 +153,7 @@ def site_settings(settings: Settings, site: Site) -> Settings:
         "query_log": _per_site_file(settings.query_log, site.name),
         "log_queries": settings.log_queries and site.log_queries,
         # One ONNX export for every site: the model is the same, and serving shares it, so
-        # a site's build must not make its own copy (9 s and ~110 MB each) under its index.
+        # a site's build must not make its own copy (about 9 s and 195 MB each) under its index.
         "onnx_dir": settings.onnx_cache_dir(),
     }
     if site.source:
