@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -106,3 +107,22 @@ def test_a_failing_model_warm_up_is_logged_and_the_sites_still_answer(multi, cap
     assert "warm-up of the model failed: model file unreadable" in caplog.text
     assert registry.get("summit").related(TINY[0].url.replace(
         "https://clinic.example", "https://summit.example"))[1]
+
+
+def test_a_site_of_a_sites_file_warms_each_version_it_reloads_to(multi) -> None:
+    from relatedposts.sites import settings_for
+    from relatedposts.web.context import get_registry
+    from tests.support import SUMMIT, summit_articles
+
+    registry = get_registry(build_app(multi, workers=1))
+    assert registry is not None
+    site = registry.get("summit")
+    assert site.on_reload is not None  # set as the site loaded
+    new = make_article("new-post", "A New Post", "Brand new words. " * 30)
+    new = dataclasses.replace(new, url=new.url.replace("https://clinic.example", SUMMIT))
+    build_index([*summit_articles(), new], FakeEmbedder(), settings_for(multi, "summit"))
+    site.reload()
+    deadline = time.monotonic() + 10
+    while not _postings_built(site) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _postings_built(site) and len(site.live.data.articles) == len(summit_articles()) + 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from relatedposts.config import Settings
 from relatedposts.errors import NotFound
@@ -39,6 +40,7 @@ class SiteRegistry:
         self._site_locks = {name: threading.Lock() for name in self.sites}
         # Origins as browsers send them (sites.py lowercases them and drops a trailing slash).
         self._origins = {name: frozenset(s.origins) for name, s in self.sites.items()}
+        self.on_load: Callable[[Service], object] | None = None  # each site's (live/warmup.py)
 
     def names(self) -> list[str]:
         """Return the site names, in file order."""
@@ -82,6 +84,8 @@ class SiteRegistry:
         service = Service(site_settings(self.settings, site), self.embedder())
         if not service.try_reload():
             log.warning("site %s has no index: %s", site.name, service.load_error)
+        if self.on_load is not None:
+            self.on_load(service)
         return service
 
     def loaded(self) -> list[Service]:

@@ -58,7 +58,13 @@ def keep_warm(service: Service) -> float | None:
 
 
 def warm_model(registry: SiteRegistry) -> float | None:
-    """Load and run the model every site shares now; return its seconds (None: it failed)."""
+    """Load and run the model every site shares now; return its seconds (None: it failed).
+
+    Each site loaded later warms the versions it reloads to in the background, as a single
+    site does (its first version is built by its first visitor's request: tens of ms).
+    """
+    registry.on_load = lambda service: setattr(
+        service, "on_reload", lambda: warm_in_background(service))
     t0 = time.perf_counter()
     try:
         registry.embedder().get().encode([WARM_QUERY])

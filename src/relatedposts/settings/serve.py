@@ -66,7 +66,8 @@ class ServeSettings:
     serve_warm_up: bool = setting(
         True, "`serve` runs one search in each worker before it takes requests and after "
               "each reload (model, postings, snippets), so no visitor's search pays for them; "
-              "with a sites file, it loads the shared model (sites load on first use)")
+              "with a sites file, it loads the shared model (sites load on first use, then "
+              "warm each reload)")
     serve_log_file: str = setting("", "`serve` logs to this file (SIGUSR1 reopens it, e.g. after "
                             "logrotate); empty: stderr")
     debug_routes: bool = setting(
