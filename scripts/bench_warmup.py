@@ -35,17 +35,21 @@ FIRST = 6
 PREFIXES = ["sci", "kne", "hea", "bac"]  # first keystrokes, one connection each
 
 
+def timed_get(port: int, path: str) -> tuple[float, int]:
+    """GET path on a connection of its own; return its milliseconds and status."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    t0 = time.perf_counter()
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    resp.read()
+    ms = (time.perf_counter() - t0) * 1000
+    conn.close()
+    return ms, resp.status
+
+
 def first_suggests(port: int, prefixes: list[str], site: str = "") -> str:
     """Time search-as-you-type's first completions, a connection each; return them in ms."""
-    out = []
-    for prefix in prefixes:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        t0 = time.perf_counter()
-        conn.request("GET", f"/api/suggest?{site}q={prefix}")
-        conn.getresponse().read()
-        out.append(f"{(time.perf_counter() - t0) * 1000:.0f}")
-        conn.close()
-    return ", ".join(out)
+    return ", ".join(f"{timed_get(port, f'/api/suggest?{site}q={p}')[0]:.0f}" for p in prefixes)
 
 
 def first_searches(port: int, questions: list[str], sites: list[str] | None = None
@@ -53,18 +57,12 @@ def first_searches(port: int, questions: list[str], sites: list[str] | None = No
     """Time each question on a connection of its own (site by site); return milliseconds."""
     out = []
     for i, q in enumerate(questions):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         site = f"site={sites[i % len(sites)]}&" if sites else ""
-        t0 = time.perf_counter()
-        conn.request("GET", f"/api/search?{site}q=" + urllib.parse.quote_plus(q))
-        resp = conn.getresponse()
-        resp.read()
-        ms = (time.perf_counter() - t0) * 1000
-        conn.close()
+        ms, status = timed_get(port, f"/api/search?{site}q=" + urllib.parse.quote_plus(q))
         # A search over its time budget answers 503: that is a finding, not a failed run.
-        if resp.status not in (200, 503):
-            raise RuntimeError(f"search answered {resp.status}")
-        out.append((ms, resp.status))
+        if status not in (200, 503):
+            raise RuntimeError(f"search answered {status}")
+        out.append((ms, status))
     return out
 
 
@@ -74,17 +72,24 @@ def shown(times: list[tuple[float, int]]) -> list[str]:
             f"{max(t for t, _ in times):.0f}"]
 
 
+def run(index: Path, log: Path, env: dict[str, str], questions: list[str],
+        sites: list[str] | None = None) -> list[str]:
+    """Start a server, time its readiness, first completions and searches; return the cells."""
+    server = Server(index, log, 2, 4, env)
+    try:
+        ready = server.wait_ready()
+        suggests = first_suggests(server.port, PREFIXES, f"site={sites[0]}&" if sites else "")
+        times = first_searches(server.port, questions, sites)
+    finally:
+        server.stop()
+    return [f"{ready:.2f}", suggests, *shown(times)]
+
+
 def measure(index: Path, work: Path, warm: bool, questions: list[str]) -> list[object]:
     """Start a server with the warm-up on or off; return its table row."""
     env = default_env(index, RELATEDPOSTS_SERVE_WARM_UP=str(warm).lower())
-    server = Server(index, work / f"serve-warm-{warm}.log", 2, 4, env)
-    try:
-        ready = server.wait_ready()
-        suggests = first_suggests(server.port, PREFIXES)
-        times = first_searches(server.port, questions)
-    finally:
-        server.stop()
-    return ["on (default)" if warm else "off", f"{ready:.2f}", suggests, *shown(times)]
+    return ["on (default)" if warm else "off",
+            *run(index, work / f"serve-warm-{warm}.log", env, questions)]
 
 
 def sites_file(work: Path, indexes: list[Path]) -> tuple[Path, list[str]]:
@@ -113,16 +118,10 @@ def measure_sites(work: Path, indexes: list[Path], warm: bool, questions: list[s
     base = base or Path(tempfile.mkdtemp(prefix=f"sites-warm-{warm}-", dir=work))
     env = default_env(base, RELATEDPOSTS_SITES_FILE=str(path),
                       RELATEDPOSTS_SERVE_WARM_UP=str(warm).lower())
-    server = Server(base, work / f"serve-sites-warm-{warm}-{again}.log", 2, 4, env)
-    try:
-        ready = server.wait_ready()
-        suggests = first_suggests(server.port, PREFIXES, f"site={names[0]}&")
-        times = first_searches(server.port, questions, names)
-    finally:
-        server.stop()
+    cells = run(base, work / f"serve-sites-warm-{warm}-{again}.log", env, questions, names)
     when = "restart, export made" if again else "first start"
     return [f"{'on (default)' if warm else 'off'}, sites file of {len(names)}, {when}",
-            f"{ready:.2f}", suggests, *shown(times)], base
+            *cells], base
 
 
 def main() -> None:
