@@ -50,10 +50,15 @@ def warm_in_background(service: Service) -> threading.Thread:
     return thread
 
 
+def warm_each_reload(service: Service) -> None:
+    """Warm each version the service reloads to, in the background."""
+    service.on_reload = lambda: warm_in_background(service)
+
+
 def keep_warm(service: Service) -> float | None:
     """Warm the service now, then each version it reloads (in the background)."""
     seconds = warm(service)
-    service.on_reload = lambda: warm_in_background(service)
+    warm_each_reload(service)
     return seconds
 
 
@@ -63,8 +68,7 @@ def warm_model(registry: SiteRegistry) -> float | None:
     Each site loaded later warms the versions it reloads to in the background, as a single
     site does (its first version is built by its first visitor's request: tens of ms).
     """
-    registry.on_load = lambda service: setattr(
-        service, "on_reload", lambda: warm_in_background(service))
+    registry.on_load = warm_each_reload
     t0 = time.perf_counter()
     try:
         registry.embedder().get().encode([WARM_QUERY])
