@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +35,21 @@ def wait_ready(log: Path, proc: subprocess.Popen, base: str, workers: int) -> No
                 return
         time.sleep(0.1)
     pytest.fail(f"serve did not start:\n{log.read_text()[-3000:]}")
+
+
+def ask_workers(ask: Callable[[], dict], least: int = 1, workers: int = 2,
+                most: int = 250) -> list[dict]:
+    """Ask fresh connections (at least `least` times) until `workers` pids answered.
+
+    The kernel hands a new connection to whichever worker accepts first, so N in a row can
+    all reach one of them on a busy machine; asking until each answered (bounded) is exact.
+    ask returns a body with the answering worker's "pid".
+    """
+    seen: list[dict] = []
+    while len(seen) < most and (len(seen) < least or
+                                len({s["pid"] for s in seen}) < workers):
+        seen.append(ask())
+    return seen
 
 
 @contextlib.contextmanager

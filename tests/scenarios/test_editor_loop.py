@@ -15,7 +15,7 @@ from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.ingest.store import write_record
 from tests.localsite import Page, article_page, live, publish_tiny, run_cli, sitemap
-from tests.servers import serve
+from tests.servers import ask_workers, serve
 from tests.support import TINY, URL
 
 LISTING = (b'<!doctype html><html><head><title>Home</title><meta property="og:type" '
@@ -112,13 +112,8 @@ def test_rebuild_now_under_the_supervisor_every_worker_sees_it(settings, site, t
             assert time.monotonic() < deadline, job
             time.sleep(0.2)
         assert job["state"] == "done" and job["added"] == 7, job
-        pids, versions = set(), set()
-        for asked in range(250):  # at least 30, and (bounded) until both workers answered
-            if asked >= 30 and len(pids) == 2:
-                break
-            body = _call(f"{base}/admin/status")[1]
-            pids.add(body["pid"])
-            versions.add(body["version"])
+        seen = ask_workers(lambda: _call(f"{base}/admin/status")[1], least=30)
+        pids, versions = {b["pid"] for b in seen}, {b["version"] for b in seen}
         assert len(pids) == 2 and versions == {job["version"]} != {first}
 
 

@@ -11,7 +11,7 @@ import urllib.request
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.indexing.versions import VersionStore, current_version
-from tests.servers import serve
+from tests.servers import ask_workers, serve
 from tests.support import TINY
 
 TOKEN = "s3cret-token"
@@ -30,11 +30,7 @@ def _get(url: str, method: str = "GET") -> tuple[int, dict]:
 
 def _fifty(base: str) -> tuple[set[str], set[int], set[bool]]:
     """Ask 50 fresh connections which version, worker and reload state they see."""
-    seen = [_get(f"{base}/admin/status")[1] for _ in range(50)]
-    # the kernel may hand 50 fresh connections in a row to one worker on a busy machine:
-    # keep asking (bounded) until both answered
-    while len({s["pid"] for s in seen}) < 2 and len(seen) < 250:
-        seen.append(_get(f"{base}/admin/status")[1])
+    seen = ask_workers(lambda: _get(f"{base}/admin/status")[1], least=50)
     health = [_get(f"{base}/healthz")[1]["reload_failed"] for _ in range(10)]
     return {s["version"] for s in seen}, {s["pid"] for s in seen}, set(health)
 

@@ -10,8 +10,8 @@ import pytest
 
 from relatedposts.indexing.embedders.fake import FakeEmbedder
 from relatedposts.web.app import create_app
-from tests.servers import serve
-from tests.web.test_supervisor import AUTH, ENV, status_pid
+from tests.servers import ask_workers, serve
+from tests.web.test_supervisor import AUTH, ENV, status
 
 REQUESTS = "relatedposts_requests_total"
 
@@ -82,14 +82,9 @@ def test_a_search_no_article_answers_is_counted(admin_client) -> None:
 
 def test_a_scrape_of_two_workers_sums_both_workers_counts(built, tmp_path) -> None:
     with serve(built.index_dir, tmp_path / "serve.log", ENV, workers=2, threads=2) as base:
-        # the kernel hands each fresh connection to whichever worker accepts first, so ask
-        # (bounded) until both answered rather than assuming 20 in a row reach both
-        pids: set[int] = set()
-        asked = 0
-        while len(pids) < 2 and asked < 200:
-            pids.add(status_pid(base))
-            asked += 1
-        assert len(pids) == 2
+        seen = ask_workers(lambda: status(base), most=200)  # until both workers answered
+        asked = len(seen)
+        assert len({s["pid"] for s in seen}) == 2
         n = 30
         for i in range(n):
             with urllib.request.urlopen(f"{base}/api/search?q=sciatica+{i}", timeout=30) as r:

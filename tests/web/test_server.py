@@ -10,7 +10,7 @@ import time
 import urllib.error
 import urllib.request
 
-from tests.servers import free_port, serve
+from tests.servers import ask_workers, free_port, serve
 from tests.support import TINY
 
 
@@ -40,21 +40,16 @@ def test_two_instances_share_nothing_and_a_taken_port_is_one_line_exit_2(built,
                 assert resp.status == 200
 
 
-def _pids(base: str, n: int = 40) -> set[int]:
-    """Return the worker pids that answered n fresh connections (all must answer 200).
+def _status(base: str) -> dict:
+    """Return /admin/status from a fresh connection (it must answer 200)."""
+    req = urllib.request.Request(f"{base}/admin/status", headers={"Authorization": "Bearer t"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)
 
-    Past n it keeps asking (bounded) until two answered: the kernel may hand n fresh
-    connections in a row to one worker on a busy machine.
-    """
-    pids: set[int] = set()
-    for asked in range(250):
-        if asked >= n and len(pids) >= 2:
-            break
-        req = urllib.request.Request(f"{base}/admin/status",
-                                     headers={"Authorization": "Bearer t"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            pids.add(json.load(resp)["pid"])
-    return pids
+
+def _pids(base: str, n: int = 40) -> set[int]:
+    """Return the worker pids that answered n fresh connections, then until two answered."""
+    return {b["pid"] for b in ask_workers(lambda: _status(base), least=n)}
 
 
 def test_a_dead_worker_is_replaced_and_sighup_replaces_all(built, tmp_path) -> None:

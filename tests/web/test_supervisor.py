@@ -12,33 +12,29 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.servers import serve
+from tests.servers import ask_workers, serve
 
 TOKEN = "t"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 ENV = {"RELATEDPOSTS_ADMIN_TOKEN": TOKEN, "RELATEDPOSTS_RATE_LIMIT": ""}
 
 
-def status_pid(base: str) -> int:
-    """Return the pid of the worker that answered a fresh connection (it must answer 200)."""
+def status(base: str) -> dict:
+    """Return /admin/status as a fresh connection's worker answers it (it must be 200)."""
     req = urllib.request.Request(f"{base}/admin/status", headers=AUTH)
     with urllib.request.urlopen(req, timeout=30) as resp:
         assert resp.status == 200
-        return int(json.load(resp)["pid"])
+        return json.load(resp)
+
+
+def status_pid(base: str) -> int:
+    """Return the pid of the worker that answered a fresh connection (it must answer 200)."""
+    return int(status(base)["pid"])
 
 
 def worker_pids(base: str, expected: int = 2, tries: int = 200) -> set[int]:
-    """Return the pids answering fresh connections, asking until `expected` answered.
-
-    The kernel hands a new connection to whichever worker accepts first, so 20 in a row can
-    all reach one of them on a busy machine; asking until both answered (bounded) is exact.
-    """
-    pids: set[int] = set()
-    for _ in range(tries):
-        pids.add(status_pid(base))
-        if len(pids) >= expected:
-            break
-    return pids
+    """Return the pids answering fresh connections, asking until `expected` answered."""
+    return {int(b["pid"]) for b in ask_workers(lambda: status(base), 1, expected, tries)}
 
 
 def wait_for(log: Path, pattern: str, count: int, seconds: float) -> float:
