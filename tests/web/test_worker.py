@@ -82,3 +82,13 @@ def test_reopening_writes_to_a_new_file_after_the_old_one_moved(tmp_path) -> Non
         handler.close()
     assert "after" in path.read_text() and "before" not in path.read_text()
     assert "after" not in (tmp_path / "serve.log.1").read_text()
+
+
+def test_the_tick_runs_once_a_second_however_often_the_loop_wakes() -> None:
+    calls: list[int] = []
+    settings = SimpleNamespace(max_requests=0, max_requests_jitter=0)
+    worker = Worker(settings, SimpleNamespace(map={}), RequestTracker(lambda e, s: []),  # type: ignore[arg-type]
+                    None, lambda: calls.append(1))  # type: ignore[arg-type]
+    for step in range(300):  # 300 wake-ups over 2.99 s
+        worker._tick(100.0 + step * 0.01)
+    assert len(calls) == 3
