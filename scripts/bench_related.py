@@ -37,21 +37,29 @@ from relatedposts.quality.related_report import top_lists  # noqa: E402
 
 COLUMNS = ["method", "nDCG@5", "P@5", "R@5", "coverage", "reach", "max in-degree",
            "intra-list sim"]
-PREVIOUS = {"related_dense_weight": 1.0, "related_passage_weight": 0.0,
-            "related_title_weight": 0.3, "related_bm25_weight": 0.3}
-DEV_OPTIMUM = {"related_title_weight": 0.75, "related_bm25_weight": 0.6}
+PREVIOUS = {"related_dense_weight": 0.5, "related_centred_weight": 0.0,
+            "related_passage_weight": 0.5, "related_passage_centring": 0.0,
+            "related_title_weight": 0.3, "related_bm25_weight": 0.6}
+OLDER = {"related_dense_weight": 1.0, "related_centred_weight": 0.0,
+         "related_passage_weight": 0.0, "related_title_weight": 0.3, "related_bm25_weight": 0.3}
+DEV_OPTIMUM = {"related_title_weight": 1.0, "related_bm25_weight": 0.9}
+CENTRED_TITLE_03 = {"related_title_weight": 0.3, "related_bm25_weight": 0.6}
 VARIANTS = [("shipped defaults (recomputed)", {}),
-            ("vectors only (dense + passages, no title, no BM25-title)",
+            ("vectors only (centred articles + centred passages, no title, no BM25-title)",
              {"related_title_weight": 0.0, "related_bm25_weight": 0.0}),
-            ("no passage view (mean vector 1.0)",
-             {"related_dense_weight": 1.0, "related_passage_weight": 0.0}),
-            ("the previous defaults (dense 1, title 0.3, BM25-title 0.3, no passages)",
+            ("no passage view (centred article vector 1.0)",
+             {"related_centred_weight": 1.0, "related_passage_weight": 0.0}),
+            ("passages not centred (passage centring 0)", {"related_passage_centring": 0.0}),
+            ("plain article vectors instead of centred (passages centred)",
+             {"related_dense_weight": 0.5, "related_centred_weight": 0.0}),
+            ("the previous defaults (plain vectors and passages, title 0.3, BM25-title 0.6)",
              PREVIOUS),
-            ("title 0.75, BM25-title 0.6 (higher on the dev landscape)", DEV_OPTIMUM),
+            ("the defaults before those (dense 1, title 0.3, BM25-title 0.3, no passages)",
+             OLDER),
+            ("title 1.0, BM25-title 0.9 (the top of the dev landscape)", DEV_OPTIMUM),
+            ("centred views at title 0.3, BM25-title 0.6", CENTRED_TITLE_03),
             ("MMR λ 0.8 (the old default)", {"related_mmr_lambda": 0.8}),
             ("no in-degree cap", {"related_max_in_degree": 0}),
-            ("centred vectors instead of plain (passages kept)",
-             {"related_dense_weight": 0.0, "related_centred_weight": 0.5}),
             ("the old similarity (centred 0.25, body TF-IDF 0.5, tags 0.25, λ 0.8)",
              {"related_dense_weight": 0.0, "related_passage_weight": 0.0,
               "related_centred_weight": 0.25,
@@ -108,7 +116,9 @@ def checks(sets: list[tuple[str, Path, Path, Path | None]]) -> list[list[object]
               for name, d, lab, ov in sets]
     rows: list[list[object]] = []
     for label, change in [("shipped defaults", {}), ("previous defaults", PREVIOUS),
-                          ("title 0.75, BM25-title 0.6", DEV_OPTIMUM)]:
+                          ("passages not centred", {"related_passage_centring": 0.0}),
+                          ("centred views at title 0.3, BM25-title 0.6", CENTRED_TITLE_03),
+                          ("title 1.0, BM25-title 0.9 (dev top)", DEV_OPTIMUM)]:
         cells = []
         for _, data, graded, ov in loaded:
             q, _ = recompute(data, graded, change, ov)
@@ -173,8 +183,12 @@ def main() -> None:
         table([*COLUMNS, "duplicate groups"], diag), "",
         "### Does a dev-chosen weight hold on the check sets? nDCG@5 / P@5 in process", "",
         "The same recomputation on each index (the sample blog with its editors' pins). The "
-        "title weight that keeps rising on the dev landscape falls below the mean-vector "
-        "baseline on clinic2 and loses on the hand labels, so it is not the default.", "",
+        "top of the dev landscape (title 1.0, BM25-title 0.9) loses on both check sets; the "
+        "defaults (centred article vectors and passages, title 0.55, BM25-title 0.7) are "
+        "the best dev point short of it. Honesty about the check: the centring was found by "
+        "reading the sample blog's lists (plain vectors let one post into 16 of its 45 "
+        "lists), so its gain on the hand labels is not a held-out result; the clinic2 labels "
+        "were written before any tuning.", "",
         table(["similarity", "dev (derived labels)", "sample blog (hand labels)",
                "clinic2 (clinic2 labels)"], check)])
     write_section(ROOT / "docs/benchmarks.md", "related-baselines", body)

@@ -38,10 +38,13 @@ from relatedposts.quality.evaluate import ndcg_at  # noqa: E402
 from relatedposts.quality.related_eval import slug  # noqa: E402
 from relatedposts.quality.related_labels import load_graded  # noqa: E402
 
-DEFAULT = {"dense": 0.5, "passage": 0.5, "title": 0.3, "bm25": 0.6, "tags": 0.25}
-GRID = {"vectors": [(0.5, 0.5), (1.0, 0.0)], "title": [0.3, 0.6], "bm25": [0.3, 0.6, 0.9],
-        "body": [0.0, 0.1, 0.2, 0.4, 0.8, 2.0], "tags": [0.25, 0.5, 0.75],
-        "centred": [0.0, 0.5]}
+DEFAULT = {"centred": 0.5, "cpassage": 0.5, "title": 0.55, "bm25": 0.7, "tags": 0.25}
+# Vector views as (plain article, plain passages, centred article, centred passages).
+VECTORS = ["dense", "passage", "centred", "cpassage"]
+GRID = {"vectors": [(0.5, 0.5, 0.0, 0.0), (1.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.5, 0.5),
+                    (0.0, 0.5, 0.5, 0.0), (0.5, 0.0, 0.0, 0.5)],
+        "title": [0.3, 0.55, 0.75], "bm25": [0.3, 0.6, 0.7, 0.9],
+        "body": [0.0, 0.1, 0.4, 2.0], "tags": [0.25, 0.5, 0.75]}
 
 
 @dataclass
@@ -83,8 +86,9 @@ def load_set(name: str, index_dir: Path, labels: Path) -> LabelSet:
     settings = Settings.from_env().replace(related_lexical_weight=0.1)
     sim = Similarity(data.articles, data.article_vectors, settings, passages=passages)
     al = list(range(len(data.articles)))
+    centred = passages.centred(sim.stats.mean, 1.0)
     views = {"dense": sim.dense @ sim.dense.T, "passage": passages.block(al, al),
-             "centred": sim.centred @ sim.centred.T,
+             "centred": sim.centred @ sim.centred.T, "cpassage": centred.block(al, al),
              "title": (sim.titles @ sim.titles.T).toarray(), "bm25": sim.bm25_block(al),
              "body": (sim.body @ sim.body.T).toarray(), "tags": sim._tags(al, al),
              "whitened": whitened(chunk_vectors, data.article_vectors, 5.0)}
@@ -152,9 +156,9 @@ def rrf(ls: LabelSet, weights: dict[str, float], k: int) -> np.ndarray:
 def grid_weights() -> list[dict[str, float]]:
     """Return every weight combination of GRID as view weights."""
     out = []
-    for vec, title, bm25, body, tags, centred in itertools.product(*GRID.values()):
-        out.append({"dense": vec[0], "passage": vec[1], "title": title, "bm25": bm25,
-                    "body": body, "tags": tags, "centred": centred})
+    for vec, title, bm25, body, tags in itertools.product(*GRID.values()):
+        out.append({**dict(zip(VECTORS, vec, strict=True)), "title": title, "bm25": bm25,
+                    "body": body, "tags": tags})
     return out
 
 
@@ -176,8 +180,8 @@ def alternatives(sets: list[LabelSet]) -> list[tuple[str, list[np.ndarray]]]:
     for x in (0.25, 0.5):
         out.append((f"defaults + whitened vectors {x:g} (passage covariance, shrinkage 5)",
                     [s.combo(dict(DEFAULT, whitened=x)) for s in sets]))
-    out.append(("whitened vectors instead of the plain mean vector",
-                [s.combo(dict(DEFAULT, dense=0.0, whitened=0.5)) for s in sets]))
+    out.append(("whitened vectors instead of the centred article vector",
+                [s.combo(dict(DEFAULT, centred=0.0, whitened=0.5)) for s in sets]))
     for k, body in [(20, 0.0), (20, 0.5), (5, 0.5)]:
         w = dict(DEFAULT, body=body)
         out.append((f"reciprocal-rank fusion of the views (k {k}, body {body})",
@@ -225,7 +229,7 @@ def plot(scored: Scored, mean: list[tuple[float, float]],
                label="mean-vector baseline")
     ax.axvline(1.05, color="grey", linestyle="--", linewidth=1)
     ax.axhline(0.732, color="grey", linestyle="--", linewidth=1)
-    ax.text(0.99, 0.985, "both targets met (top right): no point", transform=ax.transAxes,
+    ax.text(0.99, 0.985, "both targets met: top right", transform=ax.transAxes,
             ha="right", va="top", fontsize=8, color="grey")
     ax.set_ylim(min(mean[1][1], *(r[1][1][1] for r in scored)) - 0.05, 0.76)
     ax.set_xlabel("dev nDCG@5 / mean-vector baseline (dev-derived labels)")
@@ -262,6 +266,8 @@ def main() -> None:
             ["shipped defaults", *cells(shipped)]]
     grid_rows, scored = frontier(sets, floor)
     passed = sum(r[1][0][0] >= floor for r in scored)
+    met = sum(r[1][0][0] >= floor and r[1][1][1] >= 0.732 for r in scored)
+    both = "none" if not met else f"{met}"
     rows += grid_rows
     rows += [[name, *cells([s.score(m) for s, m in zip(sets, mats, strict=True)])]
              for name, mats in alternatives(sets)]
@@ -280,7 +286,7 @@ def main() -> None:
         f"hand-label P@5 ≥ 0.732. The shipped defaults score {shipped[0][0]:.4f} on dev, "
         f"{shipped[0][0] / mean[0][0]:.5f} × the baseline's {mean[0][0]:.4f}.", "",
         table(heads, rows), "",
-        "Every grid point (docs/related-frontier.png): nothing reaches the top right, where "
+        f"Every grid point (docs/related-frontier.png): {both} reach the top right, where "
         "both targets hold.", "", "![related-list weight frontier](related-frontier.png)"])
     if args.write:
         plot(scored, mean, shipped, ROOT / "docs/related-frontier.png")

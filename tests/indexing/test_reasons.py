@@ -40,3 +40,21 @@ def test_a_word_both_posts_are_about_is_named() -> None:
     # In the title of one and used twice in the other: both are about it.
     c = _post("c", "Disc problems", "A disc can bulge.")
     assert reason(c, b, ["disc", "bulge"], ["sciatica", "disc"], SIMILAR) == "Also about disc"
+
+
+def test_a_word_only_the_bodies_repeat_or_a_generic_title_word_is_not_named() -> None:
+    # The second sample site's lists said "Also about first", "without" and "quick".
+    visit = _post("visit", "Your First Physical Therapy Visit", "On the first visit we walk "
+                  "through stretches; walking daily helps, and walk breaks too.")
+    strain = _post("strain", "Ice in the first day after a strain", "In the first hours ice "
+                   "the strain; walking gently helps, and a short walk.")
+    line = reason(visit, strain, ["first", "walking", "walk"], ["first", "strain", "walking"],
+                  SIMILAR)
+    assert line == "On a similar topic"  # "first" is generic; "walking" is in no title
+    cycling = _post("cycling", "Cycling Without Neck Pain", "Ride without strain; set the "
+                    "bars without a reach. Walking, and walking breaks, help neck pain.")
+    walking = _post("walking", "Walking for a Healthy Neck", "Walking, and a daily walk, "
+                    "without hurry: walking eases neck stiffness. Walk tall.")
+    line = reason(cycling, walking, ["without", "walking", "walk", "neck"],
+                  ["walking", "walk", "without", "neck"], SIMILAR)
+    assert line == "Also about walking and neck"  # one stem once; never "without"

@@ -67,3 +67,45 @@ def test_one_shared_topic_in_depth_stays_the_best_candidate(settings) -> None:
                             related_tag_weight=0.0)
     rel = compute_related(articles, means, only, passages=passages)
     assert int(rel.ids[0, 0]) == 1 and int(rel.ids[1, 0]) == 0
+
+
+def test_centred_passages_equal_the_chamfer_of_passages_moved_off_the_mean() -> None:
+    rng = np.random.default_rng(7)
+    vectors = _unit(*rng.normal(size=(9, 6)).tolist())
+    owners = np.array([0, 0, 1, 2, 2, 2, 3, 4, 4])
+    mean = rng.normal(size=6).astype(np.float32) * 0.3
+    for share in (0.0, 0.5, 1.0):
+        moved = vectors - share * mean
+        reference = Passages(moved / np.linalg.norm(moved, axis=1, keepdims=True), owners, 5)
+        got = Passages(vectors, owners, 5).centred(mean, share)
+        assert np.allclose(got.block([0, 1, 2, 3, 4], [4, 0, 2]),
+                           reference.block([0, 1, 2, 3, 4], [4, 0, 2]), atol=1e-5)
+    plain = Passages(vectors, owners, 5)
+    assert np.array_equal(plain.centred(mean, 0.0).block([0, 1], [2]), plain.block([0, 1], [2]))
+
+
+def test_centring_keeps_the_post_nearest_the_blog_average_out_of_most_lists(settings) -> None:
+    # Every post leans along axis 0 (the blog's one topic, "back pain"); post 0 is nothing
+    # else. Pairs (1, 2), (3, 4), (5, 6) share one more axis each, and every post has its own
+    # detail (axes 4-9). Plainly the generic post is everyone's first pick; centred on the
+    # corpus mean, each post finds its partner first.
+    rows = [[3.0] + [0.0] * 9]
+    for pair in range(3):
+        for side in range(2):
+            row = [3.0] + [0.0] * 9
+            row[1 + pair], row[4 + 2 * pair + side] = 1.0, 1.5
+            rows.append(row)
+    vectors = _unit(*rows)
+    words = ["sciatica", "stenosis", "posture", "surgery", "injection", "sleep", "lifting"]
+    articles = [Article(url=f"{URL}/p{i}", title=f"Post {i}",
+                        sections=[Section("", f"A different text about {words[i]}, number {i}.")])
+                for i in range(len(rows))]
+    only = settings.replace(related_dense_weight=0.0, related_centred_weight=0.0,
+                            related_passage_weight=1.0, related_title_weight=0.0,
+                            related_bm25_weight=0.0, related_tag_weight=0.0,
+                            related_max_in_degree=0, related_min_score=-1.0)
+    plain = compute_related(articles, vectors, only.replace(related_passage_centring=0.0))
+    centred = compute_related(articles, vectors, only.replace(related_passage_centring=1.0))
+    partner = {1: 2, 2: 1, 3: 4, 4: 3, 5: 6, 6: 5}
+    assert all(int(plain.ids[i, 0]) == 0 for i in partner)  # the hub leads every list
+    assert all(int(centred.ids[i, 0]) == j for i, j in partner.items())

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
+from importlib import resources
 
 from relatedposts.models import Article
-from relatedposts.text import article_document, top_terms, words
+from relatedposts.text import article_document, stems, top_terms, words
 
 SIMILAR, PINNED, FALLBACK = 0, 1, 2  # the flags stored with each related entry
 # Articles whose prominent words stay memoized: a related lookup reads each post's once.
 PROMINENT_MEMO = 4096
+NOT_TOPICS = frozenset(
+    w for line in resources.files("relatedposts").joinpath("data/not_topics.txt")
+    .read_text("utf-8").splitlines() if not line.startswith("#") for w in line.split())
 
 
 def key_terms(articles: list[Article], title_weight: int, top: int = 25) -> list[list[str]]:
@@ -28,13 +32,32 @@ def reason(source: Article, target: Article, source_terms: list[str],
         return "Recently published"
     tags = [t for t in target.tags if t.lower() in {s.lower() for s in source.tags}
             and t.lower() != (target.category or "").lower()]
-    shared = tags or [t for t in source_terms if t in set(target_terms)
-                      and _prominent(source, t) and _prominent(target, t)]
+    shared = tags or _shared_topics(source, target, source_terms, target_terms)
     if shared:
         return "Also about " + _join(shared[:2])
     if source.category and source.category == target.category:
         return f"More in {source.category}"
     return "On a similar topic"
+
+
+def _shared_topics(source: Article, target: Article, source_terms: list[str],
+                   target_terms: list[str]) -> list[str]:
+    """Return the distinctive words both posts are about, each stem once.
+
+    Both must use the word prominently, and one of them must name it in its title or
+    tags: a word two bodies merely repeat, or a heading's ("The first 48 hours", "Results
+    without surgery"), says nothing about what they share.
+    """
+    labelled = (_title_words(source) | _title_words(target)) - NOT_TOPICS
+    out, seen = [], set()
+    for t in source_terms:
+        if t in set(target_terms) and t in labelled and _prominent(source, t) \
+                and _prominent(target, t):
+            stem = stems([t])[0]
+            if stem not in seen:  # not "walking and walk"
+                seen.add(stem)
+                out.append(t)
+    return out
 
 
 def _prominent(article: Article, term: str) -> bool:
@@ -50,9 +73,21 @@ def _prominent(article: Article, term: str) -> bool:
 @lru_cache(maxsize=PROMINENT_MEMO)
 def _prominent_terms(article: Article) -> frozenset[str]:
     """Return the words an article is about (read once per article, not per lookup)."""
-    labels = " ".join([article.title, *(s.heading for s in article.sections), *article.tags])
     counts = Counter(words(article.body))
-    return frozenset(words(labels)) | {w for w, n in counts.items() if n >= 2}
+    return _label_words(article) | {w for w, n in counts.items() if n >= 2}
+
+
+@lru_cache(maxsize=PROMINENT_MEMO)
+def _label_words(article: Article) -> frozenset[str]:
+    """Return the words of an article's title, headings and tags."""
+    return frozenset(words(" ".join([article.title, *(s.heading for s in article.sections),
+                                     *article.tags])))
+
+
+@lru_cache(maxsize=PROMINENT_MEMO)
+def _title_words(article: Article) -> frozenset[str]:
+    """Return the words of an article's title and tags."""
+    return frozenset(words(" ".join([article.title, *article.tags])))
 
 
 def _join(items: list[str]) -> str:

@@ -14,6 +14,7 @@ cosine of those: the same thing for one-passage posts.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,6 +36,27 @@ class Passages:
         self.vectors = np.ascontiguousarray(
             vectors / np.where(norms > 0, norms, 1.0) if unit else vectors, dtype=np.float32)
         self.starts = np.searchsorted(owners, np.arange(n_articles + 1)).astype(np.int64)
+        # Centring (centred()): each passage's dot with the corpus mean and its length once
+        # the mean's share is taken off; none by default.
+        self.share = 0.0
+        self.dots = self.lengths = np.zeros(0, np.float32)
+        self.mean_sq = 0.0
+
+    def centred(self, mean: np.ndarray, share: float) -> Passages:
+        """Return these passages seen from the corpus mean: p - share x mean, unit length.
+
+        On a blog about one thing every passage leans the same way (a spine blog's mean is
+        "back pain"): the cosine of raw passages then favours whatever post is closest to
+        that mean, which climbs into half the lists. The centred cosine is computed from the
+        raw one (no second copy of the vectors): (a·b - s a·m - s b·m + s² m·m) / (|a'| |b'|).
+        """
+        out = copy.copy(self)
+        m = np.asarray(mean, np.float32).reshape(-1)
+        out.share, out.mean_sq = float(share), float(m @ m)
+        out.dots = (self.vectors @ m).astype(np.float32)
+        sq = 1.0 - 2.0 * share * out.dots + share * share * out.mean_sq
+        out.lengths = np.sqrt(np.maximum(sq, 1e-12)).astype(np.float32)
+        return out
 
     @classmethod
     def of_chunks(cls, vectors: np.ndarray, chunks: Sequence[Chunk],
@@ -48,25 +70,40 @@ class Passages:
         """Return one passage per article: its whole-article vector (no chunks at hand)."""
         return cls(vectors, np.arange(len(vectors)), len(vectors))
 
-    def _of(self, articles: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Return the passages of articles, stacked, and the offset where each one starts."""
+    def _of(self, articles: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the passages of articles, stacked, the offset where each one starts and
+        their rows."""
         spans = [(int(self.starts[a]), int(self.starts[a + 1])) for a in articles]
         sizes = np.array([stop - start for start, stop in spans], np.int64)
         rows = (np.concatenate([np.arange(start, stop) for start, stop in spans])
                 if spans else np.empty(0, np.int64))
-        return self.vectors[rows], np.concatenate([[0], np.cumsum(sizes)])
+        return self.vectors[rows], np.concatenate([[0], np.cumsum(sizes)]), rows
+
+    def _cosines(self, a: np.ndarray, a_rows: np.ndarray, b: np.ndarray,
+                 b_rows: np.ndarray) -> np.ndarray:
+        """Return the cosines of passages a and b, centred when centred() asked for it."""
+        sims = a @ b.T
+        if not self.share:
+            return sims
+        s, da, db = self.share, self.dots[a_rows], self.dots[b_rows]
+        sims -= s * da[:, None]
+        sims -= s * db[None, :]
+        sims += s * s * self.mean_sq
+        sims /= self.lengths[a_rows][:, None]
+        sims /= self.lengths[b_rows][None, :]
+        return sims
 
     def block(self, rows: Sequence[int], cols: Sequence[int]) -> np.ndarray:
         """Return the symmetric Chamfer similarity of each post in rows to each in cols."""
         out = np.zeros((len(rows), len(cols)), np.float32)
         if not len(rows) or not len(cols):
             return out
-        a, a_off = self._of(rows)
-        b, b_off = self._of(cols)
+        a, a_off, a_rows = self._of(rows)
+        b, b_off, b_rows = self._of(cols)
         a_has, b_has = np.diff(a_off) > 0, np.diff(b_off) > 0
         if not a_has.any() or not b_has.any():
             return out  # articles without passages relate to nothing here
-        sims = a @ b.T
+        sims = self._cosines(a, a_rows, b, b_rows)
         # Best match of each row passage within each column article, and the other way.
         to_cols = np.maximum.reduceat(sims, b_off[:-1][b_has], axis=1)
         to_rows = np.maximum.reduceat(sims, a_off[:-1][a_has], axis=0)

@@ -1,13 +1,13 @@
 """How related two posts are: a weighted sum of views of the pair, one block at a time.
 
 The views: the plain cosine of whole-article vectors (the mean of the passage vectors), the
-passage-level (Chamfer) similarity of the passages themselves (related_passages.py), the
-same whole-article cosine after centring, the TF-IDF cosine of the titles, BM25 with each
-title as the query over the other's text, the TF-IDF cosine of the bodies, and the Jaccard
-overlap of the tags. The weights come from the settings and were chosen on the dev-derived
-labels (docs/benchmarks.md, section "related-weights"). The corpus statistics (idf,
-centring mean) come from
-related_stats.py: fitted by a full build, frozen for the publishes until the next one.
+passage-level (Chamfer) similarity of the passages themselves (related_passages.py; centred
+on the corpus mean by default), the same whole-article cosine after centring, the TF-IDF
+cosine of the titles, BM25 with each title as the query over the other's text, the TF-IDF
+cosine of the bodies, and the Jaccard overlap of the tags. The weights come from the
+settings and were chosen on the dev-derived labels (docs/benchmarks.md, sections
+"related-weights" and "related-centring"). The corpus statistics (idf, centring mean) come
+from related_stats.py: fitted by a full build, frozen for the publishes until the next one.
 """
 
 from __future__ import annotations
@@ -69,8 +69,12 @@ class Similarity:
         self.views = views if views is not None else self.stats.views(articles, settings)
         self.dense = unit_rows(vectors)
         self.passages = passages if passages is not None else Passages.of_articles(self.dense)
-        # Centring removes what every post on one blog shares (hubness), at some cost in
-        # plain relatedness; its weight is 0 by default (see the landscape).
+        if settings.related_passage_centring and self.weights.passage:
+            self.passages = self.passages.centred(self.stats.mean,
+                                                  settings.related_passage_centring)
+        # Centring removes what every post on one blog shares: on a spine blog the plain
+        # vectors put "Pain After Back Surgery" in 23 of 45 lists (hubness). The default
+        # scores centred vectors and centred passages (docs/benchmarks.md, related-centring).
         self.centred = unit_rows(vectors - self.stats.mean)
         self.titles, self.body = self.views.titles, self.views.body
         self.queries, self.bm25 = self.views.queries, self.views.bm25

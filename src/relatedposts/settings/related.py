@@ -28,17 +28,22 @@ class RelatedSettings:
         60, "neighbours taken from each view (dense and lexical) before scoring", ge=1)
     # The similarity: a weighted sum of views (weights chosen on the dev-derived labels).
     related_dense_weight: float = setting(
-        0.5, "weight of meaning (whole-article vectors, cosine) in related-post similarity",
+        0.0, "weight of meaning (whole-article vectors, cosine) in related-post similarity",
         ge=0)
     related_passage_weight: float = setting(
         0.5, "weight of passage-level similarity (each passage's best match in the other "
              "post, both ways: Chamfer) in related-post similarity", ge=0)
+    related_passage_centring: float = setting(
+        1.0, "share of the corpus' mean vector taken off each passage before the passage "
+             "view (1: fully centred, fewer posts in every list on a one-topic blog; 0: plain)",
+        ge=0, le=1)
     related_centred_weight: float = setting(
-        0.0, "weight of the same vectors after centring (less hubness) in the similarity", ge=0)
+        0.5, "weight of the whole-article vectors after centring (less hubness) in the "
+             "similarity", ge=0)
     related_title_weight: float = setting(
-        0.3, "weight of the titles' TF-IDF cosine in related-post similarity", ge=0)
+        0.55, "weight of the titles' TF-IDF cosine in related-post similarity", ge=0)
     related_bm25_weight: float = setting(
-        0.6, "weight of BM25 with each title as the query over the other post's text", ge=0)
+        0.7, "weight of BM25 with each title as the query over the other post's text", ge=0)
     related_lexical_weight: float = setting(
         0.0, "weight of shared distinctive words of the bodies (TF-IDF) in the similarity",
         ge=0)
