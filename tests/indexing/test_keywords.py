@@ -71,3 +71,17 @@ def test_dictionary_comes_from_the_model_vocabulary(tmp_path) -> None:
     (tmp_path / "vocab.txt").write_text("[PAD]\n##ing\nhurts\nback\nThe\nsciatica\n")
     assert load_dictionary(tmp_path) == frozenset({"hurts", "back", "sciatica"})
     assert load_dictionary(tmp_path / "missing") == frozenset()
+
+
+def test_a_three_letter_typo_is_read_only_as_a_body_word_one_letter_away() -> None:
+    kw = KeywordIndex.build(["neck pain and back pain", "a year of ear trouble", "the leg",
+                             "head and heel"] * 2)
+    body = frozenset({"neck", "back", "leg", "head", "heel", "arm"})
+    # "nek" and "bak" miss a letter, "lge" swaps two; "arm" is no corpus word here.
+    assert kw.correct(["nek", "bak", "lge", "arn"], short=body) == ["neck", "back", "leg", "arn"]
+    # Without body words a three-letter word is never touched ("ear" is not "year").
+    assert kw.correct(["nek", "eer"]) == ["nek", "eer"]
+    assert kw.correct(["eer"], short=body) == ["eer"]  # no body word one letter away
+    assert kw.correct(["hea"], short=body) == ["head"]  # heel is two letters away
+    both = KeywordIndex.build(["hip and lip", "other words"] * 2)
+    assert both.correct(["xip"], short=frozenset({"hip", "lip"})) == ["xip"]  # a guess: kept

@@ -69,6 +69,15 @@ def test_a_lay_word_for_the_buttock_finds_the_sciatica_article(real_client) -> N
         "conditions-that-can-cause-sciatica/"
 
 
+def test_a_patient_s_typos_still_find_the_neck_articles(real_client) -> None:
+    # "nek" is three letters (read only as a body word) and "sholder" one letter off; before,
+    # the model read them as noise and "Who Benefits From Spinal Fusion?" came first.
+    for q in ("nek pain", "pain in my nek and sholder"):
+        body = real_client.get(f"/api/search?q={q}").get_json()
+        assert body["total"] > 0 and "neck" in body["results"][0]["url"], (q, body["results"][:2])
+        assert body["corrected_query"], q
+
+
 def test_an_urgent_query_carries_the_notice_and_the_red_flag_article_first(real_client) -> None:
     body = real_client.get(
         "/api/search?q=I cannot feel my legs and lost bladder control").get_json()

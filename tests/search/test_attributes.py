@@ -110,3 +110,21 @@ def test_pain_between_the_shoulder_blades_points_to_the_neck_titles() -> None:
         lift = [bool(x) for x in regions.symptom_lift(terms)]
         assert lift == [True] + [False] * (len(titles) - 1), query  # the neck title only
         assert not regions.conflicts(terms)[0], query
+
+
+def test_every_way_of_saying_it_hurts_is_one_pain_term_for_the_titles() -> None:
+    # "my leg hurts" lifted "Why Does My Back Hurt More at Night?" above the sciatica
+    # article on "hurt", a word rare in titles: as a pain word it weighs as little as "pain".
+    kw = KeywordIndex.build(["sciatica sends pain down the leg", "back pain at night hurts",
+                             "pain when you lift", "leg cramps at night"] * 2)
+    titles = ["3 Conditions That Can Cause Sciatica", "Why Does My Back Hurt More at Night?",
+              "Lifting Without Pain"]
+    scorer = AttributeScorer(kw, titles)
+    assert field_terms(titles[1]) == ["back", "pain", "night"]
+    hurts = scorer.titles(frozenset(stems(["leg", "hurts"])), 0.25)
+    pain = scorer.titles(frozenset(stems(["leg", "pain"])), 0.25)
+    assert np.allclose(hurts, pain)
+    # A title saying "Hurt" scores as the same title saying "Pain" would.
+    said_pain = AttributeScorer(kw, [titles[0], "Why Does My Back Pain More at Night?",
+                                     titles[2]]).titles(frozenset(stems(["leg", "hurts"])), 0.25)
+    assert np.allclose(hurts, said_pain)

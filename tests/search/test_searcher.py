@@ -7,7 +7,7 @@ import time
 from relatedposts.indexing.build import build_index
 from relatedposts.indexing.embedders import FakeEmbedder
 from relatedposts.live.service import Service
-from tests.support import subject_articles
+from tests.support import TINY, CountingEmbedder, subject_articles
 
 
 def test_the_article_whose_title_is_the_named_subject_wins(settings) -> None:
@@ -42,3 +42,18 @@ def test_hostile_queries_for_the_new_query_steps(settings) -> None:
     service.search(("kneecap" * 40 + " x-ray (.*)+ [a-z]{99} ") * 8, 5)
     service.search("knee " * 200, 5)
     assert time.perf_counter() - t0 < 5.0
+
+
+def test_the_model_reads_the_corrected_query(settings) -> None:
+    # The model cannot tell "sciatia" (or "nek") from noise: it embeds what "Did you mean"
+    # shows, while the page still answers the query as typed.
+    build_index(TINY, FakeEmbedder(), settings)
+    embedder = CountingEmbedder()
+    service = Service(settings, embedder)
+    service.reload()
+    searcher = service.live.searcher
+    page = searcher.search("sciatia leg pain")
+    assert page.corrected_query == "sciatica leg pain"
+    assert embedder.texts[-1] == "sciatica leg pain" and "sciatia leg pain" not in embedder.texts
+    searcher.search("sciatica leg pain")  # nothing to correct: embedded as typed (cached)
+    assert embedder.texts.count("sciatica leg pain") == 1

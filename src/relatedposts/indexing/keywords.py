@@ -17,6 +17,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from relatedposts.indexing.compounds import Compounds, raw_tokens
 from relatedposts.text import STOPWORDS, stems, words
@@ -173,14 +174,22 @@ class KeywordIndex:
             out.extend(self.compounds.split(w, dictionary) or (w,))
         return out
 
-    def correct(self, query_words: list[str],
-                dictionary: Container[str] = frozenset()) -> list[str]:
-        """Replace misspelled words (in neither the corpus nor the dictionary) by corpus words."""
+    def correct(self, query_words: list[str], dictionary: Container[str] = frozenset(),
+                short: frozenset[str] = frozenset()) -> list[str]:
+        """Replace misspelled words (in neither the corpus nor the dictionary) by corpus words.
+
+        A three-letter word is only ever read as one of `short` (body words: "nek" is
+        "neck", "bak" is "back"), one letter away: among all corpus words, "ear" would be
+        "year".
+        """
         fixed = []
         budget = MAX_CORRECTIONS  # a pasted 1,000-character message must stay fast
         for w in query_words:
             # A real English word the blog happens not to use ("hurts") is not a typo.
             known = w in self.vocab or w in dictionary
+            if not known and len(w) == 3 and w.isalpha() and short:
+                fixed.append(self._short_fix(w, short))
+                continue
             if known or len(w) < 4 or w.isdigit() or budget <= 0:
                 fixed.append(w)
                 continue
@@ -188,6 +197,13 @@ class KeywordIndex:
             match = process.extractOne(w, self._choices, scorer=fuzz.ratio, score_cutoff=80)
             fixed.append(match[0] if match else w)
         return fixed
+
+
+    def _short_fix(self, word: str, short: frozenset[str]) -> str:
+        """Return the one body word of the corpus a letter away from word (else word)."""
+        near = [t for t in short if t in self.vocab and OSA.distance(word, t) <= 1]
+        # Two candidates ("hed": head? heel is two away) would be a guess: keep the word.
+        return near[0] if len(near) == 1 else word
 
 
 def load_dictionary(model_dir: str | Path) -> frozenset[str]:

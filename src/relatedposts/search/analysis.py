@@ -1,9 +1,9 @@
 """Query analysis: what BM25 and the title signals should look for in a patient's words.
 
 Courtesy is dropped ("Hi, I was wondering..."), split or joined words are mended against the
-corpus ("backpain", "knee cap"), typos are fixed against the corpus vocabulary, and the lay or
-clinical equivalents of the words are added (for the keyword half only; the dense half sees the
-patient's own text).
+corpus ("backpain", "knee cap"), typos are fixed against the corpus vocabulary (a three-letter
+word only into a body word: "nek" is "neck"), and the lay or clinical equivalents of the words
+are added (for the keyword half only; the dense half sees the patient's own text, corrected).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from relatedposts.config import Settings
 from relatedposts.indexing.compounds import raw_tokens
 from relatedposts.indexing.keywords import KeywordIndex, Vocabulary
+from relatedposts.search.attributes import body_regions
 from relatedposts.search.courtesy import default_courtesy
 from relatedposts.text import stems, words
 
@@ -52,6 +53,7 @@ class QueryAnalyzer:
         # Words the lay/clinical vocabulary names ("meds" in "pain meds") are names, not typos.
         self._named = frozenset(w for group in self.vocabulary.groups for p in group
                                 for w in words(p))
+        self._body_words = body_words()
 
     def analyze(self, query: str) -> AnalyzedQuery:
         """Return the query's keyword words, their expansions and the corrected query."""
@@ -67,7 +69,8 @@ class QueryAnalyzer:
         known = Known(self.dictionary, self.known_names(raw))
         if self.settings.decompound:  # before typo fixing: "backpain" is no typo of "back"
             raw = keyword.split_unknown(raw, known)
-        fixed = keyword.correct(raw, known) if self.settings.typo_correction else raw
+        fixed = keyword.correct(raw, known, self._body_words) \
+            if self.settings.typo_correction else raw
         mapping = dict(zip(raw, fixed, strict=True))
         corrected = None
         if fixed != raw:
@@ -90,3 +93,10 @@ class QueryAnalyzer:
         if not self.settings.query_expansion:
             return []
         return [w for p in self.vocabulary.expansions(" ".join(kw_words)) for w in words(p)]
+
+
+def body_words() -> frozenset[str]:
+    """Return the one-word names of body parts (data/body_regions.txt, with back and spine):
+    what a three-letter typo may be read as."""
+    named = {w for region in body_regions() for w in region if " " not in w}
+    return frozenset(named | {"back", "spine"})

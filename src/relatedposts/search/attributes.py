@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -25,10 +26,22 @@ import numpy as np
 from relatedposts.indexing.compounds import Compounds, raw_tokens
 from relatedposts.indexing.keywords import KeywordIndex, stems, words
 
+# Every way of saying it hurts is one term for the title and heading signals: "hurts" is a
+# rare word in a blog's titles, so "my leg hurts" matched "Why Does My Back Hurt More at
+# Night?" on it as strongly as on a condition's name, above the sciatica article.
+PAIN = "pain"
+PAIN_STEMS = frozenset(stems(["hurt", "hurts", "hurting", "ache", "aches", "aching", "achy",
+                              "sore", "soreness", "painful", "pains"]))
+
+
+def one_pain(terms: Iterable[str]) -> list[str]:
+    """Return stemmed terms with every pain word as "pain", each term once."""
+    return list(dict.fromkeys(PAIN if t in PAIN_STEMS else t for t in terms))
+
 
 def field_terms(text: str) -> list[str]:
-    """Return a title's distinct stemmed terms, stopwords removed."""
-    return list(dict.fromkeys(stems(words(text))))
+    """Return a title's distinct stemmed terms, stopwords removed, pain words as one."""
+    return one_pain(stems(words(text)))
 
 
 def compound_parts(text: str, compounds: Compounds) -> dict[str, tuple[str, str]]:
@@ -88,7 +101,7 @@ class AttributeScorer:
     def expand(self, query_terms: set[str] | frozenset[str]) -> frozenset[str]:
         """Add the parts of every field compound the query names ("kneecap" -> knee, cap)."""
         extra = {p for t in query_terms if t in self._parts for p in self._parts[t]}
-        return frozenset(query_terms) | extra
+        return frozenset(one_pain(query_terms)) | extra
 
     def titles(self, query_terms: set[str] | frozenset[str], coverage: float,
                exclude: np.ndarray | None = None) -> np.ndarray:

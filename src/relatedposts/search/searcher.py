@@ -157,9 +157,12 @@ class Searcher:
     def score(self, query: str) -> Scored:
         """Score every article for the query: dense, keyword and fused."""
         n = len(self.data.articles)
-        # keyword-only search skips the model entirely
-        dense = self.dense.none() if self.settings.fusion == "bm25" else self.dense.score(query)
         analyzed = self.analyzer.analyze(query)
+        # The model reads the corrected words too: it cannot tell "nek" from noise, and the
+        # page says "Did you mean" with the same correction (dev nDCG@10 0.9105 -> 0.9106).
+        # Keyword-only search skips the model entirely.
+        meant = analyzed.corrected or query
+        dense = self.dense.none() if self.settings.fusion == "bm25" else self.dense.score(meant)
         kw_words, extra = analyzed.keyword_words, analyzed.expansions
         kw = keyword_scores(self.data.keyword, kw_words, extra, self.settings.bm25_idf_weighting)
         # "pain down my leg" names the "Sciatica" title through the vocabulary too.
