@@ -48,6 +48,11 @@ def test_back_spasms_related_posts_are_five_others(real_client) -> None:
 def test_the_readme_example_ranks_the_sciatica_article_first(real_client) -> None:
     body = real_client.get("/api/search?q=pinched nerve down my leg").get_json()
     assert body["results"][0]["url"] == BASE + "conditions-that-can-cause-sciatica/"
+    # By a clear lead, not a rounding error: it led the numbness article by 0.825 to 0.820
+    # before the vocabulary knew "pinched nerve in the leg" for sciatica (another CPU's
+    # int8 kernels could have flipped that).
+    first, second = body["results"][0]["score"], body["results"][1]["score"]
+    assert first >= 1.15 * second
     assert "urgent" not in body and "match" not in body
 
 
