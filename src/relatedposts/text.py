@@ -23,9 +23,16 @@ from scipy import sparse
 from relatedposts.models import Article
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(
-    w for line in resources.files("relatedposts").joinpath("data/stopwords.txt")
-    .read_text("utf-8").splitlines() if not line.startswith("#") for w in line.split())
+
+
+def word_list(name: str) -> frozenset[str]:
+    """Return the words of a packaged list (data/NAME): whitespace-separated, # comments."""
+    text = resources.files("relatedposts").joinpath(f"data/{name}").read_text("utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#")
+                     for w in line.split())
+
+
+STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | word_list("stopwords.txt")
 COUNTS_MEMO = 200_000  # texts whose word counts stay memoized (a few KB each)
 _COUNTS: dict[bytes, Counter[str]] = {}
 # Zero-width and invisible formatting characters: "sci\u200batica" is "sciatica".

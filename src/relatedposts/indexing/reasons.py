@@ -5,17 +5,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
-from importlib import resources
 
 from relatedposts.models import Article
-from relatedposts.text import article_document, stems, top_terms, words
+from relatedposts.text import article_document, stems, top_terms, word_list, words
 
 SIMILAR, PINNED, FALLBACK = 0, 1, 2  # the flags stored with each related entry
 # Articles whose prominent words stay memoized: a related lookup reads each post's once.
 PROMINENT_MEMO = 4096
-NOT_TOPICS = frozenset(
-    w for line in resources.files("relatedposts").joinpath("data/not_topics.txt")
-    .read_text("utf-8").splitlines() if not line.startswith("#") for w in line.split())
+NOT_TOPICS = word_list("not_topics.txt")
 
 
 def key_terms(articles: list[Article], title_weight: int, top: int = 25) -> list[list[str]]:
@@ -49,10 +46,10 @@ def _shared_topics(source: Article, target: Article, source_terms: list[str],
     without surgery"), says nothing about what they share.
     """
     labelled = (_title_words(source) | _title_words(target)) - NOT_TOPICS
+    theirs = set(target_terms)
     out, seen = [], set()
     for t in source_terms:
-        if t in set(target_terms) and t in labelled and _prominent(source, t) \
-                and _prominent(target, t):
+        if t in theirs and t in labelled and _prominent(source, t) and _prominent(target, t):
             stem = stems([t])[0]
             if stem not in seen:  # not "walking and walk"
                 seen.add(stem)
@@ -73,15 +70,9 @@ def _prominent(article: Article, term: str) -> bool:
 @lru_cache(maxsize=PROMINENT_MEMO)
 def _prominent_terms(article: Article) -> frozenset[str]:
     """Return the words an article is about (read once per article, not per lookup)."""
+    labels = " ".join([article.title, *(s.heading for s in article.sections), *article.tags])
     counts = Counter(words(article.body))
-    return _label_words(article) | {w for w, n in counts.items() if n >= 2}
-
-
-@lru_cache(maxsize=PROMINENT_MEMO)
-def _label_words(article: Article) -> frozenset[str]:
-    """Return the words of an article's title, headings and tags."""
-    return frozenset(words(" ".join([article.title, *(s.heading for s in article.sections),
-                                     *article.tags])))
+    return frozenset(words(labels)) | {w for w, n in counts.items() if n >= 2}
 
 
 @lru_cache(maxsize=PROMINENT_MEMO)

@@ -8,6 +8,7 @@ are added (for the keyword half only; the dense half sees the patient's own text
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Container
 from dataclasses import dataclass
 
@@ -95,6 +96,7 @@ class QueryAnalyzer:
         return [w for p in self.vocabulary.expansions(" ".join(kw_words)) for w in words(p)]
 
 
+@functools.cache
 def body_words() -> frozenset[str]:
     """Return the one-word names of body parts (data/body_regions.txt, with back and spine):
     what a three-letter typo may be read as."""
